@@ -1,0 +1,10 @@
+"""ward-hotspots: the Streamlit entry point. Defines navigation only."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Ward hotspots", page_icon=":material/map:", layout="wide")
+
+navigation = st.navigation([
+    st.Page("pages/ward_map.py", title="Ward map", icon=":material/map:", default=True),
+])
+navigation.run()

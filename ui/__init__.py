@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages: set-up, cached data, the synthetic-data banner."""
