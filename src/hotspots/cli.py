@@ -1,0 +1,61 @@
+"""The ``hotspots`` command line: ``python -m hotspots --help``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from hotspots import demo, geography, settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the process exit code (2 for a usage or input error)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except ValueError as error:  # our named errors all subclass ValueError and say what to do
+        print(f"hotspots: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotspots", description="Ward-level youth violence maps and forecasts.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    commands = parser.add_subparsers(title="commands")
+
+    geo = commands.add_parser("geo", help="built-in geography").add_subparsers(title="geo commands")
+    export = geo.add_parser("export", help="write built-in wards or LSOAs (EPSG:27700) to a file")
+    export.add_argument("--region", default="thurrock",
+                        help="thurrock, greater-essex, or a local authority code or name (default thurrock)")
+    export.add_argument("--level", choices=["ward", "lsoa"], default="ward")
+    export.add_argument("--out", type=Path, required=True, help="output file (.geojson or .gpkg)")
+    export.set_defaults(run=_geo_export)
+
+    demo_commands = commands.add_parser("demo", help="synthetic demo dataset").add_subparsers(title="demo commands")
+    build = demo_commands.add_parser("build", help="write the SYNTHETIC demo dataset (seeded, identical every run)")
+    build.add_argument("--out", type=Path, default=None, help=f"folder (default {settings.DEMO_DIR})")
+    build.add_argument("--seed", type=int, default=None, help=f"random seed (default {settings.SEED})")
+    build.set_defaults(run=_demo_build)
+    return parser
+
+
+def _geo_export(args: argparse.Namespace) -> int:
+    areas = geography.wards(args.region) if args.level == "ward" else geography.lsoas(args.region)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    areas.to_file(args.out, driver="GPKG" if args.out.suffix == ".gpkg" else "GeoJSON")
+    print(f"wrote {len(areas)} {args.level}s to {args.out}")
+    return 0
+
+
+def _demo_build(args: argparse.Namespace) -> int:
+    paths = demo.build_demo(args.out, seed=args.seed)
+    for path in paths.values():
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,47 @@
+"""Shared fixtures: a private geography cache, one demo build per session, reference boundaries."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from hotspots import demo, settings
+
+REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "geo" / "greater-essex"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    settings.CACHE_DIR = tmp_path_factory.mktemp("cache")
+    return settings.CACHE_DIR
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic demo dataset, built once for the session; pages read it through settings."""
+    folder = tmp_path_factory.mktemp("demo")
+    demo.build_demo(folder)
+    settings.DEMO_DIR = folder
+    return folder
+
+
+def _reference(level: str) -> gpd.GeoDataFrame:
+    files = sorted(glob.glob(str(REFERENCE / level / "*.geojson")))
+    if not files:
+        pytest.fail(f"reference boundaries not found under {REFERENCE / level}: tests need ../shared beside the repo")
+    frames = [gpd.read_file(f).assign(lad_code=Path(f).stem) for f in files]
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True)).to_crs(settings.ANALYSIS_CRS)
+
+
+@pytest.fixture(scope="session")
+def reference_wards() -> gpd.GeoDataFrame:
+    return _reference("wards-2013")
+
+
+@pytest.fixture(scope="session")
+def reference_lsoas() -> gpd.GeoDataFrame:
+    return _reference("lsoa-2011")
