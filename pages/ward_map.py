@@ -38,11 +38,11 @@ period = window_label(last_year, window)
 label = f"{MEASURES[measure]}, {period}" + (" (per year)" if window == 2 and measure != "count" else "")
 mean = aggregation.regional_mean(table[measure])
 
-st.subheader(f"{aggregation.LAYERS[layer_key].label}: {region}, {period}")
+st.subheader(f"{aggregation.LAYERS[layer_key].label}: {region}, {period}", divider=False)
 fmap = maps.ward_choropleth(areas, table.set_index("ward_code")[measure], label=label, scheme=scheme,
                             decimals=0 if measure == "count" else 1, basemap=basemap,
                             leaflet_urls=local_leaflet_urls())
-st_folium(fmap, returned_objects=[], use_container_width=True, height=520, key="ward_map")
+st_folium(fmap, returned_objects=[], use_container_width=True, height=480, key="ward_map")
 
 st.caption(f"Mean across {region}: {mean:,.1f}. Wards in grey have no data.")
 shown = table.assign(above_mean=table[measure].gt(mean).map({True: "above", False: "below"}))

@@ -14,11 +14,10 @@ DEFAULT_REGION = "Thurrock"
 
 def page_setup(title: str) -> Dataset:
     """Title, the synthetic-data label, and the dataset every page reads."""
-    st.title(title)
     dataset = cached_dataset()
+    st.header(title, divider=False)
     if dataset.synthetic:
-        st.warning("**SYNTHETIC demo data.** Every record here is generated; none is real. "
-                   "Do not use these figures for decisions.", icon=":material/science:")
+        st.warning("**SYNTHETIC demo data**: every record is generated, none is real.", icon=":material/science:")
     return dataset
 
 

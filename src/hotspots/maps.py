@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import warnings
 
 import folium
 from branca.element import MacroElement
@@ -28,7 +29,10 @@ def class_breaks(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) ->
     distinct = len(np.unique(present))
     if distinct <= k:
         return sorted(np.unique(present).tolist())
-    classifier = mapclassify.classify(present, SCHEMES[scheme], k=k)
+    with warnings.catch_warnings():
+        # Mostly-zero counts repeat values; mapclassify then lowers k itself and warns. Expected here.
+        warnings.filterwarnings("ignore", message="Not enough unique values", category=UserWarning)
+        classifier = mapclassify.classify(present, SCHEMES[scheme], k=k)
     return sorted(set(float(b) for b in classifier.bins))
 
 
@@ -107,7 +111,7 @@ class Legend(MacroElement):
 
 def _base_map(areas: gpd.GeoDataFrame, *, basemap: bool, leaflet_urls: tuple[str, str] | None) -> folium.Map:
     minx, miny, maxx, maxy = areas.total_bounds
-    fmap = folium.Map(tiles="CartoDB positron" if basemap else None, control_scale=True)
+    fmap = folium.Map(tiles="OpenStreetMap" if basemap else None, control_scale=True)
     if leaflet_urls is not None:
         # Instance attributes shadow folium's CDN lists: only Leaflet is needed for this map.
         fmap.default_js = [("leaflet", leaflet_urls[0])]

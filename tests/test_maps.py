@@ -1,0 +1,39 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from hotspots import geography, maps
+
+
+@pytest.fixture(scope="module")
+def thurrock():
+    return geography.display_wards("thurrock")
+
+
+def test_class_breaks_and_colours():
+    values = pd.Series([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, np.nan])
+    breaks = maps.class_breaks(values, scheme="quantiles", k=5)
+    assert len(breaks) == 5 and breaks[-1] == 9
+    assert maps.class_breaks(pd.Series([1, 1, 2]), k=5) == [1, 2]  # fewer distinct values than classes
+    assert maps.class_breaks(pd.Series([np.nan])) == []
+    with pytest.raises(ValueError, match="Unknown classification 'jenks'; use one of quantiles"):
+        maps.class_breaks(values, scheme="jenks")
+
+
+def test_legend_rows_show_every_class_and_no_data():
+    values = pd.Series([0.0, 5.0, np.nan])
+    rows = maps.legend_rows(values, [0.0, 5.0], ["#aaaaaa", "#bbbbbb"], 0)
+    assert rows == [("#aaaaaa", "0"), ("#bbbbbb", "0 to 5"), (maps.NO_DATA_COLOUR, "no data")]
+
+
+def test_choropleth_has_every_ward_tooltip_legend_and_no_cdn(thurrock):
+    values = pd.Series(np.arange(len(thurrock), dtype=float), index=thurrock["ward_code"])
+    values.iloc[0] = np.nan
+    fmap = maps.ward_choropleth(thurrock, values, label="Count, 2023/24", basemap=False,
+                                leaflet_urls=("/app/static/leaflet/leaflet.js", "/app/static/leaflet/leaflet.css"))
+    page = fmap.get_root().render()
+    for name in thurrock["ward_name"]:
+        assert name.replace("'", "\\u0027") in page or name in page
+    assert "ward-legend" in page and "no data" in page and "Count, 2023/24" in page
+    assert "cdn.jsdelivr.net" not in page and "tile.openstreetmap" not in page and "cartocdn" not in page
+    assert maps.NO_DATA_COLOUR in page
