@@ -11,7 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Frame, Page, sync_playwright
+from playwright.sync_api import Locator, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from hotspots import settings
 
@@ -68,26 +69,28 @@ def browser():
         browser.close()
 
 
-def map_frame(page: Page, timeout_s: float = 90) -> Frame:
-    """The iframe holding the Leaflet map, once ward polygons are drawn in it."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if frame != page.main_frame and frame.locator("path.leaflet-interactive").count() > 0:
-                return frame
-        time.sleep(0.25)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "no-polygons.png"))
-    raise AssertionError(f"no ward polygons were drawn; see {ARTIFACTS / 'no-polygons.png'}")
+MAP_IFRAME = "iframe[src*='streamlit_folium']"
+
+
+def ward_polygons(page: Page, timeout_s: float = 90) -> Locator:
+    """Ward polygons in the map's iframe, once drawn (a frame locator follows a re-created iframe)."""
+    polygons = page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive")
+    try:
+        polygons.first.wait_for(state="attached", timeout=timeout_s * 1000)
+    except PlaywrightTimeoutError as error:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "no-polygons.png"))
+        raise AssertionError(f"no ward polygons were drawn; see {ARTIFACTS / 'no-polygons.png'}") from error
+    return polygons
 
 
 def test_home_map_draws_ward_polygons_at_tablet_landscape(server, browser):
     page = browser.new_page(viewport={"width": 1024, "height": 768})
     page.goto(server)
-    frame = map_frame(page)
-    frame.locator("path.leaflet-interactive").nth(19).wait_for(state="attached")
-    assert frame.locator("path.leaflet-interactive").count() == 20  # Thurrock's wards
-    assert frame.locator(".ward-legend").count() == 1
+    polygons = ward_polygons(page)
+    polygons.nth(19).wait_for(state="attached")
+    assert polygons.count() == 20  # Thurrock's wards
+    assert page.frame_locator(MAP_IFRAME).locator(".ward-legend").count() == 1
     assert page.get_by_text("SYNTHETIC demo data").count() >= 1
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     time.sleep(1)  # let Leaflet finish fitting the bounds before the picture
