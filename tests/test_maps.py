@@ -23,7 +23,16 @@ def test_class_breaks_and_colours():
 def test_legend_rows_show_every_class_and_no_data():
     values = pd.Series([0.0, 5.0, np.nan])
     rows = maps.legend_rows(values, [0.0, 5.0], ["#aaaaaa", "#bbbbbb"], 0)
-    assert rows == [("#aaaaaa", "0"), ("#bbbbbb", "0 to 5"), (maps.NO_DATA_COLOUR, "no data")]
+    assert rows == [("#aaaaaa", "0"), ("#bbbbbb", "1 to 5"), (maps.NO_DATA_COLOUR, "no data")]
+    counts = pd.Series([5.0, 14.0, 15.0, 17.0])
+    assert [text for _, text in maps.legend_rows(counts, [14.0, 17.0], ["a", "b"], 0)] == ["5 to 14", "15 to 17"]
+    rates = pd.Series([0.5, 2.25])
+    assert [text for _, text in maps.legend_rows(rates, [1.0, 2.25], ["a", "b"], 1)] == ["0.5 to 1.0", "over 1.0 to 2.2"]
+
+
+def test_mostly_zero_counts_get_fewer_classes_without_warnings():
+    breaks = maps.class_breaks(pd.Series([0] * 15 + [1, 2, 3, 4, 5, 6, 7]), scheme="quantiles", k=5)
+    assert breaks[0] == 0 and breaks[-1] == 7 and len(breaks) < 5
 
 
 def test_choropleth_has_every_ward_tooltip_legend_and_no_cdn(thurrock):

@@ -72,11 +72,19 @@ def ward_choropleth(
 
 
 def legend_rows(values: pd.Series, breaks: list[float], colours: list[str], decimals: int) -> list[tuple[str, str]]:
-    """(colour, "low to high") per class, then grey "no data" when any ward lacks a value."""
+    """(colour, range) per class, then grey "no data" when any ward lacks a value.
+
+    Classes are (previous upper, upper]; whole counts (``decimals=0``) start at the next integer,
+    so neighbouring rows never share a value ("5 to 14", "15 to 17").
+    """
     rows = []
     lower = float(np.nanmin(values.to_numpy(dtype=float))) if breaks else np.nan
-    for upper, colour in zip(breaks, colours):
-        low, high = _format(lower, decimals), _format(upper, decimals)
+    for position, (upper, colour) in enumerate(zip(breaks, colours)):
+        if position == 0:
+            low = _format(lower, decimals)
+        else:
+            low = _format(np.floor(lower) + 1, 0) if decimals == 0 else f"over {_format(lower, decimals)}"
+        high = _format(upper, decimals)
         rows.append((colour, high if low == high else f"{low} to {high}"))
         lower = upper
     if values.isna().any() or not breaks:
