@@ -15,3 +15,7 @@ class DownloadError(ValueError):
 
 class PeriodError(ValueError):
     """A financial year or window written in a form we cannot read."""
+
+
+class CountTableError(ValueError):
+    """A ward-by-period count table that cannot be used for the forecast as it is."""

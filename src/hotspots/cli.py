@@ -7,7 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
-from hotspots import demo, geography, settings
+from hotspots import demo, forecast, geography, settings
+from hotspots.periods import financial_year_from_label, financial_year_label
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=None, help=f"folder (default {settings.DEMO_DIR})")
     build.add_argument("--seed", type=int, default=None, help=f"random seed (default {settings.SEED})")
     build.set_defaults(run=_demo_build)
+
+    forecast = commands.add_parser("forecast", help="prior-two-year rule forecast from a count table")
+    forecast.add_argument("--counts", type=Path, required=True, help="CSV with area_code,period,count")
+    forecast.add_argument("--target", default=None, help="financial year to forecast, like 2019/20 (default: next)")
+    forecast.add_argument("--out", type=Path, required=True, help="output CSV, one row per area")
+    forecast.set_defaults(run=_forecast)
     return parser
 
 
@@ -58,4 +65,18 @@ def _demo_build(args: argparse.Namespace) -> int:
     paths = demo.build_demo(args.out, seed=args.seed)
     for path in paths.values():
         print(f"wrote {path}")
+    return 0
+
+
+def _forecast(args: argparse.Namespace) -> int:
+    counts = forecast.read_count_table(args.counts)
+    target = None if args.target is None else financial_year_from_label(args.target)
+    result = forecast.forecast_rule(counts, target_year=target)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for row in result.not_forecast.itertuples():
+        print(f"not forecast: {row.area_code}: {row.reason}", file=sys.stderr)
+    columns = ["area_code", "prior_two_year_count", "band", "probability", "lower", "upper", "risk_band", "explanation"]
+    result.areas[columns].to_csv(args.out, index=False, float_format="%.4f")
+    print(f"wrote {len(result.areas)} areas' forecasts for {financial_year_label(result.target_year)} to {args.out}")
     return 0
