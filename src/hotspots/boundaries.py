@@ -16,6 +16,7 @@ import pandas as pd
 import pyogrio
 import requests
 import shapely
+from libpysal.weights import Queen
 
 from hotspots import settings
 from hotspots._errors import BoundaryFileError, DownloadError
@@ -64,6 +65,12 @@ def areas_from_frame(raw: gpd.GeoDataFrame, *, source: str, code_column: str | N
     areas = areas.to_crs(settings.ANALYSIS_CRS)
     areas.attrs["repaired_features"] = [int(i) + 1 for i in areas.index[repaired]]
     return areas
+
+
+def queen_neighbours(areas: gpd.GeoDataFrame) -> dict[str, list[str]]:
+    """Areas sharing an edge or a corner (queen contiguity, libpysal), by ``area_code``."""
+    weights = Queen.from_dataframe(areas, ids=areas["area_code"].tolist(), use_index=False, silence_warnings=True)
+    return {code: list(weights.neighbors[code]) for code in areas["area_code"]}
 
 
 def ons_ward_lookup_url(lad_code: str, year: int) -> str:

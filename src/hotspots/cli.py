@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
 
-from hotspots import demo, forecast, geography, settings
+from hotspots import backtest, boundaries, demo, forecast, geography, settings
 from hotspots.periods import financial_year_from_label, financial_year_label
 
 
@@ -50,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     forecast.add_argument("--target", default=None, help="financial year to forecast, like 2019/20 (default: next)")
     forecast.add_argument("--out", type=Path, required=True, help="output CSV, one row per area")
     forecast.set_defaults(run=_forecast)
+
+    backtest = commands.add_parser("backtest", help="rolling-origin backtest of the rule against other models")
+    backtest.add_argument("--counts", type=Path, required=True, help="CSV with area_code,period,count")
+    backtest.add_argument("--population", type=Path, default=None,
+                          help="CSV with area_code,period,population (for the regressions' offset)")
+    backtest.add_argument("--boundaries", type=Path, default=None,
+                          help="area boundaries (for the spatial lag and PAI by land area)")
+    backtest.add_argument("--top-share", type=float, default=0.1, help="share of areas flagged for hit rate and PAI")
+    backtest.add_argument("--out", type=Path, required=True, help="output METRICS.json")
+    backtest.set_defaults(run=_backtest)
     return parser
 
 
@@ -79,4 +90,23 @@ def _forecast(args: argparse.Namespace) -> int:
     columns = ["area_code", "prior_two_year_count", "band", "probability", "lower", "upper", "risk_band", "explanation"]
     result.areas[columns].to_csv(args.out, index=False, float_format="%.4f")
     print(f"wrote {len(result.areas)} areas' forecasts for {financial_year_label(result.target_year)} to {args.out}")
+    return 0
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    counts = forecast.read_count_table(args.counts)
+    population = None if args.population is None else forecast.read_population_table(args.population)
+    neighbours = area_sizes = None
+    if args.boundaries is not None:
+        areas = boundaries.boundaries_from_file(args.boundaries)
+        neighbours, area_sizes = boundaries.queen_neighbours(areas), areas.set_index("area_code").area
+    for missing, what in ((population, "--population"), (args.boundaries, "--boundaries")):
+        if missing is None:
+            print(f"note: no {what}: the parts that need it are left out", file=sys.stderr)
+    result = backtest.backtest(counts, population=population, neighbours=neighbours, area_sizes=area_sizes,
+                               top_share=args.top_share)
+    args.out.write_text(json.dumps(backtest.metrics_json(result), indent=2))
+    means = result.metrics.groupby("model", sort=False)[["brier", "auc", "hit_rate"]].mean()
+    print(means.round(3).to_string())
+    print(f"wrote {args.out}")
     return 0

@@ -73,6 +73,15 @@ def counts_from_frame(raw: pd.DataFrame, *, source: str) -> pd.DataFrame:
     return table.sort_values(["area_code", "financial_year"], ignore_index=True)
 
 
+def read_population_table(path: str | Path) -> pd.DataFrame:
+    """Read ``area_code,period,population`` (``ward_code`` and ``population_10_24`` accepted)."""
+    path = Path(path)
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns=lambda c: str(c).strip().lower())
+    raw = raw.rename(columns={"ward_code": "area_code", "population_10_24": "population"})
+    renamed = counts_from_frame(raw.rename(columns={"population": "count"}), source=path.name)
+    return renamed.rename(columns={"count": "population"})
+
+
 def band_labels(bands: tuple[tuple[int, int | None], ...] = DEFAULT_BANDS) -> list[str]:
     """``((0, 0), (1, 2), (6, None))`` -> ``["0", "1-2", "6+"]``."""
     return [str(low) if high == low else f"{low}+" if high is None else f"{low}-{high}" for low, high in bands]

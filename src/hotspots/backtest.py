@@ -1,0 +1,240 @@
+"""Rolling-origin backtest of the prior-two-year rule against other forecasts of P(at least one).
+
+For each target year Y, every model is fitted only on (area, year) rows whose year is before Y,
+then scored on year Y. Models: ``rule`` (the report's bands), ``persistence`` (P(outcome | at
+least one last year), learned), ``poisson`` and ``negative_binomial`` (regression on the two
+lagged counts, with a log-population offset when population is given), ``empirical_bayes``
+(Poisson-gamma smoothing of each area's whole history), and ``spatial_lag`` (Poisson plus the
+neighbours' prior two-year counts, when neighbours are given).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy.stats import rankdata
+
+from hotspots import forecast
+from hotspots.periods import financial_year_label
+
+METRICS = ("brier", "log_loss", "auc", "hit_rate", "pai", "n")
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Per model and target year: ``metrics``; per row: ``predictions``; plus the rule's bands."""
+
+    metrics: pd.DataFrame
+    predictions: pd.DataFrame
+    calibration: pd.DataFrame
+    rule_bands: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def model_rows(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
+               neighbours: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """One row per (area, year) with both lagged counts: outcome, lags, exposure and history."""
+    wide = counts.pivot(index="area_code", columns="financial_year", values="count").sort_index(axis=1)
+    rows = []
+    for year in wide.columns:
+        if year - 1 not in wide.columns or year - 2 not in wide.columns:
+            continue
+        frame = pd.DataFrame({"y": wide[year], "lag1": wide[year - 1], "lag2": wide[year - 2]}).dropna()
+        earlier = wide.loc[frame.index, [c for c in wide.columns if c < year]]
+        frame["history_total"], frame["history_years"] = earlier.sum(axis=1), earlier.notna().sum(axis=1)
+        frame["target_year"] = year
+        rows.append(frame.rename_axis("area_code").reset_index())
+    design = pd.concat(rows, ignore_index=True)
+    design["prior2"] = design["lag1"] + design["lag2"]
+    design["exposure"] = _exposure(design, population)
+    if neighbours is not None:
+        design["neighbour_prior2"] = _neighbour_mean(design, neighbours)
+    return design
+
+
+def backtest(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
+             neighbours: dict[str, list[str]] | None = None, area_sizes: pd.Series | None = None,
+             top_share: float = 0.1, bands=forecast.DEFAULT_BANDS) -> BacktestResult:
+    """Score every model on every target year that has at least one earlier target year to learn from."""
+    design = model_rows(counts, population=population, neighbours=neighbours)
+    notes = [] if population is not None else ["no population: regressions have no offset"]
+    if neighbours is None:
+        notes.append("no boundaries: the spatial-lag model is left out")
+    if area_sizes is None:
+        notes.append("no boundaries: PAI uses the share of areas flagged, not of land area")
+    models = {name: model for name, model in MODELS.items() if name != "spatial_lag" or neighbours is not None}
+    targets = sorted(design["target_year"].unique())[1:]
+    if not targets:
+        raise forecast.CountTableError("The backtest needs at least four consecutive financial years.")
+    predictions = []
+    for year in targets:
+        train, test = design[design["target_year"] < year], design[design["target_year"] == year]
+        for name, model in models.items():
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                probability = np.clip(model(train, test, bands), 1e-6, 1 - 1e-6)
+            notes.extend(f"{name}, {financial_year_label(year)}: {w.message}" for w in caught)
+            predictions.append(test[["area_code", "target_year", "y"]].assign(model=name, probability=probability))
+    predictions = pd.concat(predictions, ignore_index=True)
+    metrics = _metrics(predictions, area_sizes, top_share)
+    calibration = calibration_table(predictions)
+    rule_bands = forecast.rule_band_table(forecast.prior_two_year_pairs(counts, bands), bands)
+    return BacktestResult(metrics, predictions, calibration, rule_bands, notes)
+
+
+def metrics_json(result: BacktestResult) -> dict:
+    """The METRICS.json shape: models -> by_target and mean; rule_bands."""
+    models = {}
+    for name, rows in result.metrics.groupby("model", sort=False):
+        by_target = {financial_year_label(int(r.target_year)): {m: _plain(getattr(r, m)) for m in METRICS}
+                     for r in rows.itertuples()}
+        models[name] = {"by_target": by_target, "mean": {m: _plain(rows[m].mean()) for m in METRICS}}
+    bands = result.rule_bands[["band", "ward_years", "with_outcome", "probability", "lower", "upper"]]
+    return {"models": models, "rule_bands": [{k: _plain(v) for k, v in row.items()} for row in bands.to_dict("records")],
+            "calibration": [{k: _plain(v) for k, v in row.items()} for row in result.calibration.to_dict("records")],
+            "notes": result.notes}
+
+
+def brier_score(outcome: np.ndarray, probability: np.ndarray) -> float:
+    """Mean squared difference between probability and the 0/1 outcome."""
+    return float(np.mean((probability - outcome) ** 2))
+
+
+def log_loss(outcome: np.ndarray, probability: np.ndarray) -> float:
+    """Mean negative log-likelihood of the 0/1 outcome."""
+    p = np.clip(probability, 1e-15, 1 - 1e-15)
+    return float(-np.mean(outcome * np.log(p) + (1 - outcome) * np.log(1 - p)))
+
+
+def roc_auc(outcome: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties counted half); NaN with one class only."""
+    positives = int(outcome.sum())
+    negatives = len(outcome) - positives
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    ranks = rankdata(score)
+    return float((ranks[outcome == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def hit_rate_and_pai(events: np.ndarray, probability: np.ndarray, sizes: np.ndarray, top_share: float) -> tuple[float, float]:
+    """Share of events in the top ``top_share`` of areas by probability, and that share over the share of area flagged."""
+    k = max(1, math.ceil(top_share * len(events)))
+    flagged = np.argsort(-probability, kind="stable")[:k]
+    total = events.sum()
+    hit = float(events[flagged].sum() / total) if total else float("nan")
+    return hit, hit / float(sizes[flagged].sum() / sizes.sum())
+
+
+def calibration_table(predictions: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
+    """Per model and probability decile: mean predicted, share observed, and how many rows."""
+    edges = np.linspace(0, 1, bins + 1)
+    binned = predictions.assign(observed=(predictions["y"] >= 1).astype(float),
+                                bin=pd.cut(predictions["probability"], edges, include_lowest=True).astype(str))
+    table = binned.groupby(["model", "bin"], sort=False).agg(
+        predicted=("probability", "mean"), observed=("observed", "mean"), n=("y", "size")).reset_index()
+    return table.sort_values(["model", "predicted"], ignore_index=True)
+
+
+def _rule(train, test, bands):
+    table = forecast.rule_band_table(train.assign(band=forecast.band_of(train["prior2"], bands),
+                                                  outcome_count=train["y"]), bands).set_index("band")
+    pooled = (train["y"] >= 1).mean()
+    # A band with no training ward-years falls back to the pooled rate (reported by forecast_rule).
+    return forecast.band_of(test["prior2"], bands).map(table["probability"]).fillna(pooled).to_numpy()
+
+
+def _persistence(train, test, _bands):
+    rates = (train["y"] >= 1).groupby(train["lag1"] >= 1).mean()
+    return (test["lag1"] >= 1).map(rates).fillna((train["y"] >= 1).mean()).to_numpy()
+
+
+def _features(rows: pd.DataFrame, spatial: bool = False) -> np.ndarray:
+    columns = [np.log1p(rows["lag1"]), np.log1p(rows["lag2"])]
+    if spatial:
+        columns.append(np.log1p(rows["neighbour_prior2"]))
+    return sm.add_constant(np.column_stack(columns), has_constant="add")
+
+
+def _poisson(train, test, _bands, spatial=False):
+    fitted = sm.GLM(train["y"].to_numpy(), _features(train, spatial), family=sm.families.Poisson(),
+                    offset=np.log(train["exposure"])).fit()
+    mean = fitted.predict(_features(test, spatial), offset=np.log(test["exposure"]))
+    return 1 - np.exp(-np.asarray(mean))
+
+
+def _negative_binomial(train, test, _bands):
+    fitted = sm.NegativeBinomial(train["y"].to_numpy(), _features(train), offset=np.log(train["exposure"])).fit(disp=0, maxiter=200)
+    alpha = float(np.asarray(fitted.params)[-1])
+    mean = np.asarray(fitted.predict(_features(test), offset=np.log(test["exposure"])))
+    return 1 - (1 + alpha * mean) ** (-1 / alpha)
+
+
+def _empirical_bayes(train, test, _bands):
+    # Gamma(a, b) prior on each area's yearly rate per unit exposure, by moments over training areas.
+    latest = train[train["target_year"] == train["target_year"].max()]
+    exposure_years = latest["exposure"] * (latest["history_years"] + 1)
+    rates = (latest["history_total"] + latest["y"]) / exposure_years
+    mean = rates.mean()
+    between = max(rates.var() - (mean / exposure_years).mean(), 1e-9)
+    shape, scale_rate = mean**2 / between, mean / between
+    exposure_seen = test["exposure"] * test["history_years"]
+    shape_post, rate_post = shape + test["history_total"], scale_rate + exposure_seen
+    return (1 - (rate_post / (rate_post + test["exposure"])) ** shape_post).to_numpy()
+
+
+MODELS = {
+    "rule": _rule,
+    "persistence": _persistence,
+    "poisson": _poisson,
+    "negative_binomial": _negative_binomial,
+    "empirical_bayes": _empirical_bayes,
+    "spatial_lag": lambda train, test, bands: _poisson(train, test, bands, spatial=True),
+}
+
+
+def _metrics(predictions: pd.DataFrame, area_sizes: pd.Series | None, top_share: float) -> pd.DataFrame:
+    rows = []
+    for (name, year), group in predictions.groupby(["model", "target_year"], sort=False):
+        outcome, probability = (group["y"] >= 1).to_numpy(dtype=float), group["probability"].to_numpy()
+        sizes = np.ones(len(group)) if area_sizes is None else area_sizes.reindex(group["area_code"]).to_numpy(dtype=float)
+        hit, pai = hit_rate_and_pai(group["y"].to_numpy(dtype=float), probability, sizes, top_share)
+        rows.append({"model": name, "target_year": year, "brier": brier_score(outcome, probability),
+                     "log_loss": log_loss(outcome, probability), "auc": roc_auc(outcome, probability),
+                     "hit_rate": hit, "pai": pai, "n": len(group)})
+    return pd.DataFrame(rows)
+
+
+def _exposure(design: pd.DataFrame, population: pd.DataFrame | None) -> np.ndarray:
+    if population is None:
+        return np.ones(len(design))
+    people = population.set_index(["area_code", "financial_year"])["population"]
+    found = people.reindex(pd.MultiIndex.from_arrays([design["area_code"], design["target_year"]])).to_numpy(dtype=float)
+    fallback = population.groupby("area_code")["population"].mean().reindex(design["area_code"]).to_numpy(dtype=float)
+    exposure = np.where(np.isnan(found), fallback, found) / 1000
+    if np.isnan(exposure).any():
+        missing = sorted(set(design.loc[np.isnan(exposure), "area_code"]))[:5]
+        raise forecast.CountTableError(f"No population for area(s) {', '.join(missing)}: give every area a population.")
+    return exposure
+
+
+def _neighbour_mean(design: pd.DataFrame, neighbours: dict[str, list[str]]) -> np.ndarray:
+    prior = design.set_index(["area_code", "target_year"])["prior2"]
+    values = []
+    for area, year in zip(design["area_code"], design["target_year"]):
+        around = [prior.get((other, year)) for other in neighbours.get(area, [])]
+        around = [v for v in around if v is not None and not np.isnan(v)]
+        values.append(float(np.mean(around)) if around else 0.0)
+    return np.asarray(values)
+
+
+def _plain(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value)
+    return value

@@ -1,0 +1,76 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
+from hotspots import backtest, cli
+
+
+def _simulated(areas: int = 300, years: int = 8, seed: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    rates = rng.gamma(0.7, 1.2, areas)
+    codes = [f"W{i:03d}" for i in range(areas)]
+    counts = pd.DataFrame({"area_code": np.repeat(codes, years), "financial_year": np.tile(np.arange(2012, 2012 + years), areas),
+                           "count": rng.poisson(np.repeat(rates, years))})
+    population = counts[["area_code", "financial_year"]].assign(population=2000)
+    return counts, population
+
+
+def test_every_model_is_scored_on_every_target_year():
+    counts, population = _simulated()
+    neighbours = {code: [f"W{(int(code[1:]) + 1) % 300:03d}"] for code in counts["area_code"].unique()}
+    result = backtest.backtest(counts, population=population, neighbours=neighbours)
+    assert set(result.metrics["model"]) == set(backtest.MODELS)
+    assert sorted(result.metrics["target_year"].unique()) == list(range(2015, 2020))
+    assert (result.metrics["n"] == 300).all()
+    assert result.metrics["auc"].between(0.5, 1).all()  # every model beats chance on persistent rates
+
+
+def test_backtest_never_uses_the_target_years_counts():
+    counts, population = _simulated()
+    baseline = backtest.backtest(counts, population=population).predictions
+    for year in (2016, 2018):
+        scrambled = counts.copy()
+        in_year = scrambled["financial_year"] == year
+        scrambled.loc[in_year, "count"] = np.random.default_rng(year).integers(0, 50, in_year.sum())
+        changed = backtest.backtest(scrambled, population=population).predictions
+        mine = lambda frame: frame[frame["target_year"] == year].sort_values(["model", "area_code"])["probability"].to_numpy()
+        np.testing.assert_allclose(mine(changed), mine(baseline), rtol=1e-9)
+
+
+def test_metrics_match_scikit_learn():
+    rng = np.random.default_rng(1)
+    outcome = rng.integers(0, 2, 200).astype(float)
+    probability = np.clip(rng.random(200) * 0.6 + outcome * 0.3, 0.01, 0.99)
+    probability[:10] = 0.5  # ties
+    assert backtest.brier_score(outcome, probability) == pytest.approx(brier_score_loss(outcome, probability))
+    assert backtest.log_loss(outcome, probability) == pytest.approx(log_loss(outcome, probability))
+    assert backtest.roc_auc(outcome, probability) == pytest.approx(roc_auc_score(outcome, probability))
+    assert np.isnan(backtest.roc_auc(np.ones(5), probability[:5]))
+
+
+def test_hit_rate_and_pai_by_hand():
+    events = np.array([5.0, 0, 3, 2])
+    probability = np.array([0.9, 0.8, 0.1, 0.2])
+    sizes = np.array([1.0, 1, 2, 4])
+    hit, pai = backtest.hit_rate_and_pai(events, probability, sizes, top_share=0.5)  # flags areas 0 and 1
+    assert hit == pytest.approx(0.5) and pai == pytest.approx(0.5 / (2 / 8))
+
+
+def test_cli_backtest_writes_the_metrics_shape(tmp_path):
+    counts, population = _simulated(areas=60)
+    label = lambda y: f"{y}/{(y + 1) % 100:02d}"
+    counts.assign(period=counts["financial_year"].map(label)).to_csv(tmp_path / "counts.csv", index=False)
+    population.assign(period=population["financial_year"].map(label)).to_csv(tmp_path / "pop.csv", index=False)
+    out = tmp_path / "metrics.json"
+    assert cli.main(["backtest", "--counts", str(tmp_path / "counts.csv"), "--population", str(tmp_path / "pop.csv"),
+                     "--out", str(out)]) == 0
+    metrics = json.loads(out.read_text())
+    rule = metrics["models"]["rule"]
+    assert set(rule["by_target"]["2019/20"]) == {"brier", "log_loss", "auc", "hit_rate", "pai", "n"}
+    assert set(rule["mean"]) == set(backtest.METRICS)
+    assert "spatial_lag" not in metrics["models"]  # no boundaries given
+    assert [band["band"] for band in metrics["rule_bands"]] == ["0", "1-2", "3-5", "6+"]
+    assert set(metrics["rule_bands"][0]) == {"band", "ward_years", "with_outcome", "probability", "lower", "upper"}
