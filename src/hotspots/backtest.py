@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import sparse
 from scipy.stats import rankdata
 
 from hotspots import forecast
@@ -59,15 +60,20 @@ def model_rows(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
 
 def backtest(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
              neighbours: dict[str, list[str]] | None = None, area_sizes: pd.Series | None = None,
-             top_share: float = 0.1, bands=forecast.DEFAULT_BANDS) -> BacktestResult:
-    """Score every model on every target year that has at least one earlier target year to learn from."""
+             top_share: float = 0.1, bands=forecast.DEFAULT_BANDS,
+             models: tuple[str, ...] | None = None) -> BacktestResult:
+    """Score every model (or those named) on every target year with an earlier target year to learn from."""
     design = model_rows(counts, population=population, neighbours=neighbours)
     notes = [] if population is not None else ["no population: regressions have no offset"]
     if neighbours is None:
         notes.append("no boundaries: the spatial-lag model is left out")
     if area_sizes is None:
         notes.append("no boundaries: PAI uses the share of areas flagged, not of land area")
-    models = {name: model for name, model in MODELS.items() if name != "spatial_lag" or neighbours is not None}
+    unknown = set(models or ()) - set(MODELS)
+    if unknown:
+        raise ValueError(f"Unknown model(s) {', '.join(sorted(unknown))}; choose from {', '.join(MODELS)}.")
+    models = {name: model for name, model in MODELS.items()
+              if (models is None or name in models) and (name != "spatial_lag" or neighbours is not None)}
     targets = sorted(design["target_year"].unique())[1:]
     if not targets:
         raise forecast.CountTableError("The backtest needs at least four consecutive financial years.")
@@ -89,13 +95,13 @@ def backtest(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
 
 def metrics_json(result: BacktestResult) -> dict:
     """The METRICS.json shape: models -> by_target and mean; rule_bands."""
-    models = {}
+    by_model = {}
     for name, rows in result.metrics.groupby("model", sort=False):
         by_target = {financial_year_label(int(r.target_year)): {m: _plain(getattr(r, m)) for m in METRICS}
                      for r in rows.itertuples()}
-        models[name] = {"by_target": by_target, "mean": {m: _plain(rows[m].mean()) for m in METRICS}}
+        by_model[name] = {"by_target": by_target, "mean": {m: _plain(rows[m].mean()) for m in METRICS}}
     bands = result.rule_bands[["band", "ward_years", "with_outcome", "probability", "lower", "upper"]]
-    return {"models": models, "rule_bands": [{k: _plain(v) for k, v in row.items()} for row in bands.to_dict("records")],
+    return {"models": by_model, "rule_bands": [{k: _plain(v) for k, v in row.items()} for row in bands.to_dict("records")],
             "calibration": [{k: _plain(v) for k, v in row.items()} for row in result.calibration.to_dict("records")],
             "notes": result.notes}
 
@@ -132,9 +138,9 @@ def hit_rate_and_pai(events: np.ndarray, probability: np.ndarray, sizes: np.ndar
 
 def calibration_table(predictions: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
     """Per model and probability decile: mean predicted, share observed, and how many rows."""
-    edges = np.linspace(0, 1, bins + 1)
-    binned = predictions.assign(observed=(predictions["y"] >= 1).astype(float),
-                                bin=pd.cut(predictions["probability"], edges, include_lowest=True).astype(str))
+    position = np.minimum((predictions["probability"].to_numpy() * bins).astype(int), bins - 1)
+    labels = np.array([f"{i / bins:.0%}-{(i + 1) / bins:.0%}" for i in range(bins)])
+    binned = predictions.assign(observed=(predictions["y"] >= 1).astype(float), bin=labels[position])
     table = binned.groupby(["model", "bin"], sort=False).agg(
         predicted=("probability", "mean"), observed=("observed", "mean"), n=("y", "size")).reset_index()
     return table.sort_values(["model", "predicted"], ignore_index=True)
@@ -223,13 +229,19 @@ def _exposure(design: pd.DataFrame, population: pd.DataFrame | None) -> np.ndarr
 
 
 def _neighbour_mean(design: pd.DataFrame, neighbours: dict[str, list[str]]) -> np.ndarray:
-    prior = design.set_index(["area_code", "target_year"])["prior2"]
-    values = []
-    for area, year in zip(design["area_code"], design["target_year"]):
-        around = [prior.get((other, year)) for other in neighbours.get(area, [])]
-        around = [v for v in around if v is not None and not np.isnan(v)]
-        values.append(float(np.mean(around)) if around else 0.0)
-    return np.asarray(values)
+    """Mean prior two-year count of each row's neighbours in the same target year (0 without any)."""
+    codes = pd.Index(sorted(set(design["area_code"]) | {n for ns in neighbours.values() for n in ns}))
+    pairs = [(codes.get_loc(a), codes.get_loc(b)) for a, ns in neighbours.items() if a in codes for b in ns]
+    rows, cols = np.array(pairs, dtype=int).reshape(-1, 2).T
+    adjacency = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(codes), len(codes)))
+    out = np.zeros(len(design))
+    for year, group in design.groupby("target_year"):
+        prior, present = np.zeros(len(codes)), np.zeros(len(codes))
+        where = codes.get_indexer(group["area_code"])
+        prior[where], present[where] = group["prior2"].to_numpy(dtype=float), 1.0
+        totals, counted = adjacency @ prior, adjacency @ present
+        out[group.index] = np.divide(totals, counted, out=np.zeros(len(codes)), where=counted > 0)[where]
+    return out
 
 
 def _plain(value):

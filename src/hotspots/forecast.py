@@ -90,9 +90,9 @@ def band_labels(bands: tuple[tuple[int, int | None], ...] = DEFAULT_BANDS) -> li
 def band_of(prior_counts: pd.Series, bands: tuple[tuple[int, int | None], ...] = DEFAULT_BANDS) -> pd.Series:
     """The band label of each prior two-year count."""
     _check_bands(bands)
-    labels = band_labels(bands)
-    edges = [low for low, _ in bands] + [np.inf]
-    return pd.Series(pd.cut(prior_counts, edges, right=False, labels=labels).astype(str), index=prior_counts.index)
+    labels = np.array(band_labels(bands))
+    position = np.searchsorted([low for low, _ in bands], prior_counts.to_numpy(), side="right") - 1
+    return pd.Series(labels[position], index=prior_counts.index)
 
 
 def prior_two_year_pairs(counts: pd.DataFrame, bands: tuple[tuple[int, int | None], ...] = DEFAULT_BANDS) -> pd.DataFrame:

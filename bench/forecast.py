@@ -1,0 +1,62 @@
+"""Forecast speed: the rule, every model and the full backtest on 8,000 areas over 10 years.
+
+Run: .venv/bin/python bench/forecast.py
+Prints seconds for the rule's forecast, the rule's backtest, each model's backtest alone and
+all models together, each also as a ratio to a baseline measured in the same run (one pandas
+group-by of the same counts). Targets: the rule and its backtest under 1 s; everything under 30 s.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from hotspots import backtest, forecast
+
+AREAS, YEARS = 8000, 10
+
+
+def _simulated() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
+    rng = np.random.default_rng(0)
+    codes = [f"A{i:05d}" for i in range(AREAS)]
+    rates = rng.gamma(0.6, 1.5, AREAS)
+    wobble = np.exp(rng.normal(0, 0.3, (AREAS, YEARS)))
+    counts = pd.DataFrame({"area_code": np.repeat(codes, YEARS),
+                           "financial_year": np.tile(np.arange(2014, 2014 + YEARS), AREAS),
+                           "count": rng.poisson((rates[:, None] * wobble).ravel())})
+    population = counts[["area_code", "financial_year"]].assign(population=rng.integers(1000, 4000, len(counts)))
+    side = int(np.sqrt(AREAS))  # a grid: neighbours left, right, above, below
+    neighbours = {code: [codes[j] for j in (i - 1, i + 1, i - side, i + side) if 0 <= j < AREAS]
+                  for i, code in enumerate(codes)}
+    return counts, population, neighbours
+
+
+def _seconds(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    counts, population, neighbours = _simulated()
+    baseline = _seconds(lambda: counts.groupby(["area_code", "financial_year"])["count"].sum())
+    timings = {
+        "rule forecast": _seconds(lambda: forecast.forecast_rule(counts)),
+        "rule backtest": _seconds(lambda: backtest.backtest(counts, models=("rule",))),
+    }
+    for name in backtest.MODELS:
+        timings[f"{name} backtest"] = _seconds(lambda: backtest.backtest(
+            counts, population=population, neighbours=neighbours, models=(name,)))
+    timings["all models backtest"] = _seconds(lambda: backtest.backtest(counts, population=population, neighbours=neighbours))
+    print(f"{AREAS:,} areas x {YEARS} years; baseline (one group-by) {baseline:.3f} s")
+    for name, seconds in timings.items():
+        print(f"{name:<32}{seconds:>8.2f} s{seconds / baseline:>10.0f}x baseline")
+    rule_total = timings["rule forecast"] + timings["rule backtest"]
+    print(f"rule + its backtest {rule_total:.2f} s ({'meets' if rule_total < 1 else 'MISSES'} 1 s); "
+          f"everything {timings['all models backtest']:.2f} s ({'meets' if timings['all models backtest'] < 30 else 'MISSES'} 30 s)")
+
+
+if __name__ == "__main__":
+    main()
