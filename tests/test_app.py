@@ -66,3 +66,34 @@ def test_no_basemap_mode_requests_no_tiles(app):
     app.sidebar.toggle(key="basemap").set_value(False)
     app.run()
     assert "L.tileLayer" not in _map_script(app)
+
+
+@pytest.fixture
+def forecast_page(app):
+    app.switch_page("pages/forecast.py")
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_forecast_page_shows_map_band_table_backtest_and_deprivation(forecast_page):
+    at = forecast_page
+    assert any("SYNTHETIC demo data" in warning.value for warning in at.warning)
+    assert "2024/25" in at.subheader[0].value
+    script = _map_script(at)
+    assert _ward_features(script) == 20 and "70%+" in script and "under 30%" in script
+    wards, bands, metrics, predictors = (frame.value for frame in at.dataframe)
+    assert len(wards) == 20 and wards["explanation"].str.contains("ward-years").all()
+    assert bands["band"].tolist() == ["0", "1-2", "3-5", "6+"]
+    assert "Prior-two-year rule (report)" in metrics.index and len(metrics) == 6
+    assert predictors["predictor"].tolist() == ["prior two-year count", "deprivation score"]
+
+
+@pytest.mark.parametrize("model", ["persistence", "poisson", "negative_binomial", "empirical_bayes", "spatial_lag"])
+def test_forecast_page_maps_every_model(forecast_page, model):
+    forecast_page.sidebar.selectbox(key="model").set_value(model)
+    forecast_page.run()
+    assert not forecast_page.exception, forecast_page.exception
+    assert _ward_features(_map_script(forecast_page)) == 20
+    wards = forecast_page.dataframe[0].value
+    assert wards.iloc[:, 5].between(0, 1).all()  # the chosen model's probability column

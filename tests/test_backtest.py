@@ -74,3 +74,23 @@ def test_cli_backtest_writes_the_metrics_shape(tmp_path):
     assert "spatial_lag" not in metrics["models"]  # no boundaries given
     assert [band["band"] for band in metrics["rule_bands"]] == ["0", "1-2", "3-5", "6+"]
     assert set(metrics["rule_bands"][0]) == {"band", "ward_years", "with_outcome", "probability", "lower", "upper"}
+
+
+def test_forecast_with_model_uses_only_earlier_years():
+    counts, population = _simulated(areas=80)
+    first = backtest.forecast_with_model(counts, "poisson", target_year=2019, population=population)
+    later = counts.copy()
+    later.loc[later["financial_year"] == 2019, "count"] = 99  # the target year's own counts
+    second = backtest.forecast_with_model(later, "poisson", target_year=2019, population=population)
+    np.testing.assert_allclose(first["probability"], second["probability"])
+    assert len(first) == 80 and first["probability"].between(0, 1).all()
+    with pytest.raises(ValueError, match="Unknown model 'magic'"):
+        backtest.forecast_with_model(counts, "magic", target_year=2019)
+
+
+def test_predictor_comparison_ranks_prior_counts_above_noise():
+    counts, _ = _simulated()
+    noise = pd.Series(np.random.default_rng(0).random(300), index=[f"W{i:03d}" for i in range(300)])
+    table = backtest.predictor_comparison(counts, noise, target_year=2019).set_index("predictor")
+    assert table.loc["prior two-year count", "auc"] > 0.7
+    assert abs(table.loc["deprivation score", "auc"] - 0.5) < 0.1

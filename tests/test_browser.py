@@ -96,3 +96,16 @@ def test_home_map_draws_ward_polygons_at_tablet_landscape(server, browser):
     time.sleep(1)  # let Leaflet finish fitting the bounds before the picture
     page.screenshot(path=str(ARTIFACTS / "home-1024x768.png"))
     page.close()
+
+
+def test_forecast_page_draws_risk_map_at_tablet_portrait(server, browser):
+    page = browser.new_page(viewport={"width": 768, "height": 1024})
+    page.goto(f"{server}/forecast")
+    polygons = ward_polygons(page, timeout_s=120)
+    polygons.nth(19).wait_for(state="attached")
+    assert polygons.count() == 20
+    assert page.frame_locator(MAP_IFRAME).get_by_text("70%+").count() == 1
+    assert page.get_by_text("Backtest: each model").count() == 1
+    time.sleep(1)
+    page.screenshot(path=str(ARTIFACTS / "forecast-768x1024.png"))
+    page.close()

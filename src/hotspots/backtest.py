@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import sparse
-from scipy.stats import rankdata
+from scipy.stats import rankdata, spearmanr
 
 from hotspots import forecast
 from hotspots.periods import financial_year_label
@@ -91,6 +91,45 @@ def backtest(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
     calibration = calibration_table(predictions)
     rule_bands = forecast.rule_band_table(forecast.prior_two_year_pairs(counts, bands), bands)
     return BacktestResult(metrics, predictions, calibration, rule_bands, notes)
+
+
+def forecast_with_model(counts: pd.DataFrame, model: str, *, target_year: int,
+                        population: pd.DataFrame | None = None,
+                        neighbours: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """P(at least one in ``target_year``) per area from one model fitted on every earlier year.
+
+    Returns ``area_code, probability`` for areas with counts for both prior years.
+    """
+    if model not in MODELS:
+        raise ValueError(f"Unknown model {model!r}; choose from {', '.join(MODELS)}.")
+    history = counts[counts["financial_year"] < target_year]
+    latest = history[history["financial_year"] == target_year - 1]
+    # A placeholder year lets model_rows build the lags; its counts are never read.
+    placeholder = latest.assign(financial_year=target_year, count=0)
+    if population is not None and not (population["financial_year"] == target_year).any():
+        last = population[population["financial_year"] == population["financial_year"].max()]
+        population = pd.concat([population, last.assign(financial_year=target_year)])
+    design = model_rows(pd.concat([history, placeholder]), population=population, neighbours=neighbours)
+    train, test = design[design["target_year"] < target_year], design[design["target_year"] == target_year]
+    probability = MODELS[model](train, test.assign(y=np.nan), forecast.DEFAULT_BANDS)
+    return pd.DataFrame({"area_code": test["area_code"].to_numpy(), "probability": np.asarray(probability)})
+
+
+def predictor_comparison(counts: pd.DataFrame, deprivation: pd.Series, *, target_year: int) -> pd.DataFrame:
+    """As the report did: how well deprivation and the prior two-year count each predict ``target_year``.
+
+    ``deprivation`` is indexed by area code. Returns one row per predictor with the Spearman
+    correlation against the count and the ROC AUC for at least one.
+    """
+    wide = counts.pivot(index="area_code", columns="financial_year", values="count")
+    frame = pd.DataFrame({"outcome": wide[target_year], "prior": wide[target_year - 1] + wide[target_year - 2],
+                          "deprivation": deprivation.reindex(wide.index)}).dropna()
+    outcome = (frame["outcome"] >= 1).to_numpy(dtype=float)
+    rows = []
+    for name, column in (("prior two-year count", "prior"), ("deprivation score", "deprivation")):
+        rows.append({"predictor": name, "spearman": float(spearmanr(frame[column], frame["outcome"]).statistic),
+                     "auc": roc_auc(outcome, frame[column].to_numpy(dtype=float)), "areas": len(frame)})
+    return pd.DataFrame(rows)
 
 
 def metrics_json(result: BacktestResult) -> dict:

@@ -46,14 +46,17 @@ def ward_choropleth(
     decimals: int = 0,
     basemap: bool = True,
     leaflet_urls: tuple[str, str] | None = None,
+    breaks: list[float] | None = None,
+    legend_labels: list[str] | None = None,
 ) -> folium.Map:
     """A choropleth of ``values`` (indexed by ``ward_code``) over ``areas`` (EPSG:4326).
 
     Wards without a value are grey and say "no data" in their tooltip; a legend is drawn on the
     map. ``leaflet_urls`` (script, stylesheet) replaces folium's CDN links so that the map works
-    on a closed network; ``basemap=False`` requests no tiles.
+    on a closed network; ``basemap=False`` requests no tiles. Fixed ``breaks`` (class upper
+    bounds) and their ``legend_labels`` replace the classification, e.g. for risk bands.
     """
-    breaks = class_breaks(values, scheme=scheme, k=k)
+    breaks = class_breaks(values, scheme=scheme, k=k) if breaks is None else breaks
     colours = _palette(len(breaks))
     by_ward = values.reindex(areas["ward_code"]).to_numpy(dtype=float)
     features = areas[["ward_code", "ward_name", "geometry"]].copy()
@@ -67,7 +70,10 @@ def ward_choropleth(
         highlight_function=lambda _: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=["ward_name", "value"], aliases=["Ward", label], sticky=False),
     ).add_to(fmap)
-    Legend(legend_rows(values, breaks, colours, decimals), title=label).add_to(fmap)
+    rows = legend_rows(values, breaks, colours, decimals)
+    if legend_labels is not None:
+        rows = [(colour, text) for (colour, _), text in zip(rows, legend_labels)] + rows[len(legend_labels):]
+    Legend(rows, title=label).add_to(fmap)
     return fmap
 
 

@@ -1,0 +1,103 @@
+"""Forecast: next year's risk of at least one event per ward, the rule's evidence and the backtest."""
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from hotspots import aggregation, backtest, boundaries, forecast, geography, maps
+from hotspots.periods import financial_year_label
+from ui.assets import local_leaflet_urls
+from ui.common import (DEFAULT_REGION, cached_dataset, cached_display_wards, lad_codes_for_choice, page_setup,
+                       region_options)
+
+RISK_BREAKS = [29.9999, 49.9999, 69.9999, 100.0]
+RISK_LABELS = ["under 30%", "30-50%", "50-70%", "70%+"]
+MODEL_LABELS = {"rule": "Prior-two-year rule (report)", "persistence": "Persistence (any last year)",
+                "poisson": "Poisson regression", "negative_binomial": "Negative binomial regression",
+                "empirical_bayes": "Empirical Bayes (whole history)", "spatial_lag": "Poisson with spatial lag"}
+
+
+@st.cache_data(show_spinner=False)
+def region_counts(layer_key: str) -> pd.DataFrame:
+    """Counts for every Greater Essex ward: the rule pools the whole region, as the report did."""
+    dataset = cached_dataset()
+    years = sorted(dataset.events["financial_year"].unique().tolist())
+    counts = aggregation.layer_counts(dataset, layer_key, list(geography.wards()["ward_code"]), years)
+    return counts.rename(columns={"ward_code": "area_code"})
+
+
+@st.cache_resource(show_spinner=False)
+def model_inputs() -> tuple[pd.DataFrame, dict[str, list[str]], pd.Series]:
+    wards = geography.wards().rename(columns={"ward_code": "area_code", "ward_name": "area_name"})
+    population = cached_dataset().population.rename(columns={"ward_code": "area_code", "population_10_24": "population"})
+    return population, boundaries.queen_neighbours(wards), wards.set_index("area_code").area
+
+
+@st.cache_data(show_spinner="Backtesting every model on every past year...")
+def backtest_for(layer_key: str) -> backtest.BacktestResult:
+    population, neighbours, sizes = model_inputs()
+    return backtest.backtest(region_counts(layer_key), population=population, neighbours=neighbours, area_sizes=sizes)
+
+
+dataset = page_setup("Where next year? Predicted risk by ward")
+with st.sidebar:
+    regions = region_options()
+    region = st.selectbox("Area", regions, index=regions.index(DEFAULT_REGION), key="region")
+    layers = [key for key in aggregation.LAYERS if key != "nominals"]
+    layer_key = st.selectbox("Measure", layers, index=layers.index("ambulance-knife"), key="layer",
+                             format_func=lambda key: aggregation.LAYERS[key].label)
+    model = st.selectbox("Model for the map", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key="model",
+                         help="The report's rule is the default and is always shown in the table.")
+
+counts = region_counts(layer_key)
+target = int(counts["financial_year"].max()) + 1
+rule = forecast.forecast_rule(counts, target_year=target)
+population, neighbours, _ = model_inputs()
+chosen = rule.areas[["area_code", "probability"]] if model == "rule" else backtest.forecast_with_model(
+    counts, model, target_year=target, population=population, neighbours=neighbours)
+
+areas = cached_display_wards(lad_codes_for_choice(region))
+st.subheader(f"Chance of at least one in {financial_year_label(target)}: {region}")
+values = chosen.set_index("area_code")["probability"].mul(100)
+fmap = maps.ward_choropleth(areas, values, label=f"{MODEL_LABELS[model]}, % chance", breaks=RISK_BREAKS,
+                            legend_labels=RISK_LABELS, leaflet_urls=local_leaflet_urls())
+st_folium(fmap, returned_objects=[], use_container_width=True, height=460, key="forecast_map")
+for note in rule.notes:
+    st.info(note)
+
+table = areas[["ward_code", "ward_name"]].merge(rule.areas, left_on="ward_code", right_on="area_code", how="left")
+table = table.merge(chosen.rename(columns={"probability": "chosen"}), on="area_code", how="left")
+st.dataframe(
+    table.sort_values("chosen", ascending=False)[
+        ["ward_name", "prior_two_year_count", "band", "probability", "risk_band", "chosen", "explanation"]],
+    hide_index=True, width="stretch",
+    column_config={"ward_name": "Ward", "prior_two_year_count": "Prior two years", "band": "Band",
+                   "probability": st.column_config.NumberColumn("Rule", format="percent"),
+                   "risk_band": "Rule risk band",
+                   "chosen": st.column_config.NumberColumn(MODEL_LABELS[model], format="percent"),
+                   "explanation": "Why (the rule)"})
+
+st.subheader("The rule's evidence: every ward-year in Greater Essex")
+st.dataframe(rule.band_table, hide_index=True, width="stretch",
+             column_config={"probability": st.column_config.NumberColumn("P(at least one)", format="percent"),
+                            "lower": st.column_config.NumberColumn("95% low", format="percent"),
+                            "upper": st.column_config.NumberColumn("95% high", format="percent"),
+                            "probability_two_or_more": st.column_config.NumberColumn("P(two or more)", format="percent")})
+
+st.subheader("Backtest: each model forecasting past years it had not seen")
+result = backtest_for(layer_key)
+means = result.metrics.groupby("model", sort=False)[["brier", "log_loss", "auc", "hit_rate", "pai"]].mean()
+st.dataframe(means.rename(index=MODEL_LABELS), width="stretch",
+             column_config={"brier": st.column_config.NumberColumn("Brier (lower better)", format="%.3f"),
+                            "log_loss": st.column_config.NumberColumn("Log loss", format="%.3f"),
+                            "auc": st.column_config.NumberColumn("ROC AUC", format="%.3f"),
+                            "hit_rate": st.column_config.NumberColumn("Hit rate, top 10%", format="percent"),
+                            "pai": st.column_config.NumberColumn("PAI", format="%.1f")})
+st.caption("Calibration: predicted chance against the share that had at least one (closer to the diagonal is better).")
+st.scatter_chart(result.calibration.assign(model=result.calibration["model"].map(MODEL_LABELS)),
+                 x="predicted", y="observed", color="model", size="n")
+
+st.subheader("Does deprivation predict it? (as the report asked)")
+deprivation = dataset.deprivation.set_index("ward_code")["imd_score"]
+st.dataframe(backtest.predictor_comparison(counts, deprivation, target_year=target - 1), hide_index=True,
+             width="stretch")
