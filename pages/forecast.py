@@ -60,7 +60,8 @@ areas = cached_display_wards(lad_codes_for_choice(region))
 st.subheader(f"Chance of at least one in {financial_year_label(target)}: {region}")
 values = chosen.set_index("area_code")["probability"].mul(100)
 fmap = maps.ward_choropleth(areas, values, label=f"{MODEL_LABELS[model]}, % chance", breaks=RISK_BREAKS,
-                            legend_labels=RISK_LABELS, leaflet_urls=local_leaflet_urls())
+                            legend_labels=RISK_LABELS, leaflet_urls=local_leaflet_urls(),
+                            details=rule.areas.set_index("area_code")["explanation"], details_label="The rule")
 st_folium(fmap, returned_objects=[], use_container_width=True, height=460, key="forecast_map")
 for note in rule.notes:
     st.info(note)

@@ -94,3 +94,17 @@ def test_predictor_comparison_ranks_prior_counts_above_noise():
     table = backtest.predictor_comparison(counts, noise, target_year=2019).set_index("predictor")
     assert table.loc["prior two-year count", "auc"] > 0.7
     assert abs(table.loc["deprivation score", "auc"] - 0.5) < 0.1
+
+
+def test_cli_backtest_with_boundaries_adds_spatial_lag_and_area_pai(tmp_path, reference_wards):
+    thurrock = reference_wards[reference_wards["lad_code"] == "E06000034"][["WD13CD", "WD13NM", "geometry"]]
+    thurrock.to_file(tmp_path / "wards.gpkg")
+    rng = np.random.default_rng(2)
+    rows = [(code, f"{y}/{(y + 1) % 100:02d}", int(rng.poisson(1.5))) for code in thurrock["WD13CD"] for y in range(2014, 2021)]
+    pd.DataFrame(rows, columns=["area_code", "period", "count"]).to_csv(tmp_path / "counts.csv", index=False)
+    out = tmp_path / "metrics.json"
+    assert cli.main(["backtest", "--counts", str(tmp_path / "counts.csv"), "--boundaries", str(tmp_path / "wards.gpkg"),
+                     "--out", str(out)]) == 0
+    metrics = json.loads(out.read_text())
+    assert "spatial_lag" in metrics["models"]
+    assert not any("PAI uses the share of areas" in note for note in metrics["notes"])

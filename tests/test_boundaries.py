@@ -143,3 +143,14 @@ def test_download_failure_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(requests, "get", refuse)
     with pytest.raises(DownloadError, match="Could not download.*load a boundary file instead"):
         boundaries.download_ons_wards(THURROCK, 2023)
+
+
+def test_cli_geo_load_standardises_a_boundary_file(tmp_path, thurrock_reference):
+    from hotspots import cli
+
+    source = tmp_path / "wards.geojson"
+    thurrock_reference.to_crs(4326).to_file(source)
+    out = tmp_path / "out.gpkg"
+    assert cli.main(["geo", "load", str(source), "--out", str(out)]) == 0
+    loaded = gpd.read_file(out)
+    assert loaded.crs == settings.ANALYSIS_CRS and list(loaded.columns[:2]) == ["area_code", "area_name"]

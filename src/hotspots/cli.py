@@ -39,6 +39,17 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--level", choices=["ward", "lsoa"], default="ward")
     export.add_argument("--out", type=Path, required=True, help="output file (.geojson or .gpkg)")
     export.set_defaults(run=_geo_export)
+    load = geo.add_parser("load", help="check a boundary file (GeoJSON, GeoPackage, zipped Shapefile) and save it standardised")
+    load.add_argument("path", type=Path)
+    load.add_argument("--code-column", default=None, help="area code column (detected if not given)")
+    load.add_argument("--name-column", default=None, help="area name column (detected if not given)")
+    load.add_argument("--out", type=Path, required=True, help="output file (.geojson or .gpkg), EPSG:27700")
+    load.set_defaults(run=_geo_load)
+    download = geo.add_parser("download", help="download a local authority's wards from the ONS portal (online)")
+    download.add_argument("--lad", required=True, help="local authority code, e.g. E06000034")
+    download.add_argument("--year", type=int, default=2023, help=f"one of {boundaries.ONS_WARD_YEARS}")
+    download.add_argument("--out", type=Path, required=True, help="output file (.geojson or .gpkg), EPSG:27700")
+    download.set_defaults(run=_geo_download)
 
     demo_commands = commands.add_parser("demo", help="synthetic demo dataset").add_subparsers(title="demo commands")
     build = demo_commands.add_parser("build", help="write the SYNTHETIC demo dataset (seeded, identical every run)")
@@ -69,6 +80,25 @@ def _geo_export(args: argparse.Namespace) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     areas.to_file(args.out, driver="GPKG" if args.out.suffix == ".gpkg" else "GeoJSON")
     print(f"wrote {len(areas)} {args.level}s to {args.out}")
+    return 0
+
+
+def _geo_load(args: argparse.Namespace) -> int:
+    areas = boundaries.boundaries_from_file(args.path, code_column=args.code_column, name_column=args.name_column)
+    return _write_areas(areas, args.out, repaired=areas.attrs["repaired_features"])
+
+
+def _geo_download(args: argparse.Namespace) -> int:
+    areas = boundaries.download_ons_wards(args.lad, args.year)
+    return _write_areas(areas, args.out, repaired=areas.attrs["repaired_features"])
+
+
+def _write_areas(areas, out: Path, *, repaired: list[int]) -> int:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    areas.to_file(out, driver="GPKG" if out.suffix == ".gpkg" else "GeoJSON")
+    if repaired:
+        print(f"repaired invalid geometry in features {repaired}", file=sys.stderr)
+    print(f"wrote {len(areas)} areas to {out}")
     return 0
 
 

@@ -48,6 +48,8 @@ def ward_choropleth(
     leaflet_urls: tuple[str, str] | None = None,
     breaks: list[float] | None = None,
     legend_labels: list[str] | None = None,
+    details: pd.Series | None = None,
+    details_label: str = "Why",
 ) -> folium.Map:
     """A choropleth of ``values`` (indexed by ``ward_code``) over ``areas`` (EPSG:4326).
 
@@ -55,6 +57,7 @@ def ward_choropleth(
     map. ``leaflet_urls`` (script, stylesheet) replaces folium's CDN links so that the map works
     on a closed network; ``basemap=False`` requests no tiles. Fixed ``breaks`` (class upper
     bounds) and their ``legend_labels`` replace the classification, e.g. for risk bands.
+    ``details`` (text by ``ward_code``) adds a line to each tooltip.
     """
     breaks = class_breaks(values, scheme=scheme, k=k) if breaks is None else breaks
     colours = _palette(len(breaks))
@@ -62,13 +65,17 @@ def ward_choropleth(
     features = areas[["ward_code", "ward_name", "geometry"]].copy()
     features["value"] = [_format(v, decimals) for v in by_ward]
     features["fill"] = [_colour(v, breaks, colours) for v in by_ward]
+    fields, aliases = ["ward_name", "value"], ["Ward", label]
+    if details is not None:
+        features["details"] = details.reindex(areas["ward_code"]).fillna("").to_numpy()
+        fields, aliases = fields + ["details"], aliases + [details_label]
     fmap = _base_map(areas, basemap=basemap, leaflet_urls=leaflet_urls)
     folium.GeoJson(
         features.to_json(drop_id=True),
         name=label,
         style_function=_style,
         highlight_function=lambda _: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=["ward_name", "value"], aliases=["Ward", label], sticky=False),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=False),
     ).add_to(fmap)
     rows = legend_rows(values, breaks, colours, decimals)
     if legend_labels is not None:
