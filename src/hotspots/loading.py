@@ -55,28 +55,25 @@ def age_band(ages: pd.Series) -> pd.Series:
 
 
 def _police_events(records: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "source": "police",
-        "category": records["offence_group"],
-        "date": pd.to_datetime(records["offence_date"]),
-        "financial_year": financial_year_of(records["offence_date"]),
-        "easting": records["easting"], "northing": records["northing"],
-        "ward_code": records["ward_code"], "lsoa_code": records["lsoa_code"],
-        "age_band": records["victim_age_band"],
-        "domestic": records["domestic"].map({"Y": True, "N": False}).astype("boolean"),
-    })
+    domestic = records["domestic"].map({"Y": True, "N": False}).astype("boolean")
+    return _canonical_events(records, "police", records["offence_group"], records["offence_date"],
+                             records["victim_age_band"], domestic)
 
 
 def _ambulance_events(calls: pd.DataFrame) -> pd.DataFrame:
+    domestic = pd.array([pd.NA] * len(calls), dtype="boolean")
+    return _canonical_events(calls, "ambulance", calls["injury_category"], calls["incident_date"],
+                             age_band(calls["patient_age"]), domestic)
+
+
+def _canonical_events(rows: pd.DataFrame, source: str, category: pd.Series, dates: pd.Series,
+                      age_bands: pd.Series, domestic) -> pd.DataFrame:
     return pd.DataFrame({
-        "source": "ambulance",
-        "category": calls["injury_category"],
-        "date": pd.to_datetime(calls["incident_date"]),
-        "financial_year": financial_year_of(calls["incident_date"]),
-        "easting": calls["easting"], "northing": calls["northing"],
-        "ward_code": calls["ward_code"], "lsoa_code": calls["lsoa_code"],
-        "age_band": age_band(calls["patient_age"]),
-        "domestic": pd.array([pd.NA] * len(calls), dtype="boolean"),
+        "source": source, "category": category, "date": pd.to_datetime(dates),
+        "financial_year": financial_year_of(dates),
+        "easting": rows["easting"], "northing": rows["northing"],
+        "ward_code": rows["ward_code"], "lsoa_code": rows["lsoa_code"],
+        "age_band": age_bands, "domestic": domestic,
     })
 
 
