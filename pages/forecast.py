@@ -65,6 +65,9 @@ fmap = maps.ward_choropleth(areas, values, label=f"{MODEL_LABELS[model]}, % chan
 st_folium(fmap, returned_objects=[], use_container_width=True, height=460, key="forecast_map")
 for note in rule.notes:
     st.info(note)
+if len(rule.not_forecast):
+    st.warning(f"{len(rule.not_forecast)} ward(s) not forecast (a prior year is missing): "
+               + "; ".join(f"{r.area_code}: {r.reason}" for r in rule.not_forecast.head(10).itertuples()))
 
 table = areas[["ward_code", "ward_name"]].merge(rule.areas, left_on="ward_code", right_on="area_code", how="left")
 table = table.merge(chosen.rename(columns={"probability": "chosen"}), on="area_code", how="left")
