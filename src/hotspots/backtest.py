@@ -89,7 +89,7 @@ def backtest(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
     predictions = pd.concat(predictions, ignore_index=True)
     metrics = _metrics(predictions, area_sizes, top_share)
     calibration = calibration_table(predictions)
-    rule_bands = forecast.rule_band_table(forecast.prior_two_year_pairs(counts, bands), bands)
+    rule_bands = _rule_band_table(design, bands)
     return BacktestResult(metrics, predictions, calibration, rule_bands, notes)
 
 
@@ -186,11 +186,16 @@ def calibration_table(predictions: pd.DataFrame, bins: int = 10) -> pd.DataFrame
 
 
 def _rule(train, test, bands):
-    table = forecast.rule_band_table(train.assign(band=forecast.band_of(train["prior2"], bands),
-                                                  outcome_count=train["y"]), bands).set_index("band")
+    table = _rule_band_table(train, bands).set_index("band")
     pooled = (train["y"] >= 1).mean()
     # A band with no training ward-years falls back to the pooled rate (reported by forecast_rule).
     return forecast.band_of(test["prior2"], bands).map(table["probability"]).fillna(pooled).to_numpy()
+
+
+def _rule_band_table(rows: pd.DataFrame, bands) -> pd.DataFrame:
+    """The rule's band table from model rows, which are exactly the rule's (area, target year) pairs."""
+    pairs = rows.assign(band=forecast.band_of(rows["prior2"], bands), outcome_count=rows["y"])
+    return forecast.rule_band_table(pairs, bands)
 
 
 def _persistence(train, test, _bands):
