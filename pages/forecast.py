@@ -7,8 +7,8 @@ from streamlit_folium import st_folium
 from hotspots import aggregation, backtest, boundaries, forecast, geography, maps
 from hotspots.periods import financial_year_label
 from ui.assets import local_leaflet_urls
-from ui.common import (DEFAULT_REGION, cached_dataset, cached_display_wards, lad_codes_for_choice, page_setup,
-                       region_options)
+from ui.common import (DEFAULT_REGION, cached_dataset, cached_display_wards, current_source, lad_codes_for_choice,
+                       page_setup, region_options)
 
 RISK_BREAKS = [29.9999, 49.9999, 69.9999, 100.0]
 RISK_LABELS = ["under 30%", "30-50%", "50-70%", "70%+"]
@@ -18,25 +18,25 @@ MODEL_LABELS = {"rule": "Prior-two-year rule (report)", "persistence": "Persiste
 
 
 @st.cache_data(show_spinner=False)
-def region_counts(layer_key: str) -> pd.DataFrame:
+def region_counts(layer_key: str, source: tuple[str, tuple]) -> pd.DataFrame:
     """Counts for every Greater Essex ward: the rule pools the whole region, as the report did."""
-    dataset = cached_dataset()
+    dataset = cached_dataset(*source)
     years = sorted(dataset.events["financial_year"].unique().tolist())
     counts = aggregation.layer_counts(dataset, layer_key, list(geography.wards()["ward_code"]), years)
     return counts.rename(columns={"ward_code": "area_code"})
 
 
 @st.cache_resource(show_spinner=False)
-def model_inputs() -> tuple[pd.DataFrame, dict[str, list[str]], pd.Series]:
+def model_inputs(source: tuple[str, tuple]) -> tuple[pd.DataFrame, dict[str, list[str]], pd.Series]:
     wards = geography.wards().rename(columns={"ward_code": "area_code", "ward_name": "area_name"})
-    population = cached_dataset().population.rename(columns={"ward_code": "area_code", "population_10_24": "population"})
+    population = cached_dataset(*source).population.rename(columns={"ward_code": "area_code", "population_10_24": "population"})
     return population, boundaries.queen_neighbours(wards), wards.set_index("area_code").area
 
 
 @st.cache_data(show_spinner="Backtesting every model on every past year...")
-def backtest_for(layer_key: str) -> backtest.BacktestResult:
-    population, neighbours, sizes = model_inputs()
-    return backtest.backtest(region_counts(layer_key), population=population, neighbours=neighbours, area_sizes=sizes)
+def backtest_for(layer_key: str, source: tuple[str, tuple]) -> backtest.BacktestResult:
+    population, neighbours, sizes = model_inputs(source)
+    return backtest.backtest(region_counts(layer_key, source), population=population, neighbours=neighbours, area_sizes=sizes)
 
 
 dataset = page_setup("Where next year? Predicted risk by ward")
@@ -49,10 +49,11 @@ with st.sidebar:
     model = st.selectbox("Model for the map", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key="model",
                          help="The report's rule is the default and is always shown in the table.")
 
-counts = region_counts(layer_key)
+source = current_source()
+counts = region_counts(layer_key, source)
 target = int(counts["financial_year"].max()) + 1
 rule = forecast.forecast_rule(counts, target_year=target)
-population, neighbours, _ = model_inputs()
+population, neighbours, _ = model_inputs(source)
 chosen = rule.areas[["area_code", "probability"]] if model == "rule" else backtest.forecast_with_model(
     counts, model, target_year=target, population=population, neighbours=neighbours)
 
@@ -89,7 +90,7 @@ st.dataframe(rule.band_table, hide_index=True, width="stretch",
                             "probability_two_or_more": st.column_config.NumberColumn("P(two or more)", format="percent")})
 
 st.subheader("Backtest: each model forecasting past years it had not seen")
-result = backtest_for(layer_key)
+result = backtest_for(layer_key, source)
 means = result.metrics.groupby("model", sort=False)[["brier", "log_loss", "auc", "hit_rate", "pai"]].mean()
 st.dataframe(means.rename(index=MODEL_LABELS), width="stretch",
              column_config={"brier": st.column_config.NumberColumn("Brier (lower better)", format="%.3f"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +19,14 @@ REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "geo" / "gre
 def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings.CACHE_DIR = tmp_path_factory.mktemp("cache")
     return settings.CACHE_DIR
+
+
+@pytest.fixture(scope="session", autouse=True)
+def empty_user_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tests never touch the real store: ``$HOTSPOTS_STORE`` points at an empty folder."""
+    folder = tmp_path_factory.mktemp("user-store")
+    os.environ["HOTSPOTS_STORE"] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

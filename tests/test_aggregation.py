@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from hotspots import aggregation
-from hotspots.loading import Dataset, age_band
+from hotspots.loading import Dataset
+from hotspots.readers import age_band
 from hotspots.periods import financial_year_from_label, financial_year_label, financial_year_of, window_label
 
 

@@ -19,3 +19,16 @@ class PeriodError(ValueError):
 
 class CountTableError(ValueError):
     """A ward-by-period count table that cannot be used for the forecast as it is."""
+
+
+class ImportFileError(ValueError):
+    """A file that cannot be imported as it is; the message names the file, line and column."""
+
+    def __init__(self, file: str, problem: str, *, line: int | None = None, column: str | None = None):
+        where = file + (f", line {line}" if line is not None else "") + (f", column '{column}'" if column else "")
+        super().__init__(f"{where}: {problem}")
+        self.file, self.line, self.column, self.problem = file, line, column, problem
+
+
+class StoreError(ValueError):
+    """The data store refused an operation (a repeated file, an unknown dataset, a busy store)."""

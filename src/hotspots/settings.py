@@ -16,6 +16,8 @@ CACHE_DIR : pathlib.Path
 DEMO_DIR : pathlib.Path
     Folder of the synthetic demo dataset (``$HOTSPOTS_DEMO_DIR``, default ``data/demo`` in the
     repository).
+STORE_DIR : pathlib.Path
+    Default data store folder when ``$HOTSPOTS_STORE`` is not set (``~/.local/share/ward-hotspots/store``).
 SEED : int
     Seed for the demo generator and for permutation inference.
 FIRST_DEMO_YEAR, LAST_DEMO_YEAR : int
@@ -35,6 +37,7 @@ DISPLAY_COORDINATE_DECIMALS = 5
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = Path(os.environ.get("HOTSPOTS_CACHE", Path.home() / ".cache" / "ward-hotspots"))
 DEMO_DIR = Path(os.environ.get("HOTSPOTS_DEMO_DIR", REPO_ROOT / "data" / "demo"))
+STORE_DIR = Path.home() / ".local" / "share" / "ward-hotspots" / "store"
 LOOKUP_PATH = REPO_ROOT / "geo" / "lsoa11_ward13_lookup.csv"
 
 SEED = 20201

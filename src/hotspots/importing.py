@@ -1,0 +1,73 @@
+"""Validate a file with its reader, then import it into the store, or refuse and change nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from hotspots import store
+from hotspots._errors import ImportFileError, StoreError
+from hotspots.readers import READERS, Prepared
+
+SOURCES = tuple(READERS)
+
+
+def validate_file(path: Path, source: str, *, name: str | None = None, layer: str | None = None) -> Prepared:
+    """Read and check a file without writing anything: the validation report."""
+    if source not in READERS:
+        raise ImportFileError(name or Path(path).name, f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
+    if source == "counts":
+        return READERS[source](Path(path), name, layer=layer)
+    return READERS[source](Path(path), name)
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes (of every file's path and bytes, in order, for a folder)."""
+    digest = hashlib.sha256()
+    path = Path(path)
+    members = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for member in members:
+        if path.is_dir():
+            digest.update(str(member.relative_to(path)).encode())
+        with member.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def import_file(store_dir: Path, path: Path, source: str, *, name: str | None = None, user: str | None = None,
+                layer: str | None = None, accept_rejects: bool = False, prepared: Prepared | None = None) -> int:
+    """Import one file; returns its dataset id. Refuses (store untouched) a repeated file, a file with
+    rejected rows unless ``accept_rejects``, and a file with nothing usable."""
+    path = Path(path)
+    name = name or path.name
+    sha256 = file_hash(path)
+    earlier = store.find_by_hash(store_dir, sha256)
+    if earlier:
+        raise StoreError(f"{name}: this file was already imported as dataset {earlier['dataset_id']} "
+                         f"({earlier['original_name']}, {earlier['imported_at']:%Y-%m-%d %H:%M}); nothing was changed.")
+    prepared = prepared or validate_file(path, source, name=name, layer=layer)
+    refuse_unless_usable(prepared, accept_rejects=accept_rejects)
+    return store.add_dataset(store_dir, prepared, path, sha256, original_name=name, user=user, label=layer)
+
+
+def refuse_unless_usable(prepared: Prepared, *, accept_rejects: bool) -> None:
+    """Raise ImportFileError, naming the first bad row, unless the prepared rows can be stored."""
+    problems = prepared.problems
+    if len(problems) and (not accept_rejects or len(prepared.table) == 0):
+        first = problems.iloc[0]
+        more = prepared.rows_rejected - 1
+        tail = (f" ({more:,} more rows have problems; fix them, or import the other rows and keep the rejects"
+                " on record with --accept-rejects / the tick box)" if more > 0 else
+                " (fix it, or import the other rows with --accept-rejects / the tick box)")
+        raise ImportFileError(first["file"], f"{first['value']!r}: {first['problem']}{tail}", line=int(first["line"]),
+                              column=first["column"])
+    if len(prepared.table) == 0:
+        raise ImportFileError(prepared.file_name, "no rows to import")
+    unplaced = prepared.unplaced
+    if len(unplaced) == len(prepared.table):
+        first = unplaced.iloc[0]
+        raise ImportFileError(first["source_file"], f"none of the {len(unplaced):,} rows could be placed in Greater "
+                                                    f"Essex (first: {first['unplaced_reason']}); check the location "
+                                                    "columns and that the file covers this area",
+                              line=int(first["source_line"]))

@@ -1,0 +1,443 @@
+"""One reader per kind of source file; each turns a file into rows for the store plus a report.
+
+A reader refuses a file it cannot use at all (ImportFileError naming file, line and column) and
+otherwise returns a ``Prepared``: the rows to store, the rows it could not accept with why, and
+notes. Nothing is written here. Column names are matched after normalising (see ``tabular``), and
+each reader accepts the common variants listed in ``docs/data-model.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hotspots import geography
+from hotspots._errors import CountTableError, ImportFileError, PeriodError
+from hotspots.forecast import counts_from_frame
+from hotspots.locate import find_columns, place_rows
+from hotspots.periods import financial_year_from_label, financial_year_of
+from hotspots.tabular import RawTable, read_csv_bytes
+from hotspots.validation import PROBLEM_COLUMNS, RowProblems
+
+EVENT_COLUMNS = ["source", "category", "date", "financial_year", "easting", "northing", "ward_code", "lsoa_code",
+                 "age_band", "domestic", "reference", "placed_by", "unplaced_reason", "source_file", "source_line"]
+NOMINAL_COLUMNS = ["nominal_id", "gang", "home_postcode", "date_added", "date_removed", "easting", "northing",
+                   "ward_code", "lsoa_code", "placed_by", "unplaced_reason", "source_file", "source_line"]
+POPULATION_COLUMNS = ["ward_code", "financial_year", "population_10_24", "source_line"]
+DEPRIVATION_COLUMNS = ["area_code", "area_level", "imd_score", "source_line"]
+COUNT_COLUMNS = ["layer", "area_code", "financial_year", "count", "source_line"]
+TABLE_COLUMNS = {"events": EVENT_COLUMNS, "nominals": NOMINAL_COLUMNS, "population": POPULATION_COLUMNS,
+                 "deprivation": DEPRIVATION_COLUMNS, "counts": COUNT_COLUMNS}
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M",
+                "%d/%m/%Y %H:%M:%S", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y")
+FIRST_YEAR = 2000
+YOUTH_AGES = (10, 24)
+AGE_BAND_EDGES = [0, 10, 18, 25, 35, 50, 65, 200]
+AGE_BANDS = ["0-9", "10-17", "18-24", "25-34", "35-49", "50-64", "65+"]
+
+
+@dataclass
+class Prepared:
+    """A validated file: ``table`` rows for the store (``kind`` names the table) and a report."""
+
+    kind: str
+    reader: str
+    file_name: str
+    table: pd.DataFrame
+    problems: pd.DataFrame
+    rows_read: int
+    synthetic: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows with at least one problem: not stored unless the user accepts the rest."""
+        return self.rows_read - len(self.table)
+
+    @property
+    def unplaced(self) -> pd.DataFrame:
+        """Rows stored but not placed in an area, with why (events and nominals only)."""
+        if "unplaced_reason" not in self.table:
+            return self.table.iloc[0:0]
+        return self.table[self.table["unplaced_reason"].notna()]
+
+    def summary(self) -> dict:
+        """Counts for the validation report and the inventory."""
+        unplaced = self.unplaced["unplaced_reason"].value_counts().to_dict() if len(self.unplaced) else {}
+        return {"rows_read": self.rows_read, "rows_accepted": len(self.table), "rows_rejected": self.rows_rejected,
+                "rows_unplaced": int(sum(unplaced.values())), "unplaced_by_reason": unplaced, "notes": self.notes}
+
+
+# ---------------------------------------------------------------------------------------------- readers
+
+
+def read_police_uk(path: Path, name: str | None = None) -> Prepared:
+    """police.uk street-level crime: one CSV, a folder of them, or the monthly zip archive."""
+    files = _police_uk_files(Path(path), name or Path(path).name)
+    parts = [_police_uk_rows(raw) for raw in files]
+    return _combine("events", "police-uk", name or Path(path).name, parts)
+
+
+def read_police_recorded_crime(path: Path, name: str | None = None) -> Prepared:
+    """A force's recorded crime extract: reference, date, offence group, victim age, domestic flag, location."""
+    raw = _read(path, name)
+    columns = _require(raw, {
+        "reference": ("crime_reference", "crime_ref", "crime_number", "crime_no", "record_id", "urn", "occurrence_id",
+                      "reference"),
+        "date": ("offence_date", "date_committed", "committed_date", "occurrence_date", "incident_date", "date",
+                 "committed_from", "start_date"),
+        "category": ("offence_group", "offence_category", "offence_subgroup", "offence", "crime_type", "category",
+                     "offence_type", "ho_class"),
+    }, optional={"age_band": ("victim_age_band", "age_band", "age_group"), "age": ("victim_age", "age"),
+                 "domestic": ("domestic", "domestic_flag", "dv_flag", "is_domestic", "domestic_abuse")})
+    problems = RowProblems(raw)
+    dates = parse_dates(raw, columns["date"], problems)
+    table = _event_table(raw, "police", columns, dates, problems)
+    return _finish("events", "police", raw, table, problems, columns)
+
+
+def read_ambulance_callouts(path: Path, name: str | None = None) -> Prepared:
+    """Ambulance call-outs for violent injury: incident id, date, patient age, injury category, location."""
+    raw = _read(path, name)
+    columns = _require(raw, {
+        "reference": ("incident_id", "incident_number", "cad_number", "cad_ref", "call_id", "reference"),
+        "date": ("incident_date", "call_date", "date", "call_datetime", "incident_datetime"),
+        "category": ("injury_category", "category", "injury_type", "chief_complaint", "nature_of_call"),
+    }, optional={"age": ("patient_age", "age", "age_years"), "age_band": ("age_band", "patient_age_band")})
+    problems = RowProblems(raw)
+    dates = parse_dates(raw, columns["date"], problems)
+    table = _event_table(raw, "ambulance", columns, dates, problems)
+    return _finish("events", "ambulance", raw, table, problems, columns)
+
+
+def read_gang_nominals(path: Path, name: str | None = None) -> Prepared:
+    """The gang nominal register: nominal id, gang, home postcode (or other location), dates on and off."""
+    raw = _read(path, name)
+    columns = _require(raw, {
+        "nominal_id": ("nominal_id", "nominal", "person_id", "id", "nominal_ref"),
+        "gang": ("gang", "gang_name", "group", "group_name", "ocg"),
+        "date_added": ("date_added", "added", "date_start", "start_date", "date_on"),
+    }, optional={"date_removed": ("date_removed", "removed", "date_end", "end_date", "date_off")})
+    problems = RowProblems(raw)
+    added = parse_dates(raw, columns["date_added"], problems)
+    removed = (parse_dates(raw, columns["date_removed"], problems, required=False) if "date_removed" in columns
+               else pd.Series(pd.NaT, index=raw.frame.index))
+    problems.add((removed < added).to_numpy(), columns.get("date_removed", ""), "removed before it was added")
+    _refuse_repeated(raw, [columns["nominal_id"], columns["gang"], columns["date_added"]], problems)
+    placed = place_rows(raw, problems)
+    postcode = find_columns(raw, {"postcode": ("home_postcode", "postcode", "post_code")})
+    table = pd.DataFrame({
+        "nominal_id": raw.frame[columns["nominal_id"]], "gang": raw.frame[columns["gang"]],
+        "home_postcode": raw.frame[postcode["postcode"]] if postcode else None,
+        "date_added": added, "date_removed": removed,
+    })
+    table = pd.concat([table, placed.table], axis=1)
+    result = _finish("nominals", "nominals", raw, table, problems, columns)
+    result.notes.extend(placed.notes)
+    return result
+
+
+def read_population(path: Path, name: str | None = None) -> Prepared:
+    """Ward population aged 10-24 by year: a total column, single-year age columns, or one row per age."""
+    raw = _read(path, name)
+    columns = _require(raw, {
+        "area": ("ward_code", "area_code", "wd13cd", "wd23cd", "code"),
+        "year": ("financial_year", "mid_year", "year", "period"),
+    }, optional={"population": ("population_10_24", "pop_10_24", "population_aged_10_24", "population", "count"),
+                 "age": ("age", "single_year_of_age")})
+    problems = RowProblems(raw)
+    years = _years(raw, columns["year"], problems)
+    age_columns = {c: _age_of_column(c) for c in raw.frame.columns if _age_of_column(c) is not None}
+    if "age" in columns and "population" in columns:
+        _refuse_repeated(raw, [columns["area"], columns["year"], columns["age"]], problems)
+        ages = _integers(raw, columns["age"], problems, minimum=0, maximum=120)
+        people = _integers(raw, columns["population"], problems, minimum=0)
+        people = people.where(ages.between(*YOUTH_AGES), 0)
+    elif "population" in columns or age_columns:
+        _refuse_repeated(raw, [columns["area"], columns["year"]], problems)
+        if "population" in columns:
+            people = _integers(raw, columns["population"], problems, minimum=0)
+        else:
+            people = sum(_integers(raw, c, problems, minimum=0) for c, age in age_columns.items()
+                         if YOUTH_AGES[0] <= age <= YOUTH_AGES[1])
+    else:
+        raise ImportFileError(raw.name, "no population column: give population_10_24, age columns (age_10 ... "
+                                        "age_24) or one row per age with age and population columns",
+                              line=raw.first_line - 1)
+    table = pd.DataFrame({"ward_code": _ward_codes(raw, columns["area"], problems), "financial_year": years,
+                          "population_10_24": people, "source_line": raw.first_line + np.arange(len(raw.frame))})
+    table = (table.drop(index=table.index[problems.rows()])
+             .groupby(["ward_code", "financial_year"], as_index=False)
+             .agg(population_10_24=("population_10_24", "sum"), source_line=("source_line", "min")))
+    return _prepared("population", "population", raw, table, problems)
+
+
+def read_deprivation(path: Path, name: str | None = None) -> Prepared:
+    """Deprivation (an IMD score) by LSOA or ward; LSOA scores are averaged into wards when maps read them."""
+    raw = _read(path, name)
+    columns = _require(raw, {
+        "area": ("lsoa_code", "lsoa11cd", "ward_code", "area_code", "code", "lsoa_code_2011"),
+        "score": ("imd_score", "index_of_multiple_deprivation_imd_score", "imd", "score", "deprivation_score"),
+    })
+    problems = RowProblems(raw)
+    codes = raw.frame[columns["area"]].str.upper()
+    lookup = geography.lsoa_lookup()
+    is_lsoa, is_ward = codes.isin(lookup["lsoa_code"]), codes.isin(lookup["ward_code"])
+    problems.add(~(is_lsoa | is_ward).to_numpy(), columns["area"],
+                 "not a Greater Essex LSOA (2011) or ward code")
+    scores = _numbers(raw, columns["score"], problems)
+    _refuse_repeated(raw, [columns["area"]], problems)
+    table = pd.DataFrame({"area_code": codes, "area_level": np.where(is_lsoa, "lsoa", "ward"), "imd_score": scores})
+    return _finish("deprivation", "deprivation", raw, table, problems, columns)
+
+
+def read_count_table(path: Path, name: str | None = None, *, layer: str | None = None) -> Prepared:
+    """A plain ``area_code,period,count`` table for users who only have aggregates; ``layer`` names it."""
+    raw = _read(path, name)
+    frame = raw.frame.rename(columns={"ward_code": "area_code", "lsoa_code": "area_code", "financial_year": "period",
+                                      "year": "period"})
+    try:
+        counts = counts_from_frame(frame, source=raw.name)
+    except (CountTableError, PeriodError) as error:
+        raise ImportFileError(raw.name, str(error).removeprefix(f"{raw.name}: ")) from None
+    if counts["count"].lt(0).any():
+        row = int(np.flatnonzero(counts["count"].lt(0).to_numpy())[0])
+        raise ImportFileError(raw.name, "a count is negative: counts are whole numbers from 0 up",
+                              line=raw.line(row), column="count")
+    counts = counts.assign(layer=layer or Path(raw.name).stem, source_line=0)
+    return _prepared("counts", "counts", raw, counts[COUNT_COLUMNS], RowProblems(raw))
+
+
+READERS: dict[str, Callable[..., Prepared]] = {
+    "police-uk": read_police_uk,
+    "police": read_police_recorded_crime,
+    "ambulance": read_ambulance_callouts,
+    "nominals": read_gang_nominals,
+    "population": read_population,
+    "deprivation": read_deprivation,
+    "counts": read_count_table,
+}
+
+
+def parse_dates(raw: RawTable, column: str, problems: RowProblems, *, required: bool = True,
+                formats: tuple[str, ...] = DATE_FORMATS) -> pd.Series:
+    """Dates in the column's one format (detected from its first value); others are problems."""
+    text = raw.frame[column]
+    given = text.ne("")
+    problems.add((~given).to_numpy() & required, column, "date missing")
+    if not given.any():
+        return pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    first = text[given].iat[0]
+    fmt = next((f for f in formats if pd.notna(pd.to_datetime(first, format=f, errors="coerce"))), None)
+    if fmt is None:
+        raise ImportFileError(raw.name, f"cannot read the date {first!r}: write dates as YYYY-MM-DD or DD/MM/YYYY",
+                              line=raw.line(int(np.flatnonzero(given.to_numpy())[0])), column=raw.original(column))
+    dates = pd.to_datetime(text.where(given), format=fmt, errors="coerce")
+    failed = (dates.isna() & given).to_numpy()
+    if failed.any():
+        other_format = text[failed].map(lambda v: any(pd.notna(pd.to_datetime(v, format=f, errors="coerce"))
+                                                      for f in formats if f != fmt))
+        mixed = np.zeros(len(text), dtype=bool)
+        mixed[np.flatnonzero(failed)] = other_format.to_numpy()
+        example = pd.Timestamp("2019-04-30").strftime(fmt)
+        problems.add(mixed, column, f"written in a different date format from the rest of the column (which is "
+                                    f"like {example}): use one format")
+        problems.add(failed & ~mixed, column, "not a real date")
+    today = pd.Timestamp.today().normalize()
+    problems.add((dates > today).to_numpy(), column, "date in the future")
+    problems.add((dates < pd.Timestamp(f"{FIRST_YEAR}-01-01")).to_numpy(), column, f"date before {FIRST_YEAR}: check the year")
+    return dates.astype("datetime64[us]")
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def _read(path: Path, name: str | None) -> RawTable:
+    path = Path(path)
+    return read_csv_bytes(path.read_bytes(), name or path.name)
+
+
+def _require(raw: RawTable, required: dict[str, tuple[str, ...]],
+             optional: dict[str, tuple[str, ...]] | None = None) -> dict[str, str]:
+    found = find_columns(raw, required)
+    missing = [key for key in required if key not in found]
+    if missing:
+        wanted = "; ".join(f"{key} (one of {', '.join(required[key][:4])})" for key in missing)
+        headers = ", ".join(raw.headers.values())
+        hint = ""
+        if raw.frame.iloc[:5].apply(lambda col: col.map(lambda v: any(n in v.lower() for n in required[missing[0]]))).any().any():
+            hint = " The header seems to be below line 1: delete the title lines above it."
+        raise ImportFileError(raw.name, f"missing required column {wanted}; the header has: {headers}.{hint}",
+                              line=raw.first_line - 1, column=missing[0])
+    return {**found, **find_columns(raw, optional or {})}
+
+
+def _police_uk_files(path: Path, name: str) -> list[RawTable]:
+    if path.is_dir():
+        members = sorted(path.rglob("*.csv"))
+        if not members:
+            raise ImportFileError(name, "the folder holds no .csv files: point at the police.uk street files")
+        tables = [read_csv_bytes(p.read_bytes(), f"{name}/{p.relative_to(path)}") for p in members]
+    elif zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            street = [m for m in archive.namelist() if m.endswith("-street.csv")]
+            if not street:
+                listed = ", ".join(archive.namelist()[:5]) or "nothing"
+                raise ImportFileError(name, f"the zip holds no police.uk street files (*-street.csv); it holds {listed}. "
+                                            "Download the archive with 'Include crime data' ticked")
+            tables = [read_csv_bytes(archive.read(m), f"{name}:{m}") for m in street]
+    else:
+        tables = [read_csv_bytes(path.read_bytes(), name)]
+    for raw in tables:
+        if "crime_type" not in raw.frame or "month" not in raw.frame:
+            _require(raw, {"month": ("month",), "crime_type": ("crime_type",)})
+    return tables
+
+
+def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems, list[str]]:
+    problems = RowProblems(raw)
+    months = parse_dates(raw, "month", problems, formats=("%Y-%m",))
+    if "crime_id" in raw.frame:
+        _refuse_repeated(raw, ["crime_id"], problems, skip_blank=True)
+    placed = place_rows(raw, problems)
+    events = pd.DataFrame({
+        "source": "police-uk", "category": raw.frame["crime_type"], "date": months,
+        "age_band": None, "domestic": pd.array([pd.NA] * len(raw.frame), dtype="boolean"),
+        "reference": raw.frame["crime_id"] if "crime_id" in raw.frame else None,
+    })
+    problems.add(raw.frame["crime_type"].eq("").to_numpy(), "crime_type", "crime type missing")
+    return raw, pd.concat([events, placed.table], axis=1), problems, placed.notes
+
+
+def _event_table(raw: RawTable, source: str, columns: dict[str, str], dates: pd.Series,
+                 problems: RowProblems) -> pd.DataFrame:
+    if "age" in columns:
+        ages = _integers(raw, columns["age"], problems, minimum=0, maximum=120, required=False)
+        bands = age_band(ages)
+    elif "age_band" in columns:
+        bands = raw.frame[columns["age_band"]].replace("", None)
+    else:
+        bands = pd.Series(None, index=raw.frame.index, dtype="str")
+    domestic = pd.array([pd.NA] * len(raw.frame), dtype="boolean")
+    if "domestic" in columns:
+        flags = raw.frame[columns["domestic"]].str.lower()
+        mapping = {"y": True, "yes": True, "true": True, "1": True, "n": False, "no": False, "false": False, "0": False}
+        domestic = flags.map(mapping).astype("boolean")
+        problems.add((domestic.isna() & flags.ne("")).to_numpy(), columns["domestic"], "domestic flag is not Y or N")
+    problems.add(raw.frame[columns["category"]].eq("").to_numpy(), columns["category"], "category missing")
+    _refuse_repeated(raw, [columns["reference"]], problems, skip_blank=True)
+    placed = place_rows(raw, problems)
+    table = pd.DataFrame({"source": source, "category": raw.frame[columns["category"]].str.lower(), "date": dates,
+                          "age_band": bands, "domestic": domestic, "reference": raw.frame[columns["reference"]]})
+    table = pd.concat([table, placed.table], axis=1)
+    table.attrs["notes"] = placed.notes
+    return table
+
+
+def _finish(kind: str, reader: str, raw: RawTable, table: pd.DataFrame, problems: RowProblems,
+            columns: dict[str, str]) -> Prepared:
+    notes = table.attrs.pop("notes", [])
+    table = table.assign(source_line=raw.first_line + np.arange(len(table)))
+    if kind in ("events", "nominals"):
+        table = table.assign(source_file=raw.name)
+    if kind == "events":
+        table["financial_year"] = financial_year_of(table["date"].fillna(pd.Timestamp("2000-04-01")))
+    prepared = _prepared(kind, reader, raw, table.drop(index=table.index[problems.rows()]), problems)
+    prepared.notes.extend(notes)
+    return prepared
+
+
+def _prepared(kind: str, reader: str, raw: RawTable, table: pd.DataFrame, problems: RowProblems) -> Prepared:
+    frame = problems.frame()
+    return Prepared(kind, reader, raw.name, table[TABLE_COLUMNS[kind]].reset_index(drop=True), frame,
+                    len(raw.frame), raw.synthetic)
+
+
+def _combine(kind: str, reader: str, name: str, parts: list[tuple[RawTable, pd.DataFrame, RowProblems, list[str]]]) -> Prepared:
+    tables, problems, notes = [], [], []
+    rows_read = 0
+    for raw, table, row_problems, part_notes in parts:
+        table = table.assign(source_line=raw.first_line + np.arange(len(table)), source_file=raw.name)
+        table["financial_year"] = financial_year_of(table["date"].fillna(pd.Timestamp("2000-04-01")))
+        tables.append(table.drop(index=table.index[row_problems.rows()]))
+        problems.append(row_problems.frame())
+        notes.extend(f"{raw.name}: {note}" if len(parts) > 1 else note for note in part_notes)
+        rows_read += len(raw.frame)
+    table = pd.concat(tables, ignore_index=True)[TABLE_COLUMNS[kind]]
+    frame = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    return Prepared(kind, reader, name, table, frame, rows_read, all(raw.synthetic for raw, *_ in parts), notes)
+
+
+def _refuse_repeated(raw: RawTable, columns: list[str], problems: RowProblems, *, skip_blank: bool = False) -> None:
+    keys = raw.frame[columns]
+    repeated = keys.duplicated(keep="first")
+    if skip_blank:
+        repeated &= keys.ne("").all(axis=1)
+    if repeated.any():
+        first_line = raw.first_line + keys.reset_index(drop=True).groupby(columns, sort=False).ngroup()
+        firsts = pd.Series(np.arange(len(keys)) + raw.first_line).groupby(first_line.to_numpy()).transform("min")
+        problems.add(repeated.to_numpy(), columns[0], "repeats an earlier row (same " + ", ".join(
+            raw.original(c) for c in columns) + "): remove the duplicate",
+                     values=raw.frame[columns[0]] + " (first on line " + firsts.astype(str).set_axis(raw.frame.index) + ")")
+
+
+def _numbers(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
+    values = pd.to_numeric(raw.frame[column], errors="coerce")
+    problems.add((values.isna() & raw.frame[column].ne("")).to_numpy(), column, "not a number")
+    problems.add(raw.frame[column].eq("").to_numpy(), column, "value missing")
+    return values
+
+
+def _integers(raw: RawTable, column: str, problems: RowProblems, *, minimum: int | None = None,
+              maximum: int | None = None, required: bool = True) -> pd.Series:
+    text = raw.frame[column].str.replace(",", "", regex=False)
+    values = pd.to_numeric(text, errors="coerce")
+    given = text.ne("")
+    problems.add((values.isna() & given).to_numpy(), column, "not a whole number")
+    problems.add((values.notna() & values.ne(values.round())).to_numpy(), column, "not a whole number")
+    if required:
+        problems.add((~given).to_numpy(), column, "value missing")
+    if minimum is not None:
+        problems.add(values.lt(minimum).to_numpy(), column, f"below {minimum}: a count cannot be negative"
+                     if minimum == 0 else f"below {minimum}")
+    if maximum is not None:
+        problems.add(values.gt(maximum).to_numpy(), column, f"above {maximum}")
+    return values.astype("Int64") if values.notna().all() or not required else values.fillna(0).round().astype("Int64")
+
+
+def _years(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
+    def start_year(text: str) -> float:
+        if text.isdigit() and len(text) == 4:
+            return int(text)
+        try:
+            return financial_year_from_label(text)
+        except PeriodError:
+            return np.nan
+    years = raw.frame[column].map(start_year)
+    problems.add(years.isna().to_numpy(), column, "not a year (write 2019 for mid-2019, or 2019/20)")
+    return years.astype("Int64")
+
+
+def _ward_codes(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
+    codes = raw.frame[column].str.upper()
+    known = codes.isin(geography.lsoa_lookup()["ward_code"])
+    problems.add((~known).to_numpy(), column, "not a Greater Essex ward code (2013-2024 wards, E05...)")
+    return codes
+
+
+def _age_of_column(column: str) -> int | None:
+    match = re.fullmatch(r"(?:age_?)?(\d{1,3})", column)
+    return int(match.group(1)) if match else None
+
+
+def age_band(ages: pd.Series) -> pd.Series:
+    """Whole years of age to the bands police extracts use (``10-17``, ``18-24``, ...); NA stays NA."""
+    bands = pd.cut(ages.astype("float64"), AGE_BAND_EDGES, right=False, labels=AGE_BANDS)
+    return bands.astype("str").where(ages.notna(), None)

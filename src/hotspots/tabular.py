@@ -1,0 +1,162 @@
+"""Read a delimited text file into a frame of strings, refusing what is not a usable CSV.
+
+Every refusal is an ImportFileError naming the file, the line and the column. Leading lines that
+start with ``#`` are comments; a comment containing ``SYNTHETIC`` marks the file as synthetic.
+Headers are normalised (``"LSOA code"`` -> ``lsoa_code``) so readers can accept common variants.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from hotspots._errors import ImportFileError
+
+_SIGNATURES = (
+    (b"PK\x03\x04", "is an Excel workbook or a zip archive with a .csv name, not a CSV file: in Excel use "
+                    "File > Save As > 'CSV UTF-8 (Comma delimited)'"),
+    (b"\xd0\xcf\x11\xe0", "is an old Excel (.xls) workbook, not a CSV file: in Excel use File > Save As > "
+                          "'CSV UTF-8 (Comma delimited)'"),
+    (b"%PDF", "is a PDF document, not a CSV file: export the data table itself as CSV"),
+    (b"\xff\xfe", "is saved as UTF-16 text: save it as 'CSV UTF-8' instead"),
+    (b"\xfe\xff", "is saved as UTF-16 text: save it as 'CSV UTF-8' instead"),
+)
+_OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A CSV's rows as strings (missing cells are ``""``) under normalised column names."""
+
+    name: str
+    frame: pd.DataFrame
+    first_line: int
+    headers: dict[str, str]
+    synthetic: bool
+
+    def line(self, row: int) -> int:
+        """File line number of data row ``row`` (0-based position in ``frame``)."""
+        return self.first_line + int(row)
+
+    def original(self, column: str) -> str:
+        """The column's header as written in the file."""
+        return self.headers.get(column, column)
+
+
+def normalise_header(text: str) -> str:
+    """``" LSOA code "`` -> ``"lsoa_code"``; ``"Population (10-24)"`` -> ``"population_10_24"``."""
+    return re.sub(r"[^0-9a-z]+", "_", text.strip().lower()).strip("_")
+
+
+def read_csv_bytes(data: bytes, name: str) -> RawTable:
+    """Parse ``data`` (the file's bytes) as comma-separated UTF-8 text with a header row."""
+    if not data.strip():
+        raise ImportFileError(name, "the file is empty: export it again with its header and rows")
+    for signature, problem in _SIGNATURES:
+        if data.startswith(signature):
+            raise ImportFileError(name, problem, line=1)
+    if b"\x00" in data[:4096]:
+        raise ImportFileError(name, "contains binary data, not text: export the table as CSV", line=1)
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    _check_utf8(data, name)
+    comments, synthetic, offset = _leading_comments(data)
+    header_end = data.find(b"\n", offset)
+    header_text = data[offset: header_end if header_end >= 0 else len(data)].decode("utf-8").rstrip("\r")
+    header_line = comments + 1
+    headers = next(csv.reader([header_text]))
+    _check_header(headers, header_text, name, header_line)
+    table = _parse(data[offset:], name, header_line)
+    if table.num_rows == 0:
+        raise ImportFileError(name, "has a header but no data rows", line=header_line + 1)
+    normalised = [normalise_header(h) for h in headers]
+    frame = pd.DataFrame({column: table.column(i).to_pandas() for i, column in enumerate(normalised)})
+    frame = frame.apply(lambda column: column.str.strip())
+    raw = RawTable(name, frame, header_line + 1, dict(zip(normalised, headers)), synthetic)
+    _refuse_formulas(raw)
+    return raw
+
+
+def _check_utf8(data: bytes, name: str) -> None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        byte = data[error.start: error.start + 1].hex().upper()
+        raise ImportFileError(name, f"byte 0x{byte} is not UTF-8 text (the file was probably saved as "
+                                    "Windows-1252 or Latin-1): save it as 'CSV UTF-8' and import it again",
+                              line=line) from None
+
+
+def _leading_comments(data: bytes) -> tuple[int, bool, int]:
+    count, synthetic, offset = 0, False, 0
+    while data.startswith(b"#", offset):
+        end = data.find(b"\n", offset)
+        end = len(data) if end < 0 else end
+        synthetic |= b"SYNTHETIC" in data[offset:end]
+        count, offset = count + 1, end + 1
+    return count, synthetic, offset
+
+
+def _check_header(headers: list[str], text: str, name: str, line: int) -> None:
+    if len(headers) == 1:
+        for delimiter, words in _OTHER_DELIMITERS.items():
+            if delimiter in text:
+                raise ImportFileError(name, f"the columns are separated by {words}, not commas: save the file "
+                                            "as comma-separated CSV", line=line)
+    normalised = [normalise_header(h) for h in headers]
+    if any(not h for h in normalised):
+        position = normalised.index("") + 1
+        raise ImportFileError(name, f"column {position} of the header has no name: give every column a name "
+                                    "(or delete empty columns)", line=line)
+    repeated = sorted({h for h in normalised if normalised.count(h) > 1})
+    if repeated:
+        raise ImportFileError(name, "the header repeats a column name: rename or delete the copies",
+                              line=line, column=repeated[0])
+
+
+def _parse(data: bytes, name: str, header_line: int) -> pa.Table:
+    bad_rows: list[str] = []
+
+    def note_bad_row(row) -> str:
+        bad_rows.append(row.text)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, skip_rows=1),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=note_bad_row, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                 column_types=_all_strings(data)),
+        )
+    except pa.ArrowInvalid as error:
+        raise ImportFileError(name, f"cannot be read as CSV ({error}); check the quoting", line=header_line) from None
+    if bad_rows:
+        text = bad_rows[0].encode("utf-8")
+        position = data.find(text)
+        line = header_line + data.count(b"\n", 0, position) if position >= 0 else None
+        raise ImportFileError(name, f"this row has a different number of cells from the header ({len(bad_rows)} "
+                                    "such rows): check for stray commas or a missing quote", line=line)
+    return table
+
+
+def _all_strings(data: bytes) -> dict[str, pa.DataType]:
+    header = data.split(b"\n", 1)[0].decode("utf-8")
+    count = len(next(csv.reader([header.rstrip("\r")])))
+    return {f"f{i}": pa.string() for i in range(count)}
+
+
+def _refuse_formulas(raw: RawTable) -> None:
+    for column in raw.frame.columns:
+        starts = raw.frame[column].str.startswith("=")
+        if starts.any():
+            row = int(starts.to_numpy().argmax())
+            raise ImportFileError(raw.name, f"the cell {raw.frame[column].iat[row]!r} is a spreadsheet formula, not "
+                                            "a value: paste values only (Paste Special > Values) and save again",
+                                  line=raw.line(row), column=raw.original(column))

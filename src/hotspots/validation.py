@@ -1,0 +1,59 @@
+"""Row problems found while reading a file: which line, which column, what value, what is wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hotspots.tabular import RawTable
+
+PROBLEM_COLUMNS = ["file", "line", "column", "value", "problem"]
+
+
+class RowProblems:
+    """Collects rows that cannot be accepted; a row may have several problems."""
+
+    def __init__(self, raw: RawTable):
+        self.raw = raw
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, mask: pd.Series | np.ndarray, column: str, problem: str, values: pd.Series | None = None) -> None:
+        """Record ``problem`` for every row where ``mask`` is true, quoting ``column``'s value."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        rows = np.flatnonzero(mask)
+        shown = values if values is not None else self.raw.frame[column] if column in self.raw.frame else None
+        self._parts.append(pd.DataFrame({
+            "row": rows,
+            "file": self.raw.name,
+            "line": rows + self.raw.first_line,
+            "column": self.raw.original(column),
+            "value": shown.iloc[rows].astype(str).to_numpy() if shown is not None else "",
+            "problem": problem,
+        }))
+
+    def rows(self) -> np.ndarray:
+        """Positions (0-based) of rows with at least one problem."""
+        if not self._parts:
+            return np.array([], dtype=int)
+        return np.unique(np.concatenate([part["row"].to_numpy() for part in self._parts]))
+
+    def frame(self) -> pd.DataFrame:
+        """``file, line, column, value, problem``, ordered by line."""
+        if not self._parts:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "str") for c in PROBLEM_COLUMNS})
+        return (pd.concat(self._parts, ignore_index=True).sort_values(["file", "row", "column"], kind="stable")
+                [PROBLEM_COLUMNS].reset_index(drop=True))
+
+
+def grouped_problems(problems: pd.DataFrame, examples: int = 3) -> pd.DataFrame:
+    """Problems grouped by column and kind: ``column, problem, rows, example_lines, example_values``."""
+    if problems.empty:
+        return pd.DataFrame(columns=["column", "problem", "rows", "example_lines", "example_values"])
+    grouped = problems.groupby(["column", "problem"], sort=False)
+    return pd.DataFrame({
+        "rows": grouped.size(),
+        "example_lines": grouped["line"].agg(lambda s: ", ".join(map(str, s.head(examples)))),
+        "example_values": grouped["value"].agg(lambda s: ", ".join(repr(v) for v in s.head(examples))),
+    }).reset_index().sort_values("rows", ascending=False, ignore_index=True)
