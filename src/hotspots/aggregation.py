@@ -5,12 +5,16 @@ Every table lists every requested ward for every requested year, zero where noth
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from hotspots import geography
+from hotspots._errors import PeriodError
 from hotspots.loading import Dataset
+from hotspots.periods import financial_year_label
 
 YOUTH_AGE_BANDS = ("10-17", "18-24")
 
@@ -42,9 +46,79 @@ LAYERS: dict[str, Layer] = {layer.key: layer for layer in [
 ]}
 
 
+POLICE_UK_PREFIX = "police-uk:"
+FILTER_COLUMNS = ("age_band", "category", "domestic", "gang", "source")
+
+
+def resolve_layer(key: str) -> Layer:
+    """A built-in layer, or ``police-uk:<crime-type>`` (for example ``police-uk:possession-of-weapons``)."""
+    if key in LAYERS:
+        return LAYERS[key]
+    if key.startswith(POLICE_UK_PREFIX) and key.removeprefix(POLICE_UK_PREFIX):
+        crime_type = key.removeprefix(POLICE_UK_PREFIX)
+        return Layer(key, f"police.uk: {crime_type.replace('-', ' ')} (all ages)", "police-uk", (crime_type,),
+                     youth_only=False)
+    raise ValueError(f"Unknown layer {key!r}: use one of {', '.join(LAYERS)} or police-uk:<crime-type>, "
+                     "for example police-uk:violence-and-sexual-offences.")
+
+
+def slug(text: str) -> str:
+    """``"Violence and sexual offences"`` -> ``"violence-and-sexual-offences"``."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).strip().lower()).strip("-")
+
+
+def apply_filters(rows: pd.DataFrame, filters: dict[str, list[str]]) -> pd.DataFrame:
+    """Keep rows whose column matches one of the given values (``domestic``: true/false)."""
+    keep = pd.Series(True, index=rows.index)
+    for column, values in filters.items():
+        if column not in FILTER_COLUMNS or column not in rows:
+            raise ValueError(f"Cannot filter on {column!r}: use one of {', '.join(FILTER_COLUMNS)}.")
+        if column == "domestic":
+            wanted = {value.strip().lower() in ("true", "yes", "y", "1") for value in values}
+            keep &= rows["domestic"].fillna(False).isin(wanted)
+        elif column == "category":
+            keep &= rows["category"].map(slug).isin({slug(v) for v in values})
+        else:
+            keep &= rows[column].isin(values)
+    return rows[keep]
+
+
+def area_counts(dataset: Dataset, layer_key: str, *, by: str = "ward", region: str = geography.GREATER_ESSEX,
+                periods: list[int] | None = None, filters: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """``area_code, period, count`` for every area of ``region`` and every financial year, zero-filled.
+
+    ``by`` is ``ward`` or ``lsoa``; periods default to every financial year in the data. The table
+    is the one ``hotspots forecast`` and ``hotspots backtest`` read.
+    """
+    layer = resolve_layer(layer_key)
+    if by not in ("ward", "lsoa"):
+        raise ValueError(f"Count by 'ward' or 'lsoa', not {by!r}.")
+    areas = (geography.wards(region)["ward_code"] if by == "ward" else geography.lsoas(region)["lsoa_code"]).tolist()
+    years = periods or data_years(dataset)
+    if not years:
+        raise PeriodError("The store holds no dated events: import some data first (hotspots import).")
+    area_column = f"{by}_code"
+    if layer.source == "nominals":
+        rows = apply_filters(dataset.nominals, filters or {})
+        counts = nominals_by_ward_year(rows.assign(ward_code=rows[area_column]), areas, years)
+    else:
+        rows = apply_filters(layer_events(dataset.events, layer), filters or {})
+        counts = counts_by_ward_year(rows.assign(ward_code=rows[area_column]), areas, years)
+    return pd.DataFrame({"area_code": counts["ward_code"], "period": counts["financial_year"].map(financial_year_label),
+                         "count": counts["count"]})
+
+
+def data_years(dataset: Dataset) -> list[int]:
+    """Every financial year from the first to the last event in the data."""
+    years = dataset.events["financial_year"].dropna()
+    if years.empty:
+        return []
+    return list(range(int(years.min()), int(years.max()) + 1))
+
+
 def layer_counts(dataset: Dataset, layer_key: str, ward_codes: list[str], years: list[int]) -> pd.DataFrame:
     """Counts for one layer: ``ward_code, financial_year, count`` for every ward and year."""
-    layer = LAYERS[layer_key]
+    layer = resolve_layer(layer_key)
     if layer.source == "nominals":
         return nominals_by_ward_year(dataset.nominals, ward_codes, years)
     return counts_by_ward_year(layer_events(dataset.events, layer), ward_codes, years)
@@ -52,7 +126,9 @@ def layer_counts(dataset: Dataset, layer_key: str, ward_codes: list[str], years:
 
 def layer_events(events: pd.DataFrame, layer: Layer) -> pd.DataFrame:
     """The events a layer counts."""
-    keep = events["source"].eq(layer.source) & events["category"].isin(layer.categories)
+    wanted = {slug(c) for c in layer.categories}
+    category_slugs = {c: slug(c) in wanted for c in events["category"].unique()}
+    keep = events["source"].eq(layer.source) & events["category"].map(category_slugs).astype(bool)
     if layer.youth_only:
         keep &= events["age_band"].isin(YOUTH_AGE_BANDS)
     if layer.exclude_domestic:

@@ -8,7 +8,8 @@ import logging
 import sys
 from pathlib import Path
 
-from hotspots import backtest, boundaries, demo, forecast, geography, settings
+from hotspots import (aggregation, backtest, boundaries, demo, forecast, geography, importing, loading, settings, store,
+                      validation)
 from hotspots.periods import financial_year_from_label, financial_year_label
 
 
@@ -56,6 +57,42 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=None, help=f"folder (default {settings.DEMO_DIR})")
     build.add_argument("--seed", type=int, default=None, help=f"random seed (default {settings.SEED})")
     build.set_defaults(run=_demo_build)
+
+    load_demo = demo_commands.add_parser("load", help="build the SYNTHETIC demo if needed and import it into a store")
+    _store_option(load_demo, default_help="the demo store, " + str(loading.demo_store()))
+    load_demo.set_defaults(run=_demo_load)
+
+    imports = commands.add_parser("import", help="validate a file and import it into the store (all or nothing)")
+    imports.add_argument("--source", required=True, choices=importing.SOURCES, help="which reader to use")
+    imports.add_argument("path", type=Path, help="the file (police-uk: also a folder or the monthly zip archive)")
+    imports.add_argument("--layer", default=None, help="counts only: the layer name for this table (default: file name)")
+    imports.add_argument("--accept-rejects", action="store_true",
+                         help="import the good rows even if some rows have problems; the rejects are kept on record")
+    imports.add_argument("--check", action="store_true", help="print the validation report only; write nothing")
+    imports.add_argument("--user", default=None, help="who is importing (default: your login name)")
+    _store_option(imports)
+    imports.set_defaults(run=_import)
+
+    datasets = commands.add_parser("datasets", help="list, preview or delete the datasets in the store")
+    datasets.add_argument("--preview", type=int, metavar="ID", help="print the first rows of one dataset")
+    datasets.add_argument("--rejects", type=int, metavar="ID", help="print the rows of one dataset that were not imported")
+    datasets.add_argument("--delete", type=int, metavar="ID", help="delete one dataset and its kept original")
+    _store_option(datasets)
+    datasets.set_defaults(run=_datasets)
+
+    counts = commands.add_parser("counts", help="write area_code,period,count for one layer (zero-filled)")
+    counts.add_argument("--layer", required=True,
+                        help=f"one of {', '.join(aggregation.LAYERS)}, or police-uk:<crime-type>")
+    counts.add_argument("--by", choices=["ward", "lsoa"], default="ward")
+    counts.add_argument("--region", default=geography.GREATER_ESSEX, help="greater-essex (default) or a local authority")
+    counts.add_argument("--period", action="append", default=None, metavar="YYYY/YY",
+                        help="financial year to include (repeat for several; default: every year in the data)")
+    counts.add_argument("--filter", action="append", default=[], metavar="COLUMN=V1,V2",
+                        help=f"keep rows matching; columns {', '.join(aggregation.FILTER_COLUMNS)} "
+                             "(e.g. age_band=10-17,18-24 or domestic=false)")
+    counts.add_argument("--out", type=Path, required=True, help="output CSV")
+    _store_option(counts)
+    counts.set_defaults(run=_counts)
 
     forecast = commands.add_parser("forecast", help="prior-two-year rule forecast from a count table")
     forecast.add_argument("--counts", type=Path, required=True, help="CSV with area_code,period,count")
@@ -106,6 +143,79 @@ def _demo_build(args: argparse.Namespace) -> int:
     paths = demo.build_demo(args.out, seed=args.seed)
     for path in paths.values():
         print(f"wrote {path}")
+    return 0
+
+
+def _store_option(parser: argparse.ArgumentParser, default_help: str | None = None) -> None:
+    parser.add_argument("--store", type=Path, default=None,
+                        help=f"store folder (default: {default_help or '$HOTSPOTS_STORE or ' + str(settings.STORE_DIR)})")
+
+
+def _demo_load(args: argparse.Namespace) -> int:
+    target = args.store or loading.demo_store()
+    added = loading.load_demo_into(target)
+    print(f"imported {len(added)} synthetic demo files into {target}" if added else f"the demo is already in {target}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    target = args.store or store.default_store()
+    prepared = importing.validate_file(args.path, args.source, layer=args.layer)
+    summary = prepared.summary()
+    print(f"{args.path.name}: {summary['rows_read']:,} rows read, {summary['rows_accepted']:,} accepted, "
+          f"{summary['rows_rejected']:,} rejected, {summary['rows_unplaced']:,} not placed in an area")
+    for reason, count in summary["unplaced_by_reason"].items():
+        print(f"  not placed: {reason}: {count:,}")
+    for note in prepared.notes:
+        print(f"  note: {note}")
+    for row in validation.grouped_problems(prepared.problems).itertuples():
+        print(f"  rejected: column {row.column}: {row.problem}: {row.rows:,} rows (lines {row.example_lines})",
+              file=sys.stderr)
+    if args.check:
+        importing.refuse_unless_usable(prepared, accept_rejects=args.accept_rejects)
+        print("check only: nothing written")
+        return 0
+    dataset_id = importing.import_file(target, args.path, args.source, user=args.user, layer=args.layer,
+                                       accept_rejects=args.accept_rejects, prepared=prepared)
+    print(f"imported as dataset {dataset_id} into {target}")
+    return 0
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    target = args.store or store.default_store()
+    if args.delete is not None:
+        store.delete_dataset(target, args.delete)
+        print(f"deleted dataset {args.delete}")
+        return 0
+    if args.preview is not None or args.rejects is not None:
+        table = store.preview(target, args.preview) if args.preview is not None else store.rejected_rows(target, args.rejects)
+        print(table.to_string(index=False))
+        return 0
+    inventory = store.list_datasets(target)
+    if inventory.empty:
+        print(f"no datasets in {target}")
+        return 0
+    columns = ["dataset_id", "kind", "reader", "original_name", "imported_by", "imported_at", "rows_accepted",
+               "rows_rejected", "rows_unplaced", "synthetic"]
+    print(inventory[columns].to_string(index=False))
+    return 0
+
+
+def _counts(args: argparse.Namespace) -> int:
+    target = args.store or store.default_store()
+    filters = {}
+    for text in args.filter:
+        column, _, values = text.partition("=")
+        if not values:
+            raise ValueError(f"--filter {text!r}: write COLUMN=VALUE[,VALUE...], e.g. age_band=10-17,18-24")
+        filters[column.strip()] = [v.strip() for v in values.split(",")]
+    periods = [financial_year_from_label(p) for p in args.period] if args.period else None
+    table = aggregation.area_counts(loading.load_dataset(target), args.layer, by=args.by, region=args.region,
+                                    periods=periods, filters=filters)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False)
+    print(f"wrote {len(table):,} rows ({table['area_code'].nunique()} {args.by}s x {table['period'].nunique()} years, "
+          f"{table['count'].sum():,} events) to {args.out}")
     return 0
 
 
