@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from hotspots import store
@@ -41,12 +42,14 @@ def import_file(store_dir: Path, path: Path, source: str, *, name: str | None = 
     rejected rows unless ``accept_rejects``, and a file with nothing usable."""
     path = Path(path)
     name = name or path.name
-    sha256 = file_hash(path)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: overlap it with reading
+        hashing = pool.submit(file_hash, path)
+        prepared = prepared or validate_file(path, source, name=name, layer=layer)
+        sha256 = hashing.result()
     earlier = store.find_by_hash(store_dir, sha256)
     if earlier:
         raise StoreError(f"{name}: this file was already imported as dataset {earlier['dataset_id']} "
                          f"({earlier['original_name']}, {earlier['imported_at']:%Y-%m-%d %H:%M}); nothing was changed.")
-    prepared = prepared or validate_file(path, source, name=name, layer=layer)
     refuse_unless_usable(prepared, accept_rejects=accept_rejects)
     return store.add_dataset(store_dir, prepared, path, sha256, original_name=name, user=user, label=layer)
 

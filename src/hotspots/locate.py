@@ -36,6 +36,7 @@ LOCATION_VARIANTS: dict[str, tuple[str, ...]] = {
     "longitude": ("longitude", "long", "lon", "lng"),
     "latitude": ("latitude", "lat"),
 }
+DISAGREEMENT_SAMPLE = 50_000
 # Greater Essex lies well inside these British National Grid bounds; used to spot swapped axes.
 _BNG_LIMITS = ((0, 700_000), (0, 1_300_000))
 
@@ -66,56 +67,75 @@ def place_rows(raw: RawTable, problems: RowProblems) -> Placement:
         raise ImportFileError(raw.name, "no location column: give one of LSOA code, Easting/Northing, "
                                         "Longitude/Latitude, postcode, ward code or ward name", line=raw.first_line - 1)
     n = len(raw.frame)
-    out = pd.DataFrame({"lsoa_code": pd.Series([None] * n, dtype="str"), "ward_code": pd.Series([None] * n, dtype="str"),
-                        "easting": np.full(n, np.nan), "northing": np.full(n, np.nan),
-                        "placed_by": pd.Series([None] * n, dtype="str"),
-                        "unplaced_reason": pd.Series([None] * n, dtype="str")})
+    lsoa, ward = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
+    placed_by, reason = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
     notes: list[str] = []
     lookup = _lookup()
-    easting, northing = _coordinates(raw, columns, problems)
-    out["easting"], out["northing"] = easting, northing
-    has_point = ~np.isnan(easting)
-    point_lsoa = np.full(n, None, dtype=object)
-    point_lsoa[has_point] = lsoa_at(easting[has_point], northing[has_point])
+    points = _points(raw, columns, problems)
+    has_point = points.codes >= 0
+    placed_by_code = np.zeros(n, dtype=bool)
 
     if "lsoa_code" in columns:
-        given = raw.frame[columns["lsoa_code"]].str.upper()
-        known = given.isin(lookup.index).to_numpy()
-        out.loc[known, "lsoa_code"] = given[known]
-        out.loc[known, "placed_by"] = "lsoa_code"
-        checked = known & has_point
+        given_codes, given_unique = pd.factorize(raw.frame[columns["lsoa_code"]])
+        given_unique = np.asarray(pd.Index(given_unique).str.upper(), dtype=object)
+        known_unique = pd.Index(given_unique).isin(lookup.index)
+        placed_by_code = known_unique[given_codes]
+        lsoa[placed_by_code] = given_unique[given_codes[placed_by_code]]
+        placed_by[placed_by_code] = "lsoa_code"
+        ward[placed_by_code] = lookup["ward_code"].reindex(given_unique).to_numpy()[given_codes[placed_by_code]]
+        checked = placed_by_code & has_point
         if checked.any():
-            disagree_lsoa = given.to_numpy()[checked] != point_lsoa[checked]
-            given_ward = lookup["ward_code"].reindex(given[checked]).to_numpy()
-            point_ward = lookup["ward_code"].reindex(point_lsoa[checked]).to_numpy()
-            notes.append(f"Of {checked.sum():,} rows with both an LSOA code and a point, the point falls in a "
-                         f"different LSOA for {disagree_lsoa.mean():.1%} and a different ward for "
-                         f"{(given_ward != point_ward).mean():.1%}; the given code is used.")
-        unknown = given.ne("").to_numpy() & ~known
+            notes.append(_disagreement_note(points, checked, given_codes, given_unique, lookup))
+        unknown = (given_unique != "")[given_codes] & ~placed_by_code
         if unknown.any():
-            by_point = unknown & has_point & pd.notna(point_lsoa)
             notes.append(f"{unknown.sum():,} rows carry an LSOA code not in the 2011 set for Greater Essex (2021 "
-                         f"codes of changed LSOAs, or outside the area); {by_point.sum():,} of them were placed "
-                         "by their point.")
-            no_point = unknown & ~has_point
-            out.loc[no_point, "unplaced_reason"] = "LSOA code not in Greater Essex and no point given"
+                         "codes of changed LSOAs, or outside the area); those with a point are placed by it.")
+            reason[unknown & ~has_point] = "LSOA code not in Greater Essex and no point given"
 
-    todo = out["placed_by"].isna().to_numpy() & has_point
-    inside = todo & pd.notna(point_lsoa)
-    out.loc[inside, "lsoa_code"] = point_lsoa[inside]
-    out.loc[inside, "placed_by"] = "coordinates"
-    out.loc[todo & ~inside, "unplaced_reason"] = "point outside Greater Essex"
+    todo = ~placed_by_code & has_point
+    if todo.any():
+        unique_todo = np.unique(points.codes[todo])
+        point_lsoa = points.lsoa_of(unique_todo).reindex(points.codes[todo]).to_numpy()
+        inside = pd.notna(point_lsoa)
+        rows = np.flatnonzero(todo)
+        lsoa[rows[inside]] = point_lsoa[inside]
+        ward[rows[inside]] = lookup["ward_code"].reindex(point_lsoa[inside]).to_numpy()
+        placed_by[rows[inside]] = "coordinates"
+        reason[rows[~inside]] = "point outside Greater Essex"
 
+    out = pd.DataFrame({"lsoa_code": lsoa, "ward_code": ward, "easting": points.easting, "northing": points.northing,
+                        "placed_by": placed_by, "unplaced_reason": reason})
     if "postcode" in columns:
         _place_by_postcode(raw, columns["postcode"], out)
     for code_or_name in ("ward_code", "ward_name"):
         if code_or_name in columns:
             _place_by_ward(raw, columns[code_or_name], code_or_name, out, problems)
 
-    out["ward_code"] = out["ward_code"].fillna(lookup["ward_code"].reindex(out["lsoa_code"]).set_axis(out.index))
     nothing = out["placed_by"].isna() & out["unplaced_reason"].isna()
     out.loc[nothing, "unplaced_reason"] = "no location given"
     return Placement(out, notes)
+
+
+def _disagreement_note(points: "_Points", checked: np.ndarray, given_codes: np.ndarray, given_unique: np.ndarray,
+                       lookup: pd.DataFrame) -> str:
+    """How often a row's point falls outside the LSOA (and ward) its code names.
+
+    Works on distinct (point, code) pairs weighted by their rows, so a million rows cost a few
+    thousand joins; beyond 50,000 pairs it uses an even sample of them and says so."""
+    pair = points.codes[checked].astype(np.int64) * len(given_unique) + given_codes[checked]
+    pairs, rows = np.unique(pair, return_counts=True)
+    if len(pairs) > DISAGREEMENT_SAMPLE:
+        keep = np.linspace(0, len(pairs) - 1, DISAGREEMENT_SAMPLE).astype(int)
+        pairs, rows = pairs[keep], rows[keep]
+    point, given = pairs // len(given_unique), given_unique[pairs % len(given_unique)]
+    point_lsoa = lsoa_at(points.unique_easting[point], points.unique_northing[point])
+    ward = lookup["ward_code"]
+    different_lsoa = given != point_lsoa
+    different_ward = ward.reindex(given).to_numpy() != ward.reindex(point_lsoa).to_numpy()
+    scope = f"{rows.sum():,} rows" + ("" if rows.sum() == checked.sum() else f" (a sample of the {checked.sum():,})")
+    return (f"Of {scope} with both an LSOA code and a point, the point falls in a different LSOA for "
+            f"{rows[different_lsoa].sum() / rows.sum():.1%} and a different ward for "
+            f"{rows[different_ward].sum() / rows.sum():.1%}; the given code is used.")
 
 
 def lsoa_at(easting: np.ndarray, northing: np.ndarray) -> np.ndarray:
@@ -136,36 +156,81 @@ def normalise_ward_name(name: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
-def _coordinates(raw: RawTable, columns: dict[str, str], problems: RowProblems) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class _Points:
+    """Each row's point as an index into unique points (-1 for none); joins run once per unique point."""
+
+    codes: np.ndarray
+    unique_easting: np.ndarray
+    unique_northing: np.ndarray
+
+    @property
+    def easting(self) -> np.ndarray:
+        return self._per_row(self.unique_easting)
+
+    @property
+    def northing(self) -> np.ndarray:
+        return self._per_row(self.unique_northing)
+
+    def _per_row(self, values: np.ndarray) -> np.ndarray:
+        out = np.full(len(self.codes), np.nan)
+        has = self.codes >= 0
+        out[has] = values[self.codes[has]]
+        return out
+
+    def lsoa_of(self, unique_codes: np.ndarray) -> pd.Series:
+        """LSOA (or None) of the given unique points, indexed by their code."""
+        found = lsoa_at(self.unique_easting[unique_codes], self.unique_northing[unique_codes])
+        return pd.Series(found, index=unique_codes, dtype=object)
+
+
+def _points(raw: RawTable, columns: dict[str, str], problems: RowProblems) -> _Points:
     n = len(raw.frame)
-    pairs = [("longitude", "latitude"), ("easting", "northing")]
-    for x_name, y_name in pairs:
-        if x_name in columns and y_name in columns:
-            x = _numbers(raw, columns[x_name], problems)
-            y = _numbers(raw, columns[y_name], problems)
-            degrees = _looks_like_degrees(x, y)
-            if x_name == "longitude" and not degrees:
-                raise ImportFileError(raw.name, "these values look like British National Grid metres, not WGS84 "
-                                                "degrees: rename the columns to Easting and Northing",
-                                      line=raw.line(_first_value(x)), column=raw.original(columns[x_name]))
-            if x_name == "easting" and degrees and columns[x_name] != "x":
-                raise ImportFileError(raw.name, "these values look like WGS84 degrees, not British National Grid "
-                                                "metres: rename the columns to Longitude and Latitude",
-                                      line=raw.line(_first_value(x)), column=raw.original(columns[x_name]))
-            if degrees:
-                x, y = _to_british_national_grid(raw, columns[x_name], columns[y_name], x, y, problems)
-            else:
-                _check_grid_range(raw, columns[x_name], columns[y_name], x, y, problems)
-            _refuse_swapped(raw, columns[x_name], columns[y_name], x, y)
-            return x, y
-    return np.full(n, np.nan), np.full(n, np.nan)
+    for x_name, y_name in (("longitude", "latitude"), ("easting", "northing")):
+        if x_name not in columns or y_name not in columns:
+            continue
+        x_text, y_text = raw.frame[columns[x_name]], raw.frame[columns[y_name]]
+        # police.uk snaps every crime to one of a fixed set of anonymous map points, so there are
+        # far fewer distinct points than rows: parse, check, reproject and join each one once.
+        x_codes, x_unique = pd.factorize(x_text)
+        y_codes, _ = pd.factorize(y_text)
+        codes, uniques = pd.factorize(x_codes.astype(np.int64) * (len(y_text) + 1) + y_codes)
+        first = np.empty(len(uniques), dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes))[::-1]  # the last write wins, so each code keeps its first row
+        x = _numbers(raw, columns[x_name], problems, first, codes)
+        y = _numbers(raw, columns[y_name], problems, first, codes)
+        degrees = _looks_like_degrees(x, y)
+        if x_name == "longitude" and not degrees:
+            raise ImportFileError(raw.name, "these values look like British National Grid metres, not WGS84 "
+                                            "degrees: rename the columns to Easting and Northing",
+                                  line=raw.line(first[_first_value(x)]), column=raw.original(columns[x_name]))
+        if x_name == "easting" and degrees and columns[x_name] != "x":
+            raise ImportFileError(raw.name, "these values look like WGS84 degrees, not British National Grid "
+                                            "metres: rename the columns to Longitude and Latitude",
+                                  line=raw.line(first[_first_value(x)]), column=raw.original(columns[x_name]))
+        if degrees:
+            bad = (np.abs(x) > 180) | (np.abs(y) > 90)
+            problems.add(bad[codes], columns[x_name], "longitude or latitude out of range")
+            x, y = _wgs84_to_bng().transform(np.where(bad, np.nan, x), np.where(bad, np.nan, y))
+            x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        else:
+            (x_low, x_high), (y_low, y_high) = _BNG_LIMITS
+            bad = (x < x_low) | (x > x_high) | (y < y_low) | (y > y_high)
+            problems.add(bad[codes], columns[x_name],
+                         "not a British National Grid coordinate (easting 0-700,000, northing 0-1,300,000)")
+        _refuse_swapped(raw, columns[x_name], columns[y_name], x, y, first)
+        missing = ~np.isfinite(x) | ~np.isfinite(y)  # pyproj turns a missing input into inf
+        return _Points(np.where(missing[codes], -1, codes), x, y)
+    return _Points(np.full(n, -1), np.array([]), np.array([]))
 
 
-def _numbers(raw: RawTable, column: str, problems: RowProblems) -> np.ndarray:
-    text = raw.frame[column]
+def _numbers(raw: RawTable, column: str, problems: RowProblems, first: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Numbers at the unique points' first rows; a bad value is reported on every row that has it."""
+    text = raw.frame[column].iloc[first]
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(values) & text.ne("").to_numpy()
-    problems.add(bad, column, "not a number")
+    if bad.any():
+        problems.add(bad[codes], column, "not a number")
     return values
 
 
@@ -180,23 +245,8 @@ def _looks_like_degrees(x: np.ndarray, y: np.ndarray) -> bool:
     return bool(np.median(np.abs(x[given])) <= 180 and np.median(np.abs(y[given])) <= 90)
 
 
-def _to_british_national_grid(raw: RawTable, x_column: str, y_column: str, lon: np.ndarray, lat: np.ndarray,
-                              problems: RowProblems) -> tuple[np.ndarray, np.ndarray]:
-    out_of_range = (np.abs(lon) > 180) | (np.abs(lat) > 90)
-    problems.add(out_of_range & ~np.isnan(lon), x_column, "longitude or latitude out of range")
-    lon, lat = np.where(out_of_range, np.nan, lon), np.where(out_of_range, np.nan, lat)
-    easting, northing = _wgs84_to_bng().transform(lon, lat)
-    return np.asarray(easting, dtype=float), np.asarray(northing, dtype=float)
-
-
-def _check_grid_range(raw: RawTable, x_column: str, y_column: str, x: np.ndarray, y: np.ndarray,
-                      problems: RowProblems) -> None:
-    (x_low, x_high), (y_low, y_high) = _BNG_LIMITS
-    outside = ((x < x_low) | (x > x_high) | (y < y_low) | (y > y_high)) & ~np.isnan(x)
-    problems.add(outside, x_column, "not a British National Grid coordinate (easting 0-700,000, northing 0-1,300,000)")
-
-
-def _refuse_swapped(raw: RawTable, x_column: str, y_column: str, x: np.ndarray, y: np.ndarray) -> None:
+def _refuse_swapped(raw: RawTable, x_column: str, y_column: str, x: np.ndarray, y: np.ndarray,
+                     first: np.ndarray) -> None:
     given = ~np.isnan(x) & ~np.isnan(y)
     if given.sum() == 0:
         return
@@ -206,7 +256,7 @@ def _refuse_swapped(raw: RawTable, x_column: str, y_column: str, x: np.ndarray, 
     if as_given == 0 and swapped > 0.5:
         raise ImportFileError(raw.name, f"the '{raw.original(x_column)}' and '{raw.original(y_column)}' columns look "
                                         "swapped: no point falls in Greater Essex as given, but most do when swapped. "
-                                        "Swap the two column names", line=raw.line(sample[0]),
+                                        "Swap the two column names", line=raw.line(first[sample[0]]),
                               column=raw.original(x_column))
 
 
@@ -222,6 +272,7 @@ def _place_by_postcode(raw: RawTable, column: str, out: pd.DataFrame) -> None:
     out.loc[rows, "northing"] = points.loc[rows, "northing"]
     inside = pd.notna(lsoa)
     out.loc[rows[inside], "lsoa_code"] = lsoa[inside]
+    out.loc[rows[inside], "ward_code"] = _lookup()["ward_code"].reindex(lsoa[inside]).to_numpy()
     out.loc[rows[inside], "placed_by"] = np.where(points.loc[rows[inside], "matched_as"].eq("sector"),
                                                   "postcode_sector", "postcode")
     out.loc[rows[inside], "unplaced_reason"] = None

@@ -20,7 +20,7 @@ import pandas as pd
 from hotspots import geography
 from hotspots._errors import CountTableError, ImportFileError, PeriodError
 from hotspots.forecast import counts_from_frame
-from hotspots.locate import find_columns, place_rows
+from hotspots.locate import LOCATION_VARIANTS, find_columns, place_rows
 from hotspots.periods import financial_year_from_label, financial_year_of
 from hotspots.tabular import RawTable, read_csv_bytes
 from hotspots.validation import PROBLEM_COLUMNS, RowProblems
@@ -38,6 +38,7 @@ TABLE_COLUMNS = {"events": EVENT_COLUMNS, "nominals": NOMINAL_COLUMNS, "populati
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M",
                 "%d/%m/%Y %H:%M:%S", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y")
 FIRST_YEAR = 2000
+POLICE_UK_READS = {"crime_id", "month", "crime_type", *(v for names in LOCATION_VARIANTS.values() for v in names)}
 YOUTH_AGES = (10, 24)
 AGE_BAND_EDGES = [0, 10, 18, 25, 35, 50, 65, 200]
 AGE_BANDS = ["0-9", "10-17", "18-24", "25-34", "35-49", "50-64", "65+"]
@@ -239,7 +240,9 @@ def parse_dates(raw: RawTable, column: str, problems: RowProblems, *, required: 
     if fmt is None:
         raise ImportFileError(raw.name, f"cannot read the date {first!r}: write dates as YYYY-MM-DD or DD/MM/YYYY",
                               line=raw.line(int(np.flatnonzero(given.to_numpy())[0])), column=raw.original(column))
-    dates = pd.to_datetime(text.where(given), format=fmt, errors="coerce")
+    # Far fewer distinct dates than rows: parse each once.
+    codes, unique = pd.factorize(text)
+    dates = pd.Series(pd.to_datetime(unique, format=fmt, errors="coerce").take(codes), index=text.index)
     failed = (dates.isna() & given).to_numpy()
     if failed.any():
         other_format = text[failed].map(lambda v: any(pd.notna(pd.to_datetime(v, format=f, errors="coerce"))
@@ -284,7 +287,7 @@ def _police_uk_files(path: Path, name: str) -> list[RawTable]:
         members = sorted(path.rglob("*.csv"))
         if not members:
             raise ImportFileError(name, "the folder holds no .csv files: point at the police.uk street files")
-        tables = [read_csv_bytes(p.read_bytes(), f"{name}/{p.relative_to(path)}") for p in members]
+        tables = [read_csv_bytes(p.read_bytes(), f"{name}/{p.relative_to(path)}", POLICE_UK_READS) for p in members]
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             street = [m for m in archive.namelist() if m.endswith("-street.csv")]
@@ -292,9 +295,9 @@ def _police_uk_files(path: Path, name: str) -> list[RawTable]:
                 listed = ", ".join(archive.namelist()[:5]) or "nothing"
                 raise ImportFileError(name, f"the zip holds no police.uk street files (*-street.csv); it holds {listed}. "
                                             "Download the archive with 'Include crime data' ticked")
-            tables = [read_csv_bytes(archive.read(m), f"{name}:{m}") for m in street]
+            tables = [read_csv_bytes(archive.read(m), f"{name}:{m}", POLICE_UK_READS) for m in street]
     else:
-        tables = [read_csv_bytes(path.read_bytes(), name)]
+        tables = [read_csv_bytes(path.read_bytes(), name, POLICE_UK_READS)]
     for raw in tables:
         if "crime_type" not in raw.frame or "month" not in raw.frame:
             _require(raw, {"month": ("month",), "crime_type": ("crime_type",)})
@@ -366,18 +369,19 @@ def _combine(kind: str, reader: str, name: str, parts: list[tuple[RawTable, pd.D
     for raw, table, row_problems, part_notes in parts:
         table = table.assign(source_line=raw.first_line + np.arange(len(table)), source_file=raw.name)
         table["financial_year"] = financial_year_of(table["date"].fillna(pd.Timestamp("2000-04-01")))
-        tables.append(table.drop(index=table.index[row_problems.rows()]))
+        rejected = row_problems.rows()
+        tables.append(table.drop(index=table.index[rejected]) if len(rejected) else table)
         problems.append(row_problems.frame())
         notes.extend(f"{raw.name}: {note}" if len(parts) > 1 else note for note in part_notes)
         rows_read += len(raw.frame)
-    table = pd.concat(tables, ignore_index=True)[TABLE_COLUMNS[kind]]
+    table = pd.concat(tables, ignore_index=True)[TABLE_COLUMNS[kind]] if len(tables) > 1 else tables[0][TABLE_COLUMNS[kind]]
     frame = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
     return Prepared(kind, reader, name, table, frame, rows_read, all(raw.synthetic for raw, *_ in parts), notes)
 
 
 def _refuse_repeated(raw: RawTable, columns: list[str], problems: RowProblems, *, skip_blank: bool = False) -> None:
     keys = raw.frame[columns]
-    repeated = keys.duplicated(keep="first")
+    repeated = keys.duplicated(keep="first") if len(columns) > 1 else keys[columns[0]].duplicated(keep="first")
     if skip_blank:
         repeated &= keys.ne("").all(axis=1)
     if repeated.any():

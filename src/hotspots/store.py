@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from hotspots import settings
 from hotspots._errors import StoreError
@@ -157,7 +158,7 @@ def store_version(store: Path) -> tuple:
 
 def _insert(db: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     columns = ["dataset_id", *TABLE_COLUMNS.get(table, ["file", "line", "column", "value", "problem"])]
-    db.register("incoming", frame[columns])
+    db.register("incoming", pa.Table.from_pandas(frame[columns], preserve_index=False))  # Arrow scans fastest
     quoted = ", ".join(f'"{c}"' for c in columns)
     db.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM incoming")
     db.unregister("incoming")
