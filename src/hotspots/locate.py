@@ -37,6 +37,7 @@ LOCATION_VARIANTS: dict[str, tuple[str, ...]] = {
     "latitude": ("latitude", "lat"),
 }
 DISAGREEMENT_SAMPLE = 50_000
+_GB_DEGREES = ((-9.0, 3.0), (49.0, 61.0))
 # Greater Essex lies well inside these British National Grid bounds; used to spot swapped axes.
 _BNG_LIMITS = ((0, 700_000), (0, 1_300_000))
 
@@ -209,6 +210,7 @@ def _points(raw: RawTable, columns: dict[str, str], problems: RowProblems) -> _P
                                             "metres: rename the columns to Longitude and Latitude",
                                   line=raw.line(first[_first_value(x)]), column=raw.original(columns[x_name]))
         if degrees:
+            _refuse_swapped_degrees(raw, columns[x_name], columns[y_name], x, y, first)
             bad = (np.abs(x) > 180) | (np.abs(y) > 90)
             problems.add(bad[codes], columns[x_name], "longitude or latitude out of range")
             x, y = _wgs84_to_bng().transform(np.where(bad, np.nan, x), np.where(bad, np.nan, y))
@@ -243,6 +245,20 @@ def _looks_like_degrees(x: np.ndarray, y: np.ndarray) -> bool:
     if not given.any():
         return True
     return bool(np.median(np.abs(x[given])) <= 180 and np.median(np.abs(y[given])) <= 90)
+
+
+def _refuse_swapped_degrees(raw: RawTable, x_column: str, y_column: str, lon: np.ndarray, lat: np.ndarray,
+                             first: np.ndarray) -> None:
+    (west, east), (south, north) = _GB_DEGREES
+    given = ~np.isnan(lon) & ~np.isnan(lat)
+    as_given = ((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))[given].mean() if given.any() else 1
+    swapped = ((lat >= west) & (lat <= east) & (lon >= south) & (lon <= north))[given].mean() if given.any() else 0
+    if as_given < 0.5 and swapped > 0.5:
+        row = first[int(np.flatnonzero(given)[0])]
+        raise ImportFileError(raw.name, f"the '{raw.original(x_column)}' and '{raw.original(y_column)}' columns look "
+                                        "swapped: the longitudes read like latitudes in Great Britain and the other "
+                                        "way round. Swap the two column names", line=raw.line(row),
+                              column=raw.original(x_column))
 
 
 def _refuse_swapped(raw: RawTable, x_column: str, y_column: str, x: np.ndarray, y: np.ndarray,
@@ -296,7 +312,7 @@ def _place_by_ward(raw: RawTable, column: str, kind: str, out: pd.DataFrame, pro
     keys = text.map(normalise_ward_name)
     codes = keys.map(by_name)
     unique = codes.map(lambda c: isinstance(c, list) and len(c) == 1).to_numpy()
-    out.loc[todo & unique, "ward_code"] = codes[todo & unique].str[0]
+    out.loc[todo & unique, "ward_code"] = codes[todo & unique].map(lambda found: found[0])
     out.loc[todo & unique, "placed_by"] = "ward_name"
     several = todo & codes.map(lambda c: isinstance(c, list) and len(c) > 1).to_numpy()
     problems.add(several, column, "this ward name belongs to more than one ward in Greater Essex: give the ward code")

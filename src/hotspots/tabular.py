@@ -77,7 +77,7 @@ def read_csv_bytes(data: bytes, name: str, keep: Collection[str] | None = None) 
     except UnicodeDecodeError:
         _refuse_non_utf8(data, name)
     headers = next(csv.reader([header_text]))
-    _check_header(headers, header_text, name, header_line)
+    _check_header(headers, header_text, name, header_line, data[header_end + 1: header_end + 4096])
     normalised = [normalise_header(h) for h in headers]
     kept = [i for i, column in enumerate(normalised) if keep is None or column in keep]
     table = _parse(data, offset, len(headers), kept, name, header_line)
@@ -117,12 +117,18 @@ def _leading_comments(data: bytes) -> tuple[int, bool, int]:
     return count, synthetic, offset
 
 
-def _check_header(headers: list[str], text: str, name: str, line: int) -> None:
+def _check_header(headers: list[str], text: str, name: str, line: int, following: bytes) -> None:
     if len(headers) == 1:
         for delimiter, words in _OTHER_DELIMITERS.items():
             if delimiter in text:
                 raise ImportFileError(name, f"the columns are separated by {words}, not commas: save the file "
                                             "as comma-separated CSV", line=line)
+        widths = [len(next(csv.reader([row]))) for row in following.decode("utf-8", "replace").splitlines()[:20]
+                  if row.strip()]
+        if widths and max(widths) > 1:
+            raise ImportFileError(name, f"this line holds one cell ({text[:40]!r}) but later lines hold {max(widths)}: "
+                                        "the header seems to be below line 1: delete the title lines above it",
+                                  line=line)
     normalised = [normalise_header(h) for h in headers]
     if any(not h for h in normalised):
         position = normalised.index("") + 1
