@@ -1,0 +1,243 @@
+"""Readers, the store and the command line on well-formed files, in the formats users bring."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from pyproj import Transformer
+
+from hotspots import cli, geography, importing, loading, readers, store
+from hotspots._errors import ImportFileError
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+          "Last outcome category,Context")
+TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+
+def published_row(crime_id: str, month: str, lsoa_code: str, crime_type: str, point=None, lsoa_name: str = "") -> str:
+    lon, lat = ("", "") if point is None else (f"{point[0]:.6f}", f"{point[1]:.6f}")
+    location = "No Location" if point is None else "On or near Supermarket"
+    return (f"{crime_id},{month},Essex Police,Essex Police,{lon},{lat},{location},{lsoa_code},{lsoa_name},"
+            f"{crime_type},Investigation complete; no suspect identified,")
+
+
+def point_in(lsoa_code: str) -> tuple[float, float]:
+    lsoa = geography.lsoas().set_index("lsoa_code").loc[lsoa_code, "geometry"].representative_point()
+    return TO_WGS84.transform(lsoa.x, lsoa.y)
+
+
+@pytest.fixture(scope="module")
+def published_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    """Rows in police.uk's exact published street-level layout, and what each should count as."""
+    lsoas = geography.lsoas("thurrock").set_index("lsoa_code")
+    a, b, c = lsoas.index[:3]
+    rows, expected = [], []
+    for i, (code, kind, month) in enumerate([(a, "Violence and sexual offences", "2022-03"),
+                                             (a, "Violence and sexual offences", "2022-04"),
+                                             (b, "Possession of weapons", "2022-04"),
+                                             (b, "Violence and sexual offences", "2023-01"),
+                                             (c, "Anti-social behaviour", "2022-05")]):
+        crime_id = "" if kind == "Anti-social behaviour" else f"{i:064x}"
+        rows.append(published_row(crime_id, month, code, kind, point_in(code), lsoas.loc[code, "lsoa_name"]))
+        expected.append((code, kind, month))
+    # No location at all: police.uk leaves longitude, latitude and the LSOA blank.
+    rows.append(published_row(f"{90:064x}", "2022-06", "", "Violence and sexual offences"))
+    # Outside the area: a Kent LSOA and a point in Kent, in an Essex Police file (cross-border crime).
+    rows.append(published_row(f"{91:064x}", "2022-06", "E01024425", "Violence and sexual offences", (0.5220, 51.2720),
+                              "Maidstone 010B"))
+    # A 2021 LSOA code (a split LSOA's new code, absent from 2011): placed by its map point in LSOA c.
+    rows.append(published_row(f"{92:064x}", "2022-07", "E01035630", "Violence and sexual offences", point_in(c),
+                              "Thurrock 012F"))
+    expected.append((c, "Violence and sexual offences", "2022-07"))
+    path = tmp_path_factory.mktemp("policeuk") / "2022-03-essex-street.csv"
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n")
+    return path, pd.DataFrame(expected, columns=["lsoa_code", "crime_type", "month"])
+
+
+def test_published_police_uk_rows_count_by_lsoa_and_ward_as_by_hand(published_sample, tmp_path: Path) -> None:
+    path, expected = published_sample
+    store_dir = tmp_path / "store"
+    assert cli.main(["import", "--source", "police-uk", str(path), "--store", str(store_dir)]) == 0
+    summary = store.list_datasets(store_dir).iloc[0]
+    assert (summary["rows_read"], summary["rows_accepted"], summary["rows_unplaced"]) == (8, 8, 2)
+    unplaced = store.read_table(store_dir, "events", "ward_code IS NULL")["unplaced_reason"].sort_values().tolist()
+    assert unplaced == ["no location given", "point outside Greater Essex"]
+
+    ward_of = geography.lsoa_lookup().set_index("lsoa_code")["ward_code"]
+    violence = expected[expected["crime_type"].eq("Violence and sexual offences")]
+    for by, key in (("lsoa", violence["lsoa_code"]), ("ward", violence["lsoa_code"].map(ward_of))):
+        out = tmp_path / f"{by}.csv"
+        assert cli.main(["counts", "--layer", "police-uk:violence-and-sexual-offences", "--by", by, "--region",
+                         "thurrock", "--out", str(out), "--store", str(store_dir)]) == 0
+        table = pd.read_csv(out)
+        by_hand = key.value_counts()
+        got = table.groupby("area_code")["count"].sum()
+        assert got[got > 0].sort_index().to_dict() == by_hand.sort_index().to_dict()
+        assert set(table["period"]) == {"2021/22", "2022/23"}
+        areas = geography.lsoas("thurrock") if by == "lsoa" else geography.wards("thurrock")
+        assert len(table) == len(areas) * 2  # every area, every year, zero-filled
+
+
+def test_police_uk_zip_and_folder_read_every_street_file(published_sample, tmp_path: Path) -> None:
+    path, _ = published_sample
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.write(path, "2022-03/2022-03-essex-street.csv")
+        out.write(path, "2022-04/2022-04-essex-street.csv")
+        out.writestr("2022-04/2022-04-essex-outcomes.csv", "Crime ID,Month\n")
+    from_zip = importing.validate_file(archive, "police-uk")
+    assert from_zip.rows_read == 16 and from_zip.table["source_file"].nunique() == 2
+    folder = tmp_path / "folder"
+    (folder / "a").mkdir(parents=True)
+    (folder / "a" / path.name).write_bytes(path.read_bytes())
+    assert importing.validate_file(folder, "police-uk").rows_read == 8
+
+
+def test_report_counts_rejects_by_reason_and_accepting_them_keeps_them_on_record(tmp_path: Path) -> None:
+    path = tmp_path / "extract.csv"
+    path.write_text("Crime Ref,Offence Date,Offence Group,Victim Age,DV Flag,Ward Name\n"
+                    "C1,01/05/2021,Violence with injury,16,N,Grays Riverside\n"
+                    "C2,31/02/2021,Violence with injury,16,N,Grays Riverside\n"
+                    "C3,02/05/2021,Violence with injury,sixteen,N,Stanford Le Hope West\n"
+                    "C4,03/05/2021,Violence with injury,19,Y,tilbury st chads\n")
+    prepared = importing.validate_file(path, "police")
+    assert prepared.rows_rejected == 2
+    assert set(prepared.problems["problem"]) == {"not a real date", "not a whole number"}
+    placed = prepared.table.set_index("reference")
+    assert placed.loc["C4", "placed_by"] == "ward_name"  # case, "St"/"St." and punctuation normalised
+    with pytest.raises(ImportFileError, match=r"extract.csv, line 3, column 'Offence Date'"):
+        importing.import_file(tmp_path / "store", path, "police")
+    assert not (tmp_path / "store" / store.DATABASE_NAME).exists()
+    dataset = importing.import_file(tmp_path / "store", path, "police", accept_rejects=True, user="analyst")
+    rejects = store.rejected_rows(tmp_path / "store", dataset)
+    assert rejects["line"].tolist() == [3, 4]
+    record = store.list_datasets(tmp_path / "store").iloc[0]
+    assert (record["imported_by"], record["rows_accepted"], record["rows_rejected"]) == ("analyst", 2, 2)
+    kept = tmp_path / "store" / record["stored_file"]
+    assert kept.read_bytes() == path.read_bytes()  # the original, as it arrived
+
+
+def test_store_lists_previews_and_deletes_a_dataset(tmp_path: Path, demo_dir: Path) -> None:
+    store_dir = tmp_path / "store"
+    added = loading.load_demo_into(store_dir, demo_dir)
+    assert len(added) == 5 and loading.load_demo_into(store_dir, demo_dir) == []  # the demo goes in once
+    inventory = store.list_datasets(store_dir)
+    assert inventory["synthetic"].all() and set(inventory["kind"]) == {"events", "nominals", "population",
+                                                                       "deprivation"}
+    population_id = int(inventory.loc[inventory["kind"].eq("population"), "dataset_id"].iloc[0])
+    assert len(store.preview(store_dir, population_id, rows=5)) == 5
+    kept = store_dir / inventory.set_index("dataset_id").loc[population_id, "stored_file"]
+    store.delete_dataset(store_dir, population_id)
+    assert population_id not in store.list_datasets(store_dir)["dataset_id"].tolist()
+    assert store.read_table(store_dir, "population").empty and not kept.exists()
+
+
+def test_population_reader_accepts_single_year_ages_long_or_wide(tmp_path: Path) -> None:
+    wide = tmp_path / "wide.csv"
+    ages = ",".join(f"age_{a}" for a in range(0, 30))
+    wide.write_text(f"WD13CD,Year,{ages}\nE05002229,2019," + ",".join(str(a) for a in range(0, 30)) + "\n")
+    assert readers.read_population(wide).table["population_10_24"].tolist() == [sum(range(10, 25))]
+    long = tmp_path / "long.csv"
+    long.write_text("ward_code,mid_year,age,population\n" + "".join(f"E05002229,2019,{a},{a}\n" for a in range(30)))
+    assert readers.read_population(long).table["population_10_24"].tolist() == [sum(range(10, 25))]
+
+
+@hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.integers(0, 97), st.integers(2014, 2023), st.integers(1, 12),
+                               st.sampled_from(["Violence and sexual offences", "Possession of weapons"]),
+                               st.booleans()), min_size=1, max_size=40))
+def test_any_valid_police_uk_rows_are_all_placed_by_their_own_code(tmp_path: Path, rows) -> None:
+    codes = geography.lsoas("thurrock")["lsoa_code"].tolist()
+    lines = [published_row(f"{i:064x}", f"{year}-{month:02d}", codes[lsoa], kind, (0.33, 51.48) if with_point else None)
+             for i, (lsoa, year, month, kind, with_point) in enumerate(rows)]
+    path = tmp_path / "street.csv"
+    path.write_text(HEADER + "\n" + "\n".join(lines) + "\n")
+    prepared = importing.validate_file(path, "police-uk")
+    assert prepared.problems.empty and len(prepared.table) == len(rows)
+    expected = pd.Series([codes[r[0]] for r in rows]).value_counts().sort_index()
+    assert prepared.table["lsoa_code"].value_counts().sort_index().to_dict() == expected.to_dict()
+    assert (prepared.table["placed_by"] == "lsoa_code").all()
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(month=st.text(alphabet="0123456789-/ ", max_size=9))
+def test_a_month_cell_is_either_read_exactly_or_reported_on_its_line(tmp_path: Path, month: str) -> None:
+    path = tmp_path / "street.csv"
+    path.write_text(HEADER + "\n" + published_row("", "2022-01", "E01015921", "Drugs") + "\n"
+                    + published_row("", month, "E01015921", "Drugs") + "\n")
+    try:
+        prepared = importing.validate_file(path, "police-uk")
+    except ImportFileError as refused:  # a file-level refusal must still say where
+        assert "street.csv" in str(refused)
+        return
+    if len(prepared.table) == 2:
+        parsed = pd.to_datetime(month.strip(), format="%Y-%m")
+        assert prepared.table["date"].iloc[1] == parsed
+    else:
+        assert prepared.problems["line"].tolist() == [3] and prepared.problems["column"].iloc[0] == "Month"
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.binary(max_size=300) | st.text(alphabet=",\n\"=;#ab19-/\t ", max_size=300).map(str.encode))
+def test_arbitrary_bytes_are_read_or_refused_with_a_named_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "anything.csv"
+    path.write_bytes(content)
+    for source in ("police", "population", "counts"):
+        try:
+            importing.validate_file(path, source)
+        except ImportFileError as refused:
+            assert str(refused).startswith("anything.csv")
+
+
+KILLED_IMPORT = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from hotspots import importing, store
+    original_insert = store._insert
+    def insert_then_stall(db, table, frame):
+        original_insert(db, table, frame)
+        Path(sys.argv[3]).touch()  # rows are in, the transaction is still open
+        time.sleep(60)
+    store._insert = insert_then_stall
+    importing.import_file(Path(sys.argv[1]), Path(sys.argv[2]), "police-uk")
+""")
+
+
+def test_an_import_killed_half_way_leaves_the_store_unchanged_and_readable(published_sample, tmp_path: Path) -> None:
+    path, _ = published_sample
+    store_dir = tmp_path / "store"
+    first = importing.import_file(store_dir, path, "police-uk")
+    events_before = store.read_table(store_dir, "events")
+    bigger = tmp_path / "2022-04-essex-street.csv"
+    bigger.write_text(path.read_text() + "".join(
+        published_row(f"{1000 + i:064x}", "2022-08", "E01015921", "Drugs") + "\n" for i in range(5000)))
+    flag = tmp_path / "inserted"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, str(store_dir), str(bigger), str(flag)],
+                             env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    deadline = time.monotonic() + 120
+    while not flag.exists():
+        assert child.poll() is None, "the importing process ended before it was killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert store.list_datasets(store_dir)["dataset_id"].tolist() == [first]
+    pd.testing.assert_frame_equal(store.read_table(store_dir, "events"), events_before)
+    # The next writer clears the dead import's kept copy, and the same file then imports cleanly.
+    second = importing.import_file(store_dir, bigger, "police-uk")
+    assert sorted(p.name for p in (store_dir / store.UPLOADS).iterdir()) == sorted(
+        store.list_datasets(store_dir)["sha256"])
+    assert len(store.read_table(store_dir, "events", f"dataset_id = {second}")) == 5008
+    assert not np.isinf(store.read_table(store_dir, "events")["easting"]).any()  # a missing point stays missing
