@@ -7,5 +7,6 @@ st.set_page_config(page_title="Ward hotspots", page_icon=":material/map:", layou
 navigation = st.navigation([
     st.Page("pages/ward_map.py", title="Ward map", icon=":material/map:", default=True),
     st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
+    st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ])
 navigation.run()

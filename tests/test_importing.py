@@ -241,3 +241,19 @@ def test_an_import_killed_half_way_leaves_the_store_unchanged_and_readable(publi
         store.list_datasets(store_dir)["sha256"])
     assert len(store.read_table(store_dir, "events", f"dataset_id = {second}")) == 5008
     assert not np.isinf(store.read_table(store_dir, "events")["easting"]).any()  # a missing point stays missing
+
+
+SAMPLES = {"police-uk": "synthetic_police_uk_street.csv", "police": "synthetic_police_recorded_crime.csv",
+           "ambulance": "synthetic_ambulance_callouts.csv", "nominals": "synthetic_gang_nominals.csv",
+           "population": "synthetic_population_by_age.csv", "deprivation": "synthetic_deprivation_by_lsoa.csv",
+           "counts": "synthetic_ward_counts.csv"}
+
+
+@pytest.mark.parametrize("source", list(SAMPLES))
+def test_every_reader_has_a_sample_that_reads_cleanly(source: str) -> None:
+    assert set(SAMPLES) == set(importing.SOURCES)
+    prepared = importing.validate_file(ROOT / "data" / "samples" / SAMPLES[source], source)
+    assert prepared.problems.empty and prepared.rows_accepted == prepared.rows_read > 0
+    assert prepared.synthetic  # the samples say so in their first line
+    if "placed_by" in prepared.table:
+        assert prepared.table["placed_by"].notna().sum() >= prepared.rows_read - 1

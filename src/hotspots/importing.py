@@ -6,7 +6,9 @@ import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from hotspots import store
+import pandas as pd
+
+from hotspots import store, validation
 from hotspots._errors import ImportFileError, StoreError
 from hotspots.readers import READERS, Prepared
 
@@ -57,7 +59,7 @@ def import_file(store_dir: Path, path: Path, source: str, *, name: str | None = 
 def refuse_unless_usable(prepared: Prepared, *, accept_rejects: bool) -> None:
     """Raise ImportFileError, naming the first bad row, unless the prepared rows can be stored."""
     problems = prepared.problems
-    if len(problems) and (not accept_rejects or len(prepared.table) == 0):
+    if len(problems) and (not accept_rejects or prepared.rows_accepted == 0):
         first = problems.iloc[0]
         more = prepared.rows_rejected - 1
         tail = (f" ({more:,} more rows have problems; fix them, or import the other rows and keep the rejects"
@@ -74,3 +76,19 @@ def refuse_unless_usable(prepared: Prepared, *, accept_rejects: bool) -> None:
                                                     f"Essex (first: {first['unplaced_reason']}); check the location "
                                                     "columns and that the file covers this area",
                               line=int(first["source_line"]))
+
+
+def report_tables(prepared: Prepared) -> dict[str, pd.DataFrame]:
+    """The validation report as tables: rejected rows by reason (with examples), rows not placed
+    by reason, and ward names that matched no ward."""
+    problems = prepared.problems
+    unmatched = problems[problems["problem"].str.startswith("ward name not found")]
+    unplaced = prepared.unplaced
+    return {
+        "rejected": validation.grouped_problems(problems),
+        "unplaced": (unplaced["unplaced_reason"].value_counts().rename_axis("reason").rename("rows").reset_index()
+                     if len(unplaced) else pd.DataFrame({"reason": [], "rows": []})),
+        "unmatched_ward_names": (unmatched.groupby("value").agg(rows=("line", "size"), first_line=("line", "min"),
+                                                                hint=("problem", "first")).reset_index()
+                                 .rename(columns={"value": "ward_name"})),
+    }

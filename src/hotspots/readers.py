@@ -59,8 +59,13 @@ class Prepared:
 
     @property
     def rows_rejected(self) -> int:
-        """Rows with at least one problem: not stored unless the user accepts the rest."""
-        return self.rows_read - len(self.table)
+        """Rows with at least one problem: never stored (kept on record if the user imports the rest)."""
+        return len(self.problems[["file", "line"]].drop_duplicates())
+
+    @property
+    def rows_accepted(self) -> int:
+        """Rows read without a problem (population by single year of age is then summed per ward)."""
+        return self.rows_read - self.rows_rejected
 
     @property
     def unplaced(self) -> pd.DataFrame:
@@ -72,7 +77,7 @@ class Prepared:
     def summary(self) -> dict:
         """Counts for the validation report and the inventory."""
         unplaced = self.unplaced["unplaced_reason"].value_counts().to_dict() if len(self.unplaced) else {}
-        return {"rows_read": self.rows_read, "rows_accepted": len(self.table), "rows_rejected": self.rows_rejected,
+        return {"rows_read": self.rows_read, "rows_accepted": self.rows_accepted, "rows_rejected": self.rows_rejected,
                 "rows_unplaced": int(sum(unplaced.values())), "unplaced_by_reason": unplaced, "notes": self.notes}
 
 

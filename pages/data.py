@@ -1,0 +1,100 @@
+"""Data: check a file before anything is written, import it, and see what the store holds."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from hotspots import importing, store
+from hotspots._errors import ImportFileError, StoreError
+
+SOURCE_LABELS = {
+    "police-uk": "police.uk street-level crime (CSV, folder export or monthly zip)",
+    "police": "Police recorded crime extract (CSV)",
+    "ambulance": "Ambulance call-outs (CSV)",
+    "nominals": "Gang nominal register (CSV, restricted)",
+    "population": "Ward population by age (CSV)",
+    "deprivation": "Deprivation by LSOA or ward (CSV)",
+    "counts": "Ward-by-year count table (area_code, period, count)",
+}
+INVENTORY_COLUMNS = {"dataset_id": "ID", "kind": "Table", "reader": "Source", "label": "Layer",
+                     "original_name": "File", "imported_by": "Imported by", "imported_at": "Imported at (UTC)",
+                     "rows_accepted": "Rows stored", "rows_rejected": "Rows rejected",
+                     "rows_unplaced": "Rows not placed", "synthetic": "Synthetic", "sha256": "SHA-256"}
+
+st.header("Data", divider=False)
+target = store.default_store()
+st.caption(f"Store: `{target}` (set `HOTSPOTS_STORE` to use another). Nothing is written until you confirm; "
+           "each file is kept exactly as it arrived, with who imported it and when.")
+
+st.subheader("Import a file")
+source = st.selectbox("What is in the file?", list(SOURCE_LABELS), format_func=SOURCE_LABELS.get, key="source")
+layer = st.text_input("Layer name for this count table", key="layer",
+                      placeholder="e.g. knife-crime-u25") if source == "counts" else None
+upload = st.file_uploader("File", type=["csv", "zip", "txt"], key="upload")
+
+if upload is not None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / upload.name
+        path.write_bytes(upload.getvalue())
+        try:
+            prepared = importing.validate_file(path, source, name=upload.name, layer=layer or None)
+        except ImportFileError as refused:
+            st.error(f"**Cannot import this file.** {refused}", icon=":material/block:")
+            st.stop()
+        summary = prepared.summary()
+        st.markdown(f"**Validation report for {upload.name}** (nothing written yet)")
+        read, accepted, rejected, unplaced = st.columns(4)
+        read.metric("Rows read", f"{summary['rows_read']:,}")
+        accepted.metric("Rows accepted", f"{summary['rows_accepted']:,}")
+        rejected.metric("Rows rejected", f"{summary['rows_rejected']:,}")
+        unplaced.metric("Not placed in an area", f"{summary['rows_unplaced']:,}")
+        report = importing.report_tables(prepared)
+        for note in prepared.notes:
+            st.info(note, icon=":material/info:")
+        if len(report["rejected"]):
+            st.markdown("**Rejected rows, by reason** (first lines and values shown)")
+            st.dataframe(report["rejected"], hide_index=True)
+        if len(report["unmatched_ward_names"]):
+            st.markdown("**Ward names that match no ward**")
+            st.dataframe(report["unmatched_ward_names"], hide_index=True)
+        if len(report["unplaced"]):
+            st.markdown("**Rows kept but not placed in an area** (points outside the area, no location, ...)")
+            st.dataframe(report["unplaced"], hide_index=True)
+        accept = False
+        if summary["rows_rejected"]:
+            accept = st.checkbox(f"Import the {summary['rows_accepted']:,} accepted rows and keep the "
+                                 f"{summary['rows_rejected']:,} rejected ones on record", key="accept_rejects")
+        if st.button("Import into the store", type="primary", key="import"):
+            try:
+                dataset_id = importing.import_file(target, path, source, name=upload.name, layer=layer or None,
+                                                   accept_rejects=accept, prepared=prepared)
+            except (ImportFileError, StoreError) as refused:
+                st.error(f"**Not imported; the store is unchanged.** {refused}", icon=":material/block:")
+            else:
+                st.success(f"Imported {upload.name} as dataset {dataset_id}. The maps now read your store.",
+                           icon=":material/check_circle:")
+
+st.subheader("Loaded datasets")
+inventory = store.list_datasets(target)
+if inventory.empty:
+    st.write("No datasets yet: the maps show the synthetic demo until you import your own.")
+    st.stop()
+st.dataframe(inventory[list(INVENTORY_COLUMNS)].rename(columns=INVENTORY_COLUMNS), hide_index=True)
+chosen = st.selectbox("Dataset", inventory["dataset_id"].tolist(), key="dataset",
+                      format_func=lambda i: f"{i}: {inventory.set_index('dataset_id').loc[i, 'original_name']}")
+preview, rejects = st.tabs(["First rows", "Rejected rows"])
+with preview:
+    st.dataframe(store.preview(target, chosen), hide_index=True)
+with rejects:
+    rejected_rows = store.rejected_rows(target, chosen)
+    if len(rejected_rows):
+        st.dataframe(rejected_rows, hide_index=True)
+    else:
+        st.write("None.")
+sure = st.checkbox("Yes, delete this dataset and its kept original", key="confirm_delete")
+if st.button("Delete dataset", disabled=not sure, key="delete"):
+    store.delete_dataset(target, chosen)
+    st.toast(f"Deleted dataset {chosen}.")
+    st.rerun()

@@ -1,0 +1,82 @@
+"""AppTest for the Data page: upload, the report before anything is written, import, inventory, delete."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hotspots import store
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+GOOD = (b"Crime Ref,Offence Date,Offence Group,Victim Age,DV Flag,Ward Name\n"
+        b"C1,01/05/2021,Violence with injury,16,N,Grays Riverside\n"
+        b"C2,02/05/2021,Violence with injury,19,N,Tilbury St. Chads\n")
+WITH_PROBLEMS = GOOD + (b"C3,31/02/2021,Violence with injury,16,N,Grays Riverside\n"
+                        b"C4,03/05/2021,Violence with injury,17,N,Grays Riversyde\n")
+
+
+@pytest.fixture
+def data_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_dir) -> AppTest:
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "store"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/data.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _table_with(at: AppTest, column: str):
+    tables = [frame.value for frame in at.dataframe if column in frame.value.columns]
+    assert tables, f"no table with a {column!r} column"
+    return tables[0]
+
+
+def _upload(at: AppTest, source: str, name: str, content: bytes) -> None:
+    at.selectbox(key="source").set_value(source)
+    at.run()
+    at.file_uploader(key="upload").set_value((name, content, "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_report_comes_first_and_nothing_is_written_until_confirmed(data_page: AppTest, tmp_path: Path) -> None:
+    _upload(data_page, "police", "extract.csv", WITH_PROBLEMS)
+    metrics = {m.label: m.value for m in data_page.metric}
+    assert metrics == {"Rows read": "4", "Rows accepted": "2", "Rows rejected": "2", "Not placed in an area": "0"}
+    rejected = _table_with(data_page, "problem")
+    assert set(rejected["problem"]) >= {"not a real date"}
+    assert _table_with(data_page, "ward_name")["ward_name"].tolist() == ["Grays Riversyde"]
+    assert store.list_datasets(tmp_path / "store").empty
+
+    data_page.button(key="import").click().run()  # rejects not accepted: refused, store untouched
+    assert any("store is unchanged" in e.value for e in data_page.error)
+    assert store.list_datasets(tmp_path / "store").empty
+
+    data_page.checkbox(key="accept_rejects").check().run()
+    data_page.button(key="import").click().run()
+    assert any("as dataset 1" in s.value for s in data_page.success)
+    record = store.list_datasets(tmp_path / "store").iloc[0]
+    assert (record["rows_accepted"], record["rows_rejected"], record["original_name"]) == (2, 2, "extract.csv")
+    assert _table_with(data_page, "File")["File"].tolist() == ["extract.csv"]
+
+
+def test_a_refused_file_shows_file_line_and_column(data_page: AppTest, tmp_path: Path) -> None:
+    _upload(data_page, "police", "semicolons.csv", GOOD.replace(b",", b";"))
+    assert "semicolons.csv, line 1" in data_page.error[0].value
+    assert store.list_datasets(tmp_path / "store").empty
+
+
+def test_the_maps_switch_to_the_users_store_and_a_dataset_can_be_deleted(data_page: AppTest, tmp_path: Path) -> None:
+    _upload(data_page, "police", "extract.csv", GOOD)
+    data_page.button(key="import").click().run()
+    data_page.switch_page("pages/ward_map.py")
+    data_page.run()
+    assert not data_page.exception, data_page.exception
+    assert not any("SYNTHETIC" in w.value for w in data_page.warning)  # the user's data is not synthetic
+    data_page.switch_page("pages/data.py")
+    data_page.run()
+    assert data_page.button(key="delete").disabled
+    data_page.checkbox(key="confirm_delete").check().run()
+    data_page.button(key="delete").click().run()
+    assert store.list_datasets(tmp_path / "store").empty
