@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Start the dashboard on the built-in SYNTHETIC demo data (built on first run, offline, ~20 s).
+# Start the dashboard on the built-in SYNTHETIC demo data (built and imported on first run, offline, ~30 s).
+# Pages show the demo until datasets are imported into your store ($HOTSPOTS_STORE) on the Data page.
 source "$(dirname "$0")/_env.sh"
-if [ ! -f data/demo/synthetic_police_recorded_crime.csv ]; then
-  .venv/bin/python -m hotspots demo build
-fi
+.venv/bin/python -m hotspots demo load
 exec .venv/bin/streamlit run app.py "$@"
