@@ -14,7 +14,7 @@ import pandas as pd
 from hotspots import geography
 from hotspots._errors import PeriodError
 from hotspots.loading import Dataset
-from hotspots.periods import financial_year_label
+from hotspots.periods import financial_year_label, financial_year_of
 
 YOUTH_AGE_BANDS = ("10-17", "18-24")
 
@@ -116,11 +116,69 @@ def data_years(dataset: Dataset) -> list[int]:
     return list(range(int(years.min()), int(years.max()) + 1))
 
 
-def layer_counts(dataset: Dataset, layer_key: str, ward_codes: list[str], years: list[int]) -> pd.DataFrame:
-    """Counts for one layer: ``ward_code, financial_year, count`` for every ward and year."""
+def available_layers(dataset: Dataset, *, restricted: bool = False) -> dict[str, Layer]:
+    """Layers with data in ``dataset``: the built-in ones whose source is present, then one per
+    police.uk crime type; restricted layers (nominals) only when ``restricted``."""
+    sources = set(dataset.events["source"].unique())
+    layers = {key: layer for key, layer in LAYERS.items()
+              if (layer.source in sources or (layer.source == "nominals" and len(dataset.nominals)))
+              and (restricted or not layer.restricted)}
+    police_uk = dataset.events.loc[dataset.events["source"].eq("police-uk"), "category"].unique()
+    for category in sorted(police_uk):
+        layers[POLICE_UK_PREFIX + slug(category)] = resolve_layer(POLICE_UK_PREFIX + slug(category))
+    return layers
+
+
+def covered_years(dataset: Dataset, layer_key: str) -> list[int]:
+    """Financial years the layer's source has any data for; other years are "no data", not zero."""
     layer = resolve_layer(layer_key)
     if layer.source == "nominals":
-        return nominals_by_ward_year(dataset.nominals, ward_codes, years)
+        if dataset.nominals.empty:
+            return []
+        first = int(financial_year_of(dataset.nominals["date_added"]).min())
+        return list(range(first, max(data_years(dataset) or [first]) + 1))
+    years = dataset.events.loc[dataset.events["source"].eq(layer.source), "financial_year"].dropna().unique()
+    return sorted(int(y) for y in years)
+
+
+MEASURES = {
+    "count": "Count",
+    "rate_per_1000": "Rate per 1,000 residents aged 10-24",
+    "count_change": "Change in count from the previous period",
+    "rate_change": "Change in rate per 1,000 from the previous period",
+}
+
+
+def measure_table(dataset: Dataset, layer_key: str, ward_codes: list[str], *, last_year: int, years: int = 1,
+                  gang: str | None = None) -> pd.DataFrame:
+    """Every measure for each ward over the ``years`` ending ``last_year``, and the change from the
+    period of the same length just before.
+
+    Returns ``ward_code, count, population_10_24, rate_per_1000, previous_count, previous_rate,
+    count_change, rate_change``. A period touching a year the layer has no data for is NaN
+    (no data), which maps show differently from zero.
+    """
+    covered = covered_years(dataset, layer_key)
+    span = list(range(last_year - 2 * years + 1, last_year + 1))
+    counts = layer_counts(dataset, layer_key, ward_codes, span, gang=gang)
+    counts["count"] = counts["count"].where(counts["financial_year"].isin(covered))
+    now = period_values(counts, dataset.population, last_year=last_year, years=years)
+    before = period_values(counts, dataset.population, last_year=last_year - years, years=years)
+    out = now.merge(before[["ward_code", "count", "rate_per_1000"]].rename(
+        columns={"count": "previous_count", "rate_per_1000": "previous_rate"}), on="ward_code", how="left")
+    out["count_change"] = out["count"] - out["previous_count"]
+    out["rate_change"] = out["rate_per_1000"] - out["previous_rate"]
+    return out
+
+
+def layer_counts(dataset: Dataset, layer_key: str, ward_codes: list[str], years: list[int],
+                 *, gang: str | None = None) -> pd.DataFrame:
+    """Counts for one layer: ``ward_code, financial_year, count`` for every ward and year
+    (nominals: of one ``gang`` only, if given)."""
+    layer = resolve_layer(layer_key)
+    if layer.source == "nominals":
+        nominals = dataset.nominals if gang is None else dataset.nominals[dataset.nominals["gang"].eq(gang)]
+        return nominals_by_ward_year(nominals, ward_codes, years)
     return counts_by_ward_year(layer_events(dataset.events, layer), ward_codes, years)
 
 
@@ -162,7 +220,7 @@ def period_values(counts: pd.DataFrame, population: pd.DataFrame, *, last_year: 
     """
     window = list(range(last_year - years + 1, last_year + 1))
     in_window = counts[counts["financial_year"].isin(window)]
-    totals = in_window.groupby("ward_code")["count"].sum()
+    totals = in_window.groupby("ward_code")["count"].sum(min_count=len(window))  # any year missing: no data
     people = population[population["financial_year"].isin(window)].groupby("ward_code")["population_10_24"]
     person_years = people.sum().reindex(totals.index)
     has_all_years = people.count().reindex(totals.index).eq(len(window))

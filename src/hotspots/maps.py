@@ -13,19 +13,40 @@ import mapclassify
 import numpy as np
 import pandas as pd
 
-#: Colour-blind-safe sequential ColorBrewer palette (YlOrRd), light to dark.
-PALETTE = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026", "#800026"]
+#: Colour-blind-safe sequential palettes (ColorBrewer YlOrRd and Blues, viridis), light to dark.
+PALETTES = {
+    "YlOrRd": ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026", "#800026"],
+    "Viridis": ["#fde725", "#90d743", "#35b779", "#21918c", "#31688e", "#443983", "#440154"],
+    "Blues": ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594"],
+}
+PALETTE = PALETTES["YlOrRd"]
+#: Colour-blind-safe diverging palette (ColorBrewer PuOr): falls purple, rises orange, no change pale.
+DIVERGING = {"down": ["#2d004b", "#542788", "#8073ac", "#b2abd2"], "middle": "#f7f7f7",
+             "up": ["#fdb863", "#e08214", "#b35806", "#7f3b08"]}
 NO_DATA_COLOUR = "#bdbdbd"
-SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "NaturalBreaks", "equal_interval": "EqualInterval"}
+SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "NaturalBreaks", "equal_interval": "EqualInterval",
+           "fixed": "UserDefined"}
+#: How hot and cold spots are outlined over the choropleth: (colour, dash pattern or None).
+SPOT_OUTLINES = {"hot spot": ("#000000", None), "high-high (hot spot)": ("#000000", None),
+                 "cold spot": ("#08519c", "6 4"), "low-low (cold spot)": ("#08519c", "6 4"),
+                 "high-low (outlier)": ("#7b3294", "2 4"), "low-high (outlier)": ("#7b3294", "2 4")}
 
 
-def class_breaks(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> list[float]:
-    """Upper bounds of each class for the non-missing values (mapclassify), fewer if values repeat."""
+def class_breaks(values: pd.Series, *, scheme: str = "quantiles", k: int = 5,
+                 bands: list[float] | None = None) -> list[float]:
+    """Upper bounds of each class for the non-missing values (mapclassify), fewer if values repeat.
+
+    ``scheme="fixed"`` uses ``bands`` (upper bounds, e.g. ``[0, 2, 5, 10]``) and adds the maximum
+    when values go above the last band."""
     if scheme not in SCHEMES:
         raise ValueError(f"Unknown classification {scheme!r}; use one of {', '.join(SCHEMES)}.")
     present = values.dropna().to_numpy(dtype=float)
     if len(present) == 0:
         return []
+    if scheme == "fixed":
+        if not bands:
+            raise ValueError("Fixed bands need at least one upper bound, e.g. 0, 2, 5, 10.")
+        return sorted(set(float(b) for b in mapclassify.UserDefined(present, bins=sorted(bands)).bins))
     distinct = len(np.unique(present))
     if distinct <= k:
         return sorted(np.unique(present).tolist())
@@ -50,6 +71,11 @@ def ward_choropleth(
     legend_labels: list[str] | None = None,
     details: pd.Series | None = None,
     details_label: str = "Why",
+    palette: str = "YlOrRd",
+    diverging: bool = False,
+    bands: list[float] | None = None,
+    spots: pd.Series | None = None,
+    profile_links: bool = False,
 ) -> folium.Map:
     """A choropleth of ``values`` (indexed by ``ward_code``) over ``areas`` (EPSG:4326).
 
@@ -57,10 +83,13 @@ def ward_choropleth(
     map. ``leaflet_urls`` (script, stylesheet) replaces folium's CDN links so that the map works
     on a closed network; ``basemap=False`` requests no tiles. Fixed ``breaks`` (class upper
     bounds) and their ``legend_labels`` replace the classification, e.g. for risk bands.
-    ``details`` (text by ``ward_code``) adds a line to each tooltip.
+    ``details`` (text by ``ward_code``) adds a line to each tooltip. ``palette`` names one of
+    PALETTES; ``diverging`` colours falls and rises either side of zero (for changes). ``spots``
+    (by ``ward_code``: "hot spot", "cold spot", a Local Moran quadrant) outlines those wards.
+    ``profile_links`` adds a popup on tap/click linking to the ward's profile page.
     """
-    breaks = class_breaks(values, scheme=scheme, k=k) if breaks is None else breaks
-    colours = _palette(len(breaks))
+    breaks = class_breaks(values, scheme=scheme, k=k, bands=bands) if breaks is None else breaks
+    colours = _diverging(breaks) if diverging else _palette(len(breaks), PALETTES[palette])
     by_ward = values.reindex(areas["ward_code"]).to_numpy(dtype=float)
     features = areas[["ward_code", "ward_name", "geometry"]].copy()
     features["value"] = [_format(v, decimals) for v in by_ward]
@@ -70,18 +99,43 @@ def ward_choropleth(
         features["details"] = details.reindex(areas["ward_code"]).fillna("").to_numpy()
         fields, aliases = fields + ["details"], aliases + [details_label]
     fmap = _base_map(areas, basemap=basemap, leaflet_urls=leaflet_urls)
+    popup = None
+    if profile_links:
+        features["profile"] = [f'<a href="/ward_profile?ward={code}" target="_top">Open the ward profile</a>'
+                               for code in features["ward_code"]]
+        popup = folium.GeoJsonPopup(fields=["ward_name", "value", "profile"], aliases=["Ward", label, ""],
+                                    labels=True)
     folium.GeoJson(
         features.to_json(drop_id=True),
         name=label,
         style_function=_style,
         highlight_function=lambda _: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=False),
+        popup=popup,
     ).add_to(fmap)
     rows = legend_rows(values, breaks, colours, decimals)
     if legend_labels is not None:
         rows = [(colour, text) for (colour, _), text in zip(rows, legend_labels)] + rows[len(legend_labels):]
-    Legend(rows, title=label).add_to(fmap)
+    outlines = []
+    if spots is not None:
+        outlined = spots[spots.isin(list(SPOT_OUTLINES))]
+        if len(outlined):
+            _add_spot_outlines(fmap, areas, outlined)
+        outlines = [(SPOT_OUTLINES[spot], spot) for spot in dict.fromkeys(outlined.sort_values())]
+    Legend(rows, title=label, outlines=outlines).add_to(fmap)
     return fmap
+
+
+def _add_spot_outlines(fmap: folium.Map, areas: gpd.GeoDataFrame, spots: pd.Series) -> None:
+    chosen = areas[areas["ward_code"].isin(spots.index)][["ward_code", "ward_name", "geometry"]].copy()
+    chosen["spot"] = spots.reindex(chosen["ward_code"]).to_numpy()
+
+    def outline(feature: dict) -> dict:
+        colour, dash = SPOT_OUTLINES[feature["properties"]["spot"]]
+        return {"fill": False, "color": colour, "weight": 3.5, "dashArray": dash}
+
+    folium.GeoJson(chosen.to_json(drop_id=True), name="Statistical hotspots", style_function=outline,
+                   interactive=False).add_to(fmap)
 
 
 def legend_rows(values: pd.Series, breaks: list[float], colours: list[str], decimals: int) -> list[tuple[str, str]]:
@@ -106,11 +160,11 @@ def legend_rows(values: pd.Series, breaks: list[float], colours: list[str], deci
 
 
 class Legend(MacroElement):
-    """A plain-HTML legend control (no d3 or other CDN script), bottom right of the map."""
+    """A plain-HTML legend control (no d3 or other CDN script), top right so it shows without scrolling."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "bottomright"});
+        var {{ this.get_name() }} = L.control({position: "topright"});
         {{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create("div", "ward-legend");
             div.innerHTML = {{ this.html|tojson }};
@@ -120,12 +174,16 @@ class Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, rows: list[tuple[str, str]], *, title: str) -> None:
+    def __init__(self, rows: list[tuple[str, str]], *, title: str,
+                 outlines: list[tuple[tuple[str, str | None], str]] = ()) -> None:
         super().__init__()
         self._name = "Legend"
         swatch = ('<div><span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
-                  'vertical-align:middle;border:1px solid #555;background:{}"></span>{}</div>')
-        items = "".join(swatch.format(colour, html.escape(text)) for colour, text in rows)
+                  'vertical-align:middle;border:1px {};background:{}"></span>{}</div>')
+        items = "".join(swatch.format("dashed #555" if colour == NO_DATA_COLOUR else "solid #555", colour,
+                                      html.escape(text)) for colour, text in rows)
+        items += "".join(swatch.format(f"{'dashed' if dash else 'solid'} {colour};border-width:3px", "transparent",
+                                       html.escape(text)) for (colour, dash), text in outlines)
         self.html = ('<div style="background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;'
                      f'font:13px/1.5 sans-serif;max-width:220px"><b>{html.escape(title)}</b>{items}</div>')
 
@@ -142,14 +200,32 @@ def _base_map(areas: gpd.GeoDataFrame, *, basemap: bool, leaflet_urls: tuple[str
 
 
 def _style(feature: dict) -> dict:
+    if feature["properties"]["fill"] == NO_DATA_COLOUR:  # no data looks unlike any value, zero included
+        return {"fillColor": NO_DATA_COLOUR, "color": "#666666", "weight": 0.8, "fillOpacity": 0.5, "dashArray": "4 3"}
     return {"fillColor": feature["properties"]["fill"], "color": "#444444", "weight": 0.8, "fillOpacity": 0.75}
 
 
-def _palette(n: int) -> list[str]:
+def _palette(n: int, palette: list[str] = PALETTE) -> list[str]:
     if n <= 1:
-        return PALETTE[3:4] * n
-    positions = np.linspace(0, len(PALETTE) - 1, n).round().astype(int)
-    return [PALETTE[i] for i in positions]
+        return palette[3:4] * n
+    positions = np.linspace(0, len(palette) - 1, n).round().astype(int)
+    return [palette[i] for i in positions]
+
+
+def _diverging(breaks: list[float]) -> list[str]:
+    """Purples for classes of falls, oranges for rises (darker further from zero), pale for the class holding 0."""
+    zero_class = int(np.searchsorted(breaks, 0, side="left"))
+    colours = []
+    for position, upper in enumerate(breaks):
+        if position == zero_class and (position == 0 or breaks[position - 1] < 0 <= upper):
+            colours.append(DIVERGING["middle"])
+        elif upper <= 0 or position < zero_class:
+            steps = zero_class - position
+            colours.append(DIVERGING["down"][max(0, len(DIVERGING["down"]) - steps)])
+        else:
+            steps = position - zero_class
+            colours.append(DIVERGING["up"][min(steps - 1, len(DIVERGING["up"]) - 1)])
+    return colours
 
 
 def _colour(value: float, breaks: list[float], colours: list[str]) -> str:
