@@ -6,6 +6,7 @@ st.set_page_config(page_title="Ward hotspots", page_icon=":material/map:", layou
 
 navigation = st.navigation([
     st.Page("pages/ward_map.py", title="Ward map", icon=":material/map:", default=True),
+    st.Page("pages/ward_profile.py", title="Ward profile", icon=":material/location_city:"),
     st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:"),
     st.Page("pages/data.py", title="Data", icon=":material/database:"),
 ])

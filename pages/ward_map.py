@@ -1,59 +1,146 @@
-"""Ward map: a choropleth of one layer, measure and period, with the same values as a table."""
+"""Ward map: one layer and measure as a choropleth, its statistical hotspots, the ward ranking and
+the values as a table; for police users, the spread of gang nominals between two periods."""
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from hotspots import aggregation, maps
+from hotspots import aggregation, geography, hotspot_statistics, maps, ranking
 from hotspots.periods import financial_year_label, window_label
 from ui.assets import local_leaflet_urls
-from ui.common import (DEFAULT_REGION, cached_display_wards, lad_codes_for_choice, page_setup,
-                       region_options)
+from ui.common import (area_choice, cached_dataset, cached_display_wards, current_source, page_setup,
+                       parse_bands, region_label, restricted_switch)
 
-MEASURES = {"count": "Count", "rate_per_1000": "Rate per 1,000 residents aged 10-24"}
+HOTSPOT_CHOICES = {"none": "Off", **hotspot_statistics.METHODS}
+ALL_GANGS = "All gangs"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def region_measures(source: tuple, layer_key: str, last_year: int, window: int, gang: str | None) -> pd.DataFrame:
+    """Every measure for all Greater Essex wards (the ranking needs them all; maps take a subset)."""
+    wards = geography.wards()[["ward_code", "ward_name", "lad_code", "lad_name"]]
+    values = aggregation.measure_table(cached_dataset(*source), layer_key, wards["ward_code"].tolist(),
+                                       last_year=last_year, years=window, gang=gang)
+    return wards.merge(values, on="ward_code", how="left")
+
+
+@st.cache_data(show_spinner="Testing for statistical hotspots (999 permutations)...", max_entries=32)
+def spots_for(lad_codes: tuple, values: pd.Series, method: str, fdr: bool) -> pd.DataFrame:
+    return hotspot_statistics.local_statistics(geography.wards(list(lad_codes)), values, method=method, fdr=fdr)
+
 
 dataset = page_setup("Youth violence by ward")
-years = sorted(dataset.events["financial_year"].unique().tolist())
+source = current_source()
 
 with st.sidebar:
-    regions = region_options()
-    region = st.selectbox("Area", regions, index=regions.index(DEFAULT_REGION), key="region")
-    layer_key = st.selectbox("Layer", list(aggregation.LAYERS), key="layer",
-                             format_func=lambda key: aggregation.LAYERS[key].label)
-    measure = st.radio("Measure", list(MEASURES), format_func=MEASURES.get, key="measure")
+    lad_codes = area_choice()
+    restricted = restricted_switch()
+    layers = aggregation.available_layers(dataset, restricted=restricted)
+    layer_key = st.selectbox("Layer", list(layers), key="layer", format_func=lambda key: layers[key].label)
+    gang = None
+    if layers[layer_key].source == "nominals":
+        chosen_gang = st.selectbox("Gang", [ALL_GANGS, *sorted(dataset.nominals["gang"].unique())], key="gang")
+        gang = None if chosen_gang == ALL_GANGS else chosen_gang
+    measure = st.radio("Measure", list(aggregation.MEASURES), format_func=aggregation.MEASURES.get, key="measure")
     window = st.radio("Period", [1, 2], key="window", horizontal=True,
                       format_func=lambda n: "One year" if n == 1 else "Two years")
-    last_year = st.select_slider("Financial year" if window == 1 else "Ending with", options=years[window - 1:],
-                                 value=years[-1], format_func=financial_year_label, key="year")
+    years = aggregation.covered_years(dataset, layer_key)
+    first_with_change = years[min(2 * window - 1, len(years) - 1)] if "change" in measure else years[window - 1]
+    choices = [y for y in years if y >= first_with_change] or years[-1:]
+    last_year = st.select_slider("Financial year" if window == 1 else "Ending with", options=choices,
+                                 value=choices[-1], format_func=financial_year_label, key="year")
     scheme = st.selectbox("Classes", list(maps.SCHEMES), key="scheme",
-                          format_func=lambda s: s.replace("_", " ").capitalize())
+                          format_func=lambda s: "Fixed bands" if s == "fixed" else s.replace("_", " ").capitalize())
+    bands = parse_bands(st.text_input("Band upper bounds", value="0, 2, 5, 10", key="bands",
+                                      help="Comma-separated; each class runs up to and including its bound.")
+                        ) if scheme == "fixed" else None
+    palette = st.selectbox("Colours", list(maps.PALETTES), key="palette", disabled="change" in measure,
+                           help="All colour-blind safe. Changes always use purple (fall) to orange (rise).")
+    method = st.selectbox("Statistical hotspots", list(HOTSPOT_CHOICES), format_func=HOTSPOT_CHOICES.get,
+                          key="hotspots")
+    fdr = st.checkbox("Control the false discovery rate", key="fdr", disabled=method == "none",
+                      help="Benjamini-Hochberg across all wards tested, instead of p <= 0.05 for each.")
     basemap = st.toggle("Street basemap", value=True, key="basemap",
                         help="Off for closed networks: no map tiles are requested.")
 
-lad_codes = lad_codes_for_choice(region)
+region = region_label(lad_codes)
 areas = cached_display_wards(lad_codes)
-counts = aggregation.layer_counts(dataset, layer_key, list(areas["ward_code"]), years)
-table = aggregation.period_values(counts, dataset.population, last_year=last_year, years=window)
-table = areas[["ward_code", "ward_name", "lad_name"]].merge(table, on="ward_code", how="left")
+everywhere = region_measures(source, layer_key, last_year, window, gang)
+table = everywhere[everywhere["lad_code"].isin(lad_codes)].reset_index(drop=True)
+values = table.set_index("ward_code")[measure]
 period = window_label(last_year, window)
-label = f"{MEASURES[measure]}, {period}" + (" (per year)" if window == 2 and measure != "count" else "")
+label = aggregation.MEASURES[measure] + (" (per year)" if window == 2 and "rate" in measure else "")
 mean = aggregation.regional_mean(table[measure])
+spots = spots_for(lad_codes, values, method, fdr) if method != "none" else None
 
-st.subheader(f"{aggregation.LAYERS[layer_key].label}: {region}, {period}", divider=False)
-fmap = maps.ward_choropleth(areas, table.set_index("ward_code")[measure], label=label, scheme=scheme,
-                            decimals=0 if measure == "count" else 1, basemap=basemap,
-                            leaflet_urls=local_leaflet_urls())
-st_folium(fmap, returned_objects=[], use_container_width=True, height=480, key="ward_map")
+st.subheader(f"{layers[layer_key].label}: {region}, {period}", divider=False)
+fmap = maps.ward_choropleth(
+    areas, values, label=f"{label}, {period}", scheme=scheme, bands=bands, palette=palette,
+    diverging="change" in measure, decimals=0 if measure.startswith("count") else 1, basemap=basemap,
+    leaflet_urls=local_leaflet_urls(), profile_links=True,
+    spots=None if spots is None else spots.set_index("ward_code")["spot"])
+st_folium(fmap, returned_objects=[], use_container_width=True, height=460, key="ward_map")
+no_data = int(values.isna().sum())
+st.caption(f"Mean across {region}: {mean:,.2f}. " + (f"{no_data} wards have no data (grey, dashed). " if no_data else "")
+           + "Tap a ward for its values and a link to its profile.")
 
-st.caption(f"Mean across {region}: {mean:,.1f}. Wards in grey have no data.")
-shown = table.assign(above_mean=table[measure].gt(mean).map({True: "above", False: "below"}))
+if spots is not None:
+    significant = spots[spots["significant"]].merge(table[["ward_code", "ward_name", "lad_name"]], on="ward_code")
+    st.markdown(f"**{HOTSPOT_CHOICES[method].replace('*', chr(92) + '*')}**: {len(significant)} of {len(spots)} wards significant "
+                f"({'false discovery rate 5%' if fdr else 'p <= 0.05 each'}, 999 permutations, queen contiguity).")
+    st.dataframe(significant.sort_values("z", ascending=False)[["ward_name", "lad_name", "value", "z", "p", "spot"]],
+                 hide_index=True, width="stretch",
+                 column_config={"ward_name": "Ward", "lad_name": "Local authority", "value": label,
+                                "z": st.column_config.NumberColumn("z", format="%.2f"),
+                                "p": st.column_config.NumberColumn("p (pseudo)", format="%.3f"), "spot": "Result"})
+
+st.markdown("**Every Greater Essex ward, highest first**")
+ranked = ranking.ranking_table(everywhere, measure, list(lad_codes))
+st.altair_chart(ranking.ranking_chart(ranked, measure, label=label, highlight_label=f"{region} wards",
+                                      mean=aggregation.regional_mean(everywhere[measure])), width="stretch")
+st.caption(f"Dashed line: the Greater Essex mean ({aggregation.regional_mean(everywhere[measure]):,.2f}).")
+
+shown = table.assign(above_mean=table[measure].gt(mean).map({True: "above", False: "below"})
+                     .where(table[measure].notna(), "no data"))
 st.dataframe(
     shown.sort_values(measure, ascending=False)[["ward_name", "lad_name", "count", "population_10_24",
-                                                   "rate_per_1000", "above_mean"]],
+                                                   "rate_per_1000", "count_change", "rate_change", "above_mean"]],
     hide_index=True, width="stretch",
     column_config={
         "ward_name": "Ward", "lad_name": "Local authority", "count": st.column_config.NumberColumn("Count"),
         "population_10_24": st.column_config.NumberColumn("Residents 10-24", format="%.0f"),
         "rate_per_1000": st.column_config.NumberColumn("Rate per 1,000", format="%.1f"),
-        "above_mean": f"Against the {region} mean",
+        "count_change": st.column_config.NumberColumn("Change in count", format="%+.0f"),
+        "rate_change": st.column_config.NumberColumn("Change in rate", format="%+.1f"),
+        "above_mean": f"{aggregation.MEASURES[measure]} against the {region} mean",
     },
 )
+
+if restricted and len(dataset.nominals):
+    st.subheader("Spread of gang nominals (restricted)", divider=False)
+    nominal_years = aggregation.covered_years(dataset, "nominals")
+    first_col, second_col = st.columns(2)
+    first = first_col.selectbox("First period", nominal_years, index=max(0, len(nominal_years) - 3),
+                                format_func=financial_year_label, key="spread_first")
+    second = second_col.selectbox("Second period", nominal_years, index=len(nominal_years) - 1,
+                                  format_func=financial_year_label, key="spread_second")
+    before = region_measures(source, "nominals", first, 1, gang).set_index("ward_code")["count"]
+    after = region_measures(source, "nominals", second, 1, gang).set_index("ward_code")["count"]
+    shared = maps.class_breaks(pd.concat([before.reindex(areas["ward_code"]), after.reindex(areas["ward_code"])]),
+                               scheme="natural_breaks")
+    for position, (column, year, counts) in enumerate(((first_col, first, before), (second_col, second, after))):
+        with column:
+            st_folium(maps.ward_choropleth(areas, counts, label=f"Nominals, {financial_year_label(year)}",
+                                           breaks=shared, basemap=basemap, leaflet_urls=local_leaflet_urls()),
+                      returned_objects=[], use_container_width=True, height=360, key=f"spread_map_{position}")
+    spread = table[["ward_name", "lad_name", "ward_code"]].assign(
+        first=table["ward_code"].map(before), second=table["ward_code"].map(after))
+    spread["change"] = spread["second"] - spread["first"]
+    newly = int((spread["first"].eq(0) & spread["second"].gt(0)).sum())
+    st.caption(f"{newly} wards had no nominals in {financial_year_label(first)} and some in "
+               f"{financial_year_label(second)}.")
+    st.dataframe(spread.sort_values("change", ascending=False).drop(columns="ward_code"), hide_index=True,
+                 width="stretch", column_config={"ward_name": "Ward", "lad_name": "Local authority",
+                                                 "first": financial_year_label(first),
+                                                 "second": financial_year_label(second),
+                                                 "change": st.column_config.NumberColumn("Change", format="%+d")})

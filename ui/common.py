@@ -56,6 +56,52 @@ def cached_display_wards(lad_codes: tuple[str, ...]) -> gpd.GeoDataFrame:
     return geography.display_wards(list(lad_codes))
 
 
+def area_choice() -> tuple[str, ...]:
+    """Local authorities chosen in the sidebar (none chosen: all of Greater Essex), as LAD codes.
+
+    The first choice can come from the address, e.g. ``?area=thurrock,basildon`` or
+    ``?area=greater-essex``, so a map can be shared as a link."""
+    names = sorted(geography.LOCAL_AUTHORITIES.values())
+    default = [DEFAULT_REGION]
+    if "area" in st.query_params:
+        wanted = [geography.lad_codes_for_region(part) for part in st.query_params["area"].split(",") if part]
+        codes = {code for group in wanted for code in group}
+        default = [] if len(codes) == len(names) else [geography.LOCAL_AUTHORITIES[c] for c in sorted(codes)]
+    chosen = st.multiselect("Local authorities", names, default=default, key="area",
+                            placeholder="All of Greater Essex", help="Choose one or several; none means all.")
+    return lad_codes_for_choice(ALL_REGION) if not chosen else tuple(
+        sorted(code for code, name in geography.LOCAL_AUTHORITIES.items() if name in chosen))
+
+
+def restricted_switch() -> bool:
+    """The one switch for restricted layers (gang nominals), kept as the user moves between pages."""
+    shown = st.toggle("Police users: show restricted layers", value=st.session_state.get("show_restricted", False),
+                      key="restricted", help="Gang nominals and their spread. Turn off before sharing the screen.")
+    st.session_state["show_restricted"] = shown
+    return shown
+
+
+def region_label(lad_codes: tuple[str, ...]) -> str:
+    """``"Thurrock"``, ``"Basildon and Thurrock"``, or ``"All of Greater Essex"``."""
+    if len(lad_codes) == len(geography.LOCAL_AUTHORITIES):
+        return ALL_REGION
+    names = sorted(geography.LOCAL_AUTHORITIES[c] for c in lad_codes)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def parse_bands(text: str) -> list[float]:
+    """``"0, 2, 5, 10"`` -> ``[0.0, 2.0, 5.0, 10.0]``; stops the page with a message if unreadable."""
+    try:
+        bands = sorted({float(part) for part in text.replace(";", ",").split(",") if part.strip()})
+    except ValueError:
+        st.error(f"Cannot read the bands {text!r}: write numbers separated by commas, e.g. 0, 2, 5, 10.")
+        st.stop()
+    if not bands:
+        st.error("Give at least one band upper bound, e.g. 0, 2, 5, 10.")
+        st.stop()
+    return bands
+
+
 def region_options() -> list[str]:
     """Local authority names, then the whole region."""
     return sorted(geography.LOCAL_AUTHORITIES.values()) + [ALL_REGION]

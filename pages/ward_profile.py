@@ -1,0 +1,79 @@
+"""Ward profile: one ward across every layer, its trend over all years, its rank in its borough and region."""
+
+import altair as alt
+import streamlit as st
+
+from hotspots import aggregation, geography, profile
+from hotspots.periods import financial_year_label
+from ui.common import cached_dataset, current_source, page_setup, restricted_switch
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def trend_for(source: tuple, ward_code: str, restricted: bool):
+    dataset = cached_dataset(*source)
+    return profile.ward_trend(dataset, ward_code, aggregation.available_layers(dataset, restricted=restricted))
+
+
+@st.cache_data(show_spinner="Ranking every ward...", max_entries=64)
+def ranks_for(source: tuple, ward_code: str, restricted: bool, year: int):
+    dataset = cached_dataset(*source)
+    return profile.ward_ranks(dataset, ward_code, aggregation.available_layers(dataset, restricted=restricted),
+                              last_year=year)
+
+
+dataset = page_setup("Ward profile")
+source = current_source()
+wards = geography.wards()[["ward_code", "ward_name", "lad_name"]].sort_values(["lad_name", "ward_name"])
+names = dict(zip(wards["ward_code"], wards["ward_name"] + " (" + wards["lad_name"] + ")"))
+codes = list(names)
+asked = st.query_params.get("ward")
+default = codes.index(asked) if asked in names else codes.index(
+    wards.loc[wards["lad_name"].eq("Thurrock"), "ward_code"].iloc[0])
+
+with st.sidebar:
+    ward_code = st.selectbox("Ward", codes, index=default, format_func=names.get, key="ward")
+    restricted = restricted_switch()
+    trend = trend_for(source, ward_code, restricted)
+    years = sorted(trend["financial_year"].unique().tolist())
+    year = st.select_slider("Rank in financial year", options=years, value=years[-1],
+                            format_func=financial_year_label, key="profile_year")
+    trend_measure = st.radio("Trend of", ["count", "rate_per_1000"], key="trend_measure",
+                             format_func=aggregation.MEASURES.get)
+st.query_params["ward"] = ward_code  # the address always names the ward shown, so it can be shared
+
+row = wards.set_index("ward_code").loc[ward_code]
+st.subheader(f"{row['ward_name']}, {row['lad_name']}", divider=False)
+people = dataset.population[dataset.population["ward_code"].eq(ward_code)].set_index("financial_year")
+deprivation = dataset.deprivation.set_index("ward_code")["imd_score"]
+left, right = st.columns(2)
+left.metric(f"Residents aged 10-24 ({financial_year_label(year)})",
+            f"{people['population_10_24'].get(year, float('nan')):,.0f}" if year in people.index else "no data")
+if ward_code in deprivation.index:
+    rank = int(deprivation.rank(ascending=False, method="min")[ward_code])
+    right.metric("Deprivation score", f"{deprivation[ward_code]:.1f}",
+                 help=f"Rank {rank} of {len(deprivation)} Greater Essex wards (1 = most deprived).")
+
+ranks = ranks_for(source, ward_code, restricted, year)
+st.markdown(f"**Rank in {financial_year_label(year)}** (1 = highest)")
+shown = ranks.assign(
+    borough=ranks["count_rank_in_borough"].map("{:.0f}".format) + " of " + ranks["wards_in_borough"].astype(str),
+    region=ranks["count_rank_in_region"].map("{:.0f}".format) + " of " + ranks["wards_in_region"].astype(str),
+    rate_borough=ranks["rate_per_1000_rank_in_borough"].map("{:.0f}".format) + " of " + ranks["wards_in_borough"].astype(str),
+    rate_region=ranks["rate_per_1000_rank_in_region"].map("{:.0f}".format) + " of " + ranks["wards_in_region"].astype(str),
+)
+st.dataframe(shown[["label", "count", "borough", "region", "rate_per_1000", "rate_borough", "rate_region"]],
+             hide_index=True, width="stretch",
+             column_config={"label": "Layer", "count": st.column_config.NumberColumn("Count", format="%.0f"),
+                            "borough": f"By count in {row['lad_name']}", "region": "By count in Greater Essex",
+                            "rate_per_1000": st.column_config.NumberColumn("Rate per 1,000", format="%.1f"),
+                            "rate_borough": f"By rate in {row['lad_name']}", "rate_region": "By rate in Greater Essex"})
+
+st.markdown(f"**{aggregation.MEASURES[trend_measure]} over every year with data**")
+chart = alt.Chart(trend.assign(year=trend["financial_year"].map(financial_year_label))).mark_line(point=True).encode(
+    x=alt.X("year:O", title="Financial year"),
+    y=alt.Y(f"{trend_measure}:Q", title=aggregation.MEASURES[trend_measure]),
+    color=alt.Color("label:N", title=None, legend=alt.Legend(orient="bottom", columns=1)),
+    tooltip=[alt.Tooltip("label:N", title="Layer"), alt.Tooltip("year:O", title="Year"),
+             alt.Tooltip(f"{trend_measure}:Q", format=",.1f")],
+).properties(height=300)
+st.altair_chart(chart, width="stretch")
