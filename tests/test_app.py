@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from hotspots import maps
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
@@ -48,24 +50,111 @@ def test_map_and_table_for_layers_and_periods(app, layer, window, year):
     assert ("2019/20" if window == 1 else "2022/23-2023/24") in app.subheader[0].value
 
 
-def test_rate_measure_and_other_regions(app):
-    app.sidebar.radio(key="measure").set_value("rate_per_1000")
-    app.sidebar.selectbox(key="region").set_value("Basildon")
+def _maps(at: AppTest) -> list[str]:
+    return [json.loads(e.proto.json_args)["script"] for e in at.main if getattr(e, "type", "") == "component_instance"]
+
+
+def _chart_specs(at: AppTest) -> list[str]:
+    return [e.proto.spec for e in at.main if getattr(e, "type", "") == "vega_lite_chart"]
+
+
+def _table_with(at: AppTest, column: str):
+    tables = [frame.value for frame in at.dataframe if column in frame.value.columns]
+    assert tables, f"no table with a {column!r} column"
+    return tables[0]
+
+
+def test_area_takes_one_several_or_all_authorities(app):
+    app.sidebar.multiselect(key="area").set_value(["Basildon", "Thurrock"])
     app.run()
     assert not app.exception, app.exception
-    assert "Rate per 1,000" in _map_script(app)
-    basildon = len(app.dataframe[0].value)
-    app.sidebar.selectbox(key="region").set_value("All of Greater Essex")
+    both = _ward_features(_map_script(app))
+    assert "Basildon and Thurrock" in app.subheader[0].value and both > 20
+    assert len(_table_with(app, "ward_name")) == both
+    app.sidebar.multiselect(key="area").set_value([])
     app.run()
-    assert _ward_features(_map_script(app)) == 304
-    assert len(app.dataframe[0].value) == 304 and basildon < 304
+    assert _ward_features(_map_script(app)) == 304 and "All of Greater Essex" in app.subheader[0].value
 
 
-def test_no_basemap_mode_requests_no_tiles(app):
-    assert "L.tileLayer" in _map_script(app)
-    app.sidebar.toggle(key="basemap").set_value(False)
+@pytest.mark.parametrize("measure, words", [("count", "Count"), ("rate_per_1000", "Rate per 1,000"),
+                                            ("count_change", "Change in count"), ("rate_change", "Change in rate")])
+def test_every_measure_maps_with_its_legend(app, measure, words):
+    app.sidebar.radio(key="measure").set_value(measure)
     app.run()
-    assert "L.tileLayer" not in _map_script(app)
+    assert not app.exception, app.exception
+    script = _map_script(app)
+    assert words in script
+    if "change" in measure:
+        assert app.sidebar.selectbox(key="palette").disabled
+        assert any(colour in script for colour in maps.DIVERGING["up"] + maps.DIVERGING["down"])
+
+
+def test_classes_palette_and_fixed_bands(app):
+    app.sidebar.selectbox(key="scheme").set_value("natural_breaks")
+    app.sidebar.selectbox(key="palette").set_value("Viridis")
+    app.run()
+    assert maps.PALETTES["Viridis"][-1] in _map_script(app)
+    app.sidebar.selectbox(key="scheme").set_value("fixed")
+    app.run()
+    app.sidebar.text_input(key="bands").set_value("5, 10, 20")
+    app.run()
+    assert not app.exception, app.exception
+    assert "6 to 10" in _map_script(app) and "11 to 20" in _map_script(app)
+    app.sidebar.text_input(key="bands").set_value("five")
+    app.run()
+    assert "Cannot read the bands" in app.error[0].value
+
+
+@pytest.mark.parametrize("method, spot_words", [("gi_star", "hot spot"), ("local_moran", "high-high (hot spot)")])
+def test_statistical_hotspots_overlay_and_table_with_fdr(app, method, spot_words):
+    app.sidebar.multiselect(key="area").set_value([])
+    app.sidebar.selectbox(key="hotspots").set_value(method)
+    app.run()
+    assert not app.exception, app.exception
+    table = _table_with(app, "z")
+    assert {"ward_name", "z", "p", "spot"} <= set(table.columns) and (table["p"] <= 0.05).all()
+    assert spot_words in set(table["spot"])
+    script = _map_script(app)
+    outlined = table["spot"].isin(list(maps.SPOT_OUTLINES)).sum()
+    assert _ward_features(script) == 304 + outlined  # every ward, then an outline over each hot or cold spot
+    app.sidebar.checkbox(key="fdr").check()
+    app.run()
+    with_fdr = [frame.value for frame in app.dataframe if "z" in frame.value.columns]
+    assert not with_fdr or len(with_fdr[0]) <= len(table)  # the false discovery rate never adds wards
+
+
+def test_ranking_chart_covers_every_ward_with_the_area_highlighted(app):
+    spec = _chart_specs(app)[0]
+    assert "Thurrock wards" in spec and "Other wards" in spec and '"strokeDash"' in spec
+
+
+def test_restricted_switch_shows_nominals_gangs_and_spread(app):
+    layers = app.sidebar.selectbox(key="layer").options
+    assert not any("nominals" in option.lower() for option in layers)
+    app.sidebar.toggle(key="restricted").set_value(True)
+    app.run()
+    assert not app.exception, app.exception
+    assert any("Spread of gang nominals" in header.value for header in app.subheader)
+    assert len(_maps(app)) == 3  # the layer map and two periods side by side
+    spread = _table_with(app, "change")
+    assert len(spread) == 20
+    app.selectbox(key="spread_first").set_value(2016)
+    app.selectbox(key="spread_second").set_value(2018)
+    app.run()
+    spread = _table_with(app, "change")
+    assert list(spread.columns[2:4]) == ["first", "second"] and (spread["change"] == spread["second"] - spread["first"]).all()
+    app.sidebar.selectbox(key="layer").set_value("nominals")
+    app.run()
+    everyone = _table_with(app, "ward_name")["count"].sum()
+    gangs = app.sidebar.selectbox(key="gang").options
+    app.sidebar.selectbox(key="gang").set_value(gangs[1])
+    app.run()
+    assert not app.exception, app.exception
+    assert _table_with(app, "ward_name")["count"].sum() < everyone
+
+
+def test_map_links_each_ward_to_its_profile(app):
+    assert "/ward_profile?ward=E05002229" in _map_script(app)
 
 
 @pytest.fixture
@@ -97,3 +186,31 @@ def test_forecast_page_maps_every_model(forecast_page, model):
     assert _ward_features(_map_script(forecast_page)) == 20
     wards = forecast_page.dataframe[0].value
     assert wards.iloc[:, 5].between(0, 1).all()  # the chosen model's probability column
+
+
+@pytest.fixture
+def profile_page(app):
+    app.switch_page("pages/ward_profile.py")
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_profile_page_every_control(profile_page):
+    at = profile_page
+    assert at.subheader[0].value == "Aveley and Uplands, Thurrock"
+    ranks = at.dataframe[0].value
+    assert len(ranks) == 4 and ranks["borough"].str.endswith("of 20").all()
+    at.sidebar.toggle(key="restricted").set_value(True)
+    at.run()
+    assert len(at.dataframe[0].value) == 5  # nominals behind the switch
+    at.sidebar.select_slider(key="profile_year").set_value(2016)
+    at.run()
+    assert "2016/17" in at.markdown[0].value or any("2016/17" in m.label for m in at.metric)
+    at.sidebar.radio(key="trend_measure").set_value("rate_per_1000")
+    at.run()
+    assert "rate_per_1000" in _chart_specs(at)[0]
+    at.sidebar.selectbox(key="ward").set_value("E05004172")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == "Shelley, Epping Forest" and at.query_params["ward"] in ("E05004172", ["E05004172"])

@@ -2,7 +2,8 @@
 
 Queen contiguity between the wards that have a value; 999 conditional permutations with a fixed
 seed, so the same data always give the same answer; a ward is significant when its pseudo
-p-value is at most ``alpha``, or, with ``fdr=True``, at most the Benjamini-Hochberg cut-off
+p-value (folded, as in GeoDa: the share of permutations at least as extreme in the observed
+direction) is at most ``alpha``, or, with ``fdr=True``, at most the Benjamini-Hochberg cut-off
 (``esda.fdr``) across all wards tested.
 """
 
@@ -56,6 +57,10 @@ def local_statistics(areas: gpd.GeoDataFrame, values: pd.Series, *, method: str 
     seed = settings.SEED if seed is None else seed
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The weights matrix is not fully connected", category=UserWarning)
+        # esda 2.9's local statistics take no `alternative`; its folded ("directed") pseudo p-value,
+        # as in GeoDa, is what we report. The warning is about a future default, not this result.
+        warnings.filterwarnings("ignore", message="The alternative hypothesis for conditional randomization",
+                                category=DeprecationWarning)
         if method == "gi_star":
             result = esda.G_Local(y, weights, transform="B", permutations=permutations, star=True, seed=seed, n_jobs=1)
             statistic, z, p = result.Gs, result.Zs, result.p_sim
