@@ -55,12 +55,15 @@ if ward_code in deprivation.index:
 
 ranks = ranks_for(source, ward_code, restricted, year)
 st.markdown(f"**Rank in {financial_year_label(year)}** (1 = highest)")
-shown = ranks.assign(
-    borough=ranks["count_rank_in_borough"].map("{:.0f}".format) + " of " + ranks["wards_in_borough"].astype(str),
-    region=ranks["count_rank_in_region"].map("{:.0f}".format) + " of " + ranks["wards_in_region"].astype(str),
-    rate_borough=ranks["rate_per_1000_rank_in_borough"].map("{:.0f}".format) + " of " + ranks["wards_in_borough"].astype(str),
-    rate_region=ranks["rate_per_1000_rank_in_region"].map("{:.0f}".format) + " of " + ranks["wards_in_region"].astype(str),
-)
+
+
+def rank_text(measure: str, scope: str):
+    rank, of = ranks[f"{measure}_rank_in_{scope}"], ranks[f"{measure}_wards_in_{scope}"]
+    return (rank.map("{:.0f}".format) + " of " + of.astype(str)).where(rank.notna(), "no data")
+
+
+shown = ranks.assign(borough=rank_text("count", "borough"), region=rank_text("count", "region"),
+                     rate_borough=rank_text("rate_per_1000", "borough"), rate_region=rank_text("rate_per_1000", "region"))
 st.dataframe(shown[["label", "count", "borough", "region", "rate_per_1000", "rate_borough", "rate_region"]],
              hide_index=True, width="stretch",
              column_config={"label": "Layer", "count": st.column_config.NumberColumn("Count", format="%.0f"),

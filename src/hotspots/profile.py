@@ -27,7 +27,7 @@ def ward_trend(dataset: Dataset, ward_code: str, layers: dict[str, aggregation.L
 def ward_ranks(dataset: Dataset, ward_code: str, layers: dict[str, aggregation.Layer], *, last_year: int,
                years: int = 1) -> pd.DataFrame:
     """For each layer: the ward's count and rate and its rank (1 = highest) by each among the wards
-    of its local authority and of Greater Essex."""
+    of its local authority and of Greater Essex that have a value (``*_wards_in_*``)."""
     wards = geography.wards()[["ward_code", "lad_code"]]
     lad = wards.set_index("ward_code").loc[ward_code, "lad_code"]
     rows = []
@@ -39,7 +39,7 @@ def ward_ranks(dataset: Dataset, ward_code: str, layers: dict[str, aggregation.L
             for scope, chosen in (("borough", table[table["lad_code"].eq(lad)]), ("region", table)):
                 ranks = chosen.set_index("ward_code")[measure].rank(ascending=False, method="min")
                 row[f"{measure}_rank_in_{scope}"] = ranks.get(ward_code)
-                row[f"wards_in_{scope}"] = int(chosen[measure].notna().sum())
+                row[f"{measure}_wards_in_{scope}"] = int(chosen[measure].notna().sum())
             row[measure] = table.set_index("ward_code").loc[ward_code, measure]
         rows.append(row)
     return pd.DataFrame(rows)
