@@ -109,3 +109,57 @@ def test_forecast_page_draws_risk_map_at_tablet_portrait(server, browser):
     time.sleep(1)
     page.screenshot(path=str(ARTIFACTS / "forecast-768x1024.png"))
     page.close()
+
+
+INSIDE_POINT = """path => {
+    // A point of the page where this ward's polygon is the topmost element (its bounding-box
+    // centre can fall in a neighbour when the ward is concave).
+    const box = path.getBoundingClientRect();
+    for (let fy = 0.5; fy > 0.05; fy -= 0.05) for (const sign of [1, -1]) for (let fx = 0.1; fx < 0.95; fx += 0.05) {
+        const x = box.left + fx * box.width, y = box.top + (0.5 + sign * (0.5 - fy)) * box.height;
+        if (document.elementFromPoint(x, y) === path) return {x, y};
+    }
+    return null;
+}"""
+
+
+def tap_inside(page: Page, polygon: Locator) -> None:
+    """Tap a ward with a finger (a touch event at a point inside it), as on a tablet."""
+    polygon.scroll_into_view_if_needed()
+    inside = polygon.evaluate(INSIDE_POINT)
+    assert inside is not None, "no visible point inside the ward"
+    frame = page.locator(MAP_IFRAME).bounding_box()
+    page.touchscreen.tap(frame["x"] + inside["x"], frame["y"] + inside["y"])
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (768, 1024)])
+def test_tablet_map_legend_in_view_full_width_and_tap_opens_the_ward(server, browser, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True, is_mobile=False)
+    page = context.new_page()
+    page.goto(server)
+    polygons = ward_polygons(page)
+    polygons.nth(19).wait_for(state="attached")
+    legend = page.frame_locator(MAP_IFRAME).locator(".ward-legend")
+    legend.wait_for(state="visible")
+    box = legend.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, box  # no scrolling needed
+    column = page.locator("[data-testid='stMainBlockContainer'] [data-testid='stVerticalBlock']").first.bounding_box()
+    frame = page.locator(MAP_IFRAME).bounding_box()
+    assert frame["width"] >= 0.98 * column["width"], (frame, column)  # the map spans the page's content column
+
+    tap_inside(page, polygons.nth(5))
+    popup = page.frame_locator(MAP_IFRAME).locator(".leaflet-popup-content")
+    popup.wait_for(state="visible", timeout=10_000)
+    assert "Open the ward profile" in popup.inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"tap-{width}x{height}.png"))
+    ward = popup.locator("td").first.inner_text()
+    with context.expect_page() as opened:
+        popup.get_by_text("Open the ward profile").tap()
+    profile = opened.value
+    profile.locator("[data-testid='stMetricValue']").first.wait_for(timeout=60_000)
+    profile.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
+    assert profile.get_by_role("heading", name=ward).count() >= 1 or ward in profile.content()
+    assert "/ward_profile?ward=E05" in profile.url
+    profile.screenshot(path=str(ARTIFACTS / f"profile-{width}x{height}.png"))
+    context.close()

@@ -46,3 +46,9 @@ def test_choropleth_has_every_ward_tooltip_legend_and_no_cdn(thurrock):
     assert "ward-legend" in page and "no data" in page and "Count, 2023/24" in page
     assert "cdn.jsdelivr.net" not in page and "tile.openstreetmap" not in page and "cartocdn" not in page
     assert maps.NO_DATA_COLOUR in page
+
+
+def test_count_legend_ranges_never_overlap_when_breaks_fall_between_counts():
+    values = pd.Series([5, 9, 14, 15, 16, 17, 20, 25], dtype=float)
+    rows = maps.legend_rows(values, [14.0, 16.8, 25.0], maps._palette(3), 0)
+    assert [text for _, text in rows] == ["5 to 14", "15 to 16", "17 to 25"]

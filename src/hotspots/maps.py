@@ -101,8 +101,9 @@ def ward_choropleth(
     fmap = _base_map(areas, basemap=basemap, leaflet_urls=leaflet_urls)
     popup = None
     if profile_links:
-        features["profile"] = [f'<a href="/ward_profile?ward={code}" target="_top">Open the ward profile</a>'
-                               for code in features["ward_code"]]
+        # A new tab: Streamlit's component sandbox does not let the map navigate the page itself.
+        features["profile"] = [f'<a href="/ward_profile?ward={code}" target="_blank" rel="noopener">'
+                               "Open the ward profile</a>" for code in features["ward_code"]]
         popup = folium.GeoJsonPopup(fields=["ward_name", "value", "profile"], aliases=["Ward", label, ""],
                                     labels=True)
     folium.GeoJson(
@@ -147,11 +148,13 @@ def legend_rows(values: pd.Series, breaks: list[float], colours: list[str], deci
     rows = []
     lower = float(np.nanmin(values.to_numpy(dtype=float))) if breaks else np.nan
     for position, (upper, colour) in enumerate(zip(breaks, colours)):
-        if position == 0:
-            low = _format(lower, decimals)
+        if decimals == 0:
+            # Whole counts: a class (16, 16.8] holds no count, so "to 16" then "17 to ..." never overlap.
+            low = _format(lower if position == 0 else np.floor(lower) + 1, 0)
+            high = _format(max(np.floor(upper), np.floor(lower) + (position > 0)), 0)
         else:
-            low = _format(np.floor(lower) + 1, 0) if decimals == 0 else f"over {_format(lower, decimals)}"
-        high = _format(upper, decimals)
+            low = _format(lower, decimals) if position == 0 else f"over {_format(lower, decimals)}"
+            high = _format(upper, decimals)
         rows.append((colour, high if low == high else f"{low} to {high}"))
         lower = upper
     if values.isna().any() or not breaks:
@@ -190,7 +193,9 @@ class Legend(MacroElement):
 
 def _base_map(areas: gpd.GeoDataFrame, *, basemap: bool, leaflet_urls: tuple[str, str] | None) -> folium.Map:
     minx, miny, maxx, maxy = areas.total_bounds
-    fmap = folium.Map(tiles="OpenStreetMap" if basemap else None, control_scale=True)
+    # keyboard=False: Leaflet focuses the map on the first press, and focusing an iframe that is
+    # not wholly on screen scrolls the page under the finger, so a tablet's first tap was lost.
+    fmap = folium.Map(tiles="OpenStreetMap" if basemap else None, control_scale=True, keyboard=False)
     if leaflet_urls is not None:
         # Instance attributes shadow folium's CDN lists: only Leaflet is needed for this map.
         fmap.default_js = [("leaflet", leaflet_urls[0])]
