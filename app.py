@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Ward hotspots", page_icon=":material/map:", layout="wide")
+# An emoji icon: a Material icon name makes the browser fetch the favicon from Google Fonts.
+st.set_page_config(page_title="Ward hotspots", page_icon="🗺️", layout="wide")
 
 navigation = st.navigation([
     st.Page("pages/ward_map.py", title="Ward map", icon=":material/map:", default=True),

@@ -2,13 +2,12 @@
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots import aggregation, backtest, boundaries, forecast, geography, maps
 from hotspots.periods import financial_year_label
 from ui.assets import local_leaflet_urls
 from ui.common import (DEFAULT_REGION, cached_dataset, cached_display_wards, current_source, lad_codes_for_choice,
-                       page_setup, region_options)
+                       page_setup, region_options, show_map)
 
 RISK_BREAKS = [29.9999, 49.9999, 69.9999, 100.0]
 RISK_LABELS = ["under 30%", "30-50%", "50-70%", "70%+"]
@@ -63,7 +62,7 @@ values = chosen.set_index("area_code")["probability"].mul(100)
 fmap = maps.ward_choropleth(areas, values, label=f"{MODEL_LABELS[model]}, % chance", breaks=RISK_BREAKS,
                             legend_labels=RISK_LABELS, leaflet_urls=local_leaflet_urls(),
                             details=rule.areas.set_index("area_code")["explanation"], details_label="The rule")
-st_folium(fmap, returned_objects=[], use_container_width=True, height=460, key="forecast_map")
+show_map(fmap)
 for note in rule.notes:
     st.info(note)
 if len(rule.not_forecast):

@@ -3,13 +3,12 @@ the values as a table; for police users, the spread of gang nominals between two
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots import aggregation, geography, hotspot_statistics, maps, ranking
 from hotspots.periods import financial_year_label, window_label
 from ui.assets import local_leaflet_urls
 from ui.common import (area_choice, cached_dataset, cached_display_wards, current_source, page_setup,
-                       parse_bands, region_label, restricted_switch)
+                       parse_bands, region_label, restricted_switch, show_map)
 
 HOTSPOT_CHOICES = {"none": "Off", **hotspot_statistics.METHODS}
 ALL_GANGS = "All gangs"
@@ -79,7 +78,7 @@ fmap = maps.ward_choropleth(
     diverging="change" in measure, decimals=0 if measure.startswith("count") else 1, basemap=basemap,
     leaflet_urls=local_leaflet_urls(), profile_links=True,
     spots=None if spots is None else spots.set_index("ward_code")["spot"])
-st_folium(fmap, returned_objects=[], use_container_width=True, height=460, key="ward_map")
+show_map(fmap)
 no_data = int(values.isna().sum())
 st.caption(f"Mean across {region}: {mean:,.2f}. " + (f"{no_data} wards have no data (grey, dashed). " if no_data else "")
            + "Tap a ward for its values and a link to its profile.")
@@ -94,15 +93,16 @@ if spots is not None:
                                 "z": st.column_config.NumberColumn("z", format="%.2f"),
                                 "p": st.column_config.NumberColumn("p (pseudo)", format="%.3f"), "spot": "Result"})
 
-st.markdown("**Every Greater Essex ward, highest first**")
+ranking_tab, values_tab = st.tabs(["Every Greater Essex ward, highest first", f"Values for {region}"])
 ranked = ranking.ranking_table(everywhere, measure, list(lad_codes))
-st.altair_chart(ranking.ranking_chart(ranked, measure, label=label, highlight_label=f"{region} wards",
-                                      mean=aggregation.regional_mean(everywhere[measure])), width="stretch")
-st.caption(f"Dashed line: the Greater Essex mean ({aggregation.regional_mean(everywhere[measure]):,.2f}).")
+chart = ranking.ranking_chart(ranked, measure, label=label, highlight_label=f"{region} wards",
+                              mean=aggregation.regional_mean(everywhere[measure]))
+ranking_tab.vega_lite_chart(chart.to_dict(validate=False), width="stretch")  # altair's validation costs 0.2 s
+ranking_tab.caption(f"Dashed line: the Greater Essex mean ({aggregation.regional_mean(everywhere[measure]):,.2f}).")
 
 shown = table.assign(above_mean=table[measure].gt(mean).map({True: "above", False: "below"})
                      .where(table[measure].notna(), "no data"))
-st.dataframe(
+values_tab.dataframe(
     shown.sort_values(measure, ascending=False)[["ward_name", "lad_name", "count", "population_10_24",
                                                    "rate_per_1000", "count_change", "rate_change", "above_mean"]],
     hide_index=True, width="stretch",
@@ -128,11 +128,11 @@ if restricted and len(dataset.nominals):
     after = region_measures(source, "nominals", second, 1, gang).set_index("ward_code")["count"]
     shared = maps.class_breaks(pd.concat([before.reindex(areas["ward_code"]), after.reindex(areas["ward_code"])]),
                                scheme="natural_breaks")
-    for position, (column, year, counts) in enumerate(((first_col, first, before), (second_col, second, after))):
+    for column, year, counts in ((first_col, first, before), (second_col, second, after)):
         with column:
-            st_folium(maps.ward_choropleth(areas, counts, label=f"Nominals, {financial_year_label(year)}",
-                                           breaks=shared, basemap=basemap, leaflet_urls=local_leaflet_urls()),
-                      returned_objects=[], use_container_width=True, height=360, key=f"spread_map_{position}")
+            show_map(maps.ward_choropleth(areas, counts, label=f"Nominals, {financial_year_label(year)}",
+                                          breaks=shared, basemap=basemap, leaflet_urls=local_leaflet_urls()),
+                     height=360)
     spread = table[["ward_name", "lad_name", "ward_code"]].assign(
         first=table["ward_code"].map(before), second=table["ward_code"].map(after))
     spread["change"] = spread["second"] - spread["first"]

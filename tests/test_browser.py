@@ -69,7 +69,7 @@ def browser():
         browser.close()
 
 
-MAP_IFRAME = "iframe[src*='streamlit_folium']"
+MAP_IFRAME = "iframe[srcdoc*='leaflet']"
 
 
 def ward_polygons(page: Page, timeout_s: float = 90) -> Locator:

@@ -1,0 +1,136 @@
+"""Page load in a real browser: time until the ward polygons are drawn, and the bytes sent.
+
+Run: .venv/bin/python bench/page_load.py [--runs 3]
+Starts the dashboard on the SYNTHETIC demo (its own empty user store), opens it in headless
+Debian chromium at 1024x768 and, for Thurrock (20 wards) and all of Greater Essex (304 wards),
+prints the median time from navigation until every polygon is in the map, and the bytes the
+server sent over its websocket for that page (the map and everything else), for a first visit
+(an empty browser cache) and a returning one (Streamlit's scripts cached). One warm-up load
+comes first, as a server that is already running would have; a cold first load is printed too.
+Also prints the time from changing the measure to the redrawn map for Thurrock.
+Targets on this 2-core machine: under 3 s for both; payload under 300 KB for Thurrock and under
+1.5 MB for Greater Essex; a control change under 1 s for Thurrock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+MAP_IFRAME = "iframe[srcdoc*='leaflet']"
+AREAS = {"Thurrock": ("thurrock", 20, 300_000), "All of Greater Essex": ("greater-essex", 304, 1_500_000)}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(store: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "HOTSPOTS_STORE": str(store)}
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                               "--server.address", "127.0.0.1", "--server.headless", "true"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            return server, url
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise SystemExit("the dashboard did not start")
+
+
+def _load(browser, url: str, wards: int, context=None) -> tuple[float, int]:
+    """Seconds from navigation until ``wards`` polygons are drawn, and websocket bytes received.
+    A new browser context each time (an empty cache, a first visit) unless ``context`` is given."""
+    page = (context or browser).new_page(**({} if context else {"viewport": {"width": 1024, "height": 768}}))
+    received = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))))
+    started = time.perf_counter()
+    page.goto(url)
+    polygons = page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive")
+    polygons.nth(wards - 1).wait_for(state="attached", timeout=120_000)
+    seconds = time.perf_counter() - started
+    page.close()
+    return seconds, sum(received)
+
+
+def _has_rate_legend(frame) -> bool:
+    if frame.is_detached():  # the old map, being replaced
+        return False
+    try:
+        return frame.locator(".ward-legend", has_text="Rate per 1,000").count() > 0
+    except PlaywrightError as error:  # detached between the check and the query
+        if "detached" in str(error):
+            return False
+        raise
+
+
+def _control_change(browser, url: str) -> float:
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.goto(url)
+    page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive").nth(19).wait_for(state="attached")
+    started = time.perf_counter()
+    page.get_by_text("Rate per 1,000 residents aged 10-24").first.click()
+    # For a moment the old map's frame and the new one are both on the page: poll every map frame.
+    while not any(_has_rate_legend(frame) for frame in page.frames if frame.parent_frame is not None):
+        if time.perf_counter() - started > 60:
+            raise SystemExit("the map was not redrawn within 60 s")
+        time.sleep(0.01)
+    seconds = time.perf_counter() - started
+    page.close()
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as store:
+        server, url = _start_server(Path(store))
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                                     args=["--no-sandbox", "--disable-gpu", "--disable-quic"])
+                cold, _ = _load(browser, f"{url}/?area=thurrock", 20)
+                print(f"cold first load (demo imported, caches built): {cold:.2f} s")
+                for name, (area, wards, byte_target) in AREAS.items():
+                    _load(browser, f"{url}/?area={area}", wards)  # warm-up of the server's caches
+                    returning = browser.new_context(viewport={"width": 1024, "height": 768})
+                    _load(browser, f"{url}/?area={area}", wards, returning)  # fills this browser's cache
+                    for visit, context in (("first visit", None), ("returning visit", returning)):
+                        runs = [_load(browser, f"{url}/?area={area}", wards, context) for _ in range(args.runs)]
+                        seconds = statistics.median(s for s, _ in runs)
+                        payload = statistics.median(b for _, b in runs)
+                        print(f"{name}, {visit}: {wards} wards drawn in {seconds:.2f} s (median of {args.runs}; "
+                              f"target < 3 s) {'OK' if seconds < 3 else 'MISSED'}; payload {payload / 1000:,.0f} KB "
+                              f"(target < {byte_target / 1000:,.0f} KB) {'OK' if payload < byte_target else 'MISSED'}")
+                    returning.close()
+                changes = [_control_change(browser, f"{url}/?area=thurrock") for _ in range(args.runs)]
+                change = statistics.median(changes)
+                print(f"Thurrock, measure changed to a rate: map redrawn in {change:.2f} s (median; target < 1 s) "
+                      f"{'OK' if change < 1 else 'MISSED'}")
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
