@@ -149,3 +149,16 @@ def test_wards_without_a_value_are_not_tested(thurrock_values) -> None:
     gappy.iloc[:3] = np.nan
     result = hotspot_statistics.local_statistics(areas, gappy)
     assert len(result) == len(areas) - 3 and not result["ward_code"].isin(values.index[:3]).any()
+
+
+def test_an_imported_count_table_is_a_layer_with_gaps_as_no_data(dataset: Dataset) -> None:
+    counts = pd.DataFrame({"layer": "knife-u25", "area_code": [W1, W1, W2], "financial_year": [2020, 2021, 2021],
+                           "count": [2, 5, 0]})
+    with_counts = Dataset(dataset.events, dataset.nominals, dataset.population, dataset.deprivation, True, counts)
+    assert "counts:knife-u25" in aggregation.available_layers(with_counts)
+    assert aggregation.covered_years(with_counts, "counts:knife-u25") == [2020, 2021]
+    table = aggregation.measure_table(with_counts, "counts:knife-u25", [W1, W2, W3], last_year=2021).set_index(
+        "ward_code")
+    assert table.loc[W1, ["count", "count_change"]].tolist() == [5, 3]
+    assert table.loc[W2, "count"] == 0 and np.isnan(table.loc[W2, "count_change"])  # 2020 not given for W2
+    assert np.isnan(table.loc[W3, "count"])  # W3 not in the table at all: no data, not zero

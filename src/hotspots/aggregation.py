@@ -1,6 +1,7 @@
 """Layers (which events count) and ward-by-year counts, rates and period values.
 
-Every table lists every requested ward for every requested year, zero where nothing happened.
+Every table lists every requested ward for every requested year, zero where nothing happened; an
+imported count table is the exception: an area-year it leaves out is no data (NaN).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ LAYERS: dict[str, Layer] = {layer.key: layer for layer in [
 
 
 POLICE_UK_PREFIX = "police-uk:"
+COUNTS_PREFIX = "counts:"
 FILTER_COLUMNS = ("age_band", "category", "domestic", "gang", "source")
 
 
@@ -54,6 +56,9 @@ def resolve_layer(key: str) -> Layer:
     """A built-in layer, or ``police-uk:<crime-type>`` (for example ``police-uk:possession-of-weapons``)."""
     if key in LAYERS:
         return LAYERS[key]
+    if key.startswith(COUNTS_PREFIX) and key.removeprefix(COUNTS_PREFIX):
+        name = key.removeprefix(COUNTS_PREFIX)
+        return Layer(key, f"{name} (imported count table)", "counts", (name,), youth_only=False)
     if key.startswith(POLICE_UK_PREFIX) and key.removeprefix(POLICE_UK_PREFIX):
         crime_type = key.removeprefix(POLICE_UK_PREFIX)
         return Layer(key, f"police.uk: {crime_type.replace('-', ' ')} (all ages)", "police-uk", (crime_type,),
@@ -126,12 +131,17 @@ def available_layers(dataset: Dataset, *, restricted: bool = False) -> dict[str,
     police_uk = dataset.events.loc[dataset.events["source"].eq("police-uk"), "category"].unique()
     for category in sorted(police_uk):
         layers[POLICE_UK_PREFIX + slug(category)] = resolve_layer(POLICE_UK_PREFIX + slug(category))
+    for name in sorted(dataset.counts["layer"].unique()):
+        layers[COUNTS_PREFIX + name] = resolve_layer(COUNTS_PREFIX + name)
     return layers
 
 
 def covered_years(dataset: Dataset, layer_key: str) -> list[int]:
     """Financial years the layer's source has any data for; other years are "no data", not zero."""
     layer = resolve_layer(layer_key)
+    if layer.source == "counts":
+        return sorted(int(y) for y in dataset.counts.loc[dataset.counts["layer"].eq(layer.categories[0]),
+                                                         "financial_year"].unique())
     if layer.source == "nominals":
         if dataset.nominals.empty:
             return []
@@ -176,6 +186,11 @@ def layer_counts(dataset: Dataset, layer_key: str, ward_codes: list[str], years:
     """Counts for one layer: ``ward_code, financial_year, count`` for every ward and year
     (nominals: of one ``gang`` only, if given)."""
     layer = resolve_layer(layer_key)
+    if layer.source == "counts":  # an area-year the table leaves out is no data, not zero
+        table = dataset.counts[dataset.counts["layer"].eq(layer.categories[0])]
+        grid = pd.MultiIndex.from_product([sorted(ward_codes), sorted(years)], names=["ward_code", "financial_year"])
+        given = table.rename(columns={"area_code": "ward_code"}).set_index(["ward_code", "financial_year"])["count"]
+        return given.astype("float64").reindex(grid).rename("count").reset_index()
     if layer.source == "nominals":
         nominals = dataset.nominals if gang is None else dataset.nominals[dataset.nominals["gang"].eq(gang)]
         return nominals_by_ward_year(nominals, ward_codes, years)

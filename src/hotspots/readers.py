@@ -106,7 +106,7 @@ def read_police_recorded_crime(path: Path, name: str | None = None) -> Prepared:
     problems = RowProblems(raw)
     dates = parse_dates(raw, columns["date"], problems)
     table = _event_table(raw, "police", columns, dates, problems)
-    return _finish("events", "police", raw, table, problems, columns)
+    return _finish("events", "police", raw, table, problems)
 
 
 def read_ambulance_callouts(path: Path, name: str | None = None) -> Prepared:
@@ -120,7 +120,7 @@ def read_ambulance_callouts(path: Path, name: str | None = None) -> Prepared:
     problems = RowProblems(raw)
     dates = parse_dates(raw, columns["date"], problems)
     table = _event_table(raw, "ambulance", columns, dates, problems)
-    return _finish("events", "ambulance", raw, table, problems, columns)
+    return _finish("events", "ambulance", raw, table, problems)
 
 
 def read_gang_nominals(path: Path, name: str | None = None) -> Prepared:
@@ -145,7 +145,7 @@ def read_gang_nominals(path: Path, name: str | None = None) -> Prepared:
         "date_added": added, "date_removed": removed,
     })
     table = pd.concat([table, placed.table], axis=1)
-    result = _finish("nominals", "nominals", raw, table, problems, columns)
+    result = _finish("nominals", "nominals", raw, table, problems)
     result.notes.extend(placed.notes)
     return result
 
@@ -201,7 +201,7 @@ def read_deprivation(path: Path, name: str | None = None) -> Prepared:
     scores = _numbers(raw, columns["score"], problems)
     _refuse_repeated(raw, [columns["area"]], problems)
     table = pd.DataFrame({"area_code": codes, "area_level": np.where(is_lsoa, "lsoa", "ward"), "imd_score": scores})
-    return _finish("deprivation", "deprivation", raw, table, problems, columns)
+    return _finish("deprivation", "deprivation", raw, table, problems)
 
 
 def read_count_table(path: Path, name: str | None = None, *, layer: str | None = None) -> Prepared:
@@ -349,13 +349,12 @@ def _event_table(raw: RawTable, source: str, columns: dict[str, str], dates: pd.
     return table
 
 
-def _finish(kind: str, reader: str, raw: RawTable, table: pd.DataFrame, problems: RowProblems,
-            columns: dict[str, str]) -> Prepared:
+def _finish(kind: str, reader: str, raw: RawTable, table: pd.DataFrame, problems: RowProblems) -> Prepared:
     notes = table.attrs.pop("notes", [])
     table = table.assign(source_line=raw.first_line + np.arange(len(table)))
     if kind in ("events", "nominals"):
         table = table.assign(source_file=raw.name)
-    if kind == "events":
+    if kind == "events":  # rows without a date are rejected below; the stand-in only keeps the column whole
         table["financial_year"] = financial_year_of(table["date"].fillna(pd.Timestamp("2000-04-01")))
     prepared = _prepared(kind, reader, raw, table.drop(index=table.index[problems.rows()]), problems)
     prepared.notes.extend(notes)
@@ -373,6 +372,7 @@ def _combine(kind: str, reader: str, name: str, parts: list[tuple[RawTable, pd.D
     rows_read = 0
     for raw, table, row_problems, part_notes in parts:
         table = table.assign(source_line=raw.first_line + np.arange(len(table)), source_file=raw.name)
+        # rows without a month are rejected; the stand-in only keeps the column whole
         table["financial_year"] = financial_year_of(table["date"].fillna(pd.Timestamp("2000-04-01")))
         rejected = row_problems.rows()
         tables.append(table.drop(index=table.index[rejected]) if len(rejected) else table)
