@@ -37,13 +37,19 @@ def current_source() -> tuple[str, tuple]:
 def data_store() -> Path:
     """The user's store when it holds any dataset; otherwise the demo store (imported on first use)."""
     user_store = store.default_store()
-    if len(store.list_datasets(user_store)):
+    if has_datasets(str(user_store), store.store_version(user_store)):
         return user_store
     demo = loading.demo_store()
-    if not len(store.list_datasets(demo)):
+    if not has_datasets(str(demo), store.store_version(demo)):
         with st.spinner("Importing the synthetic demo dataset (first run only)..."):
             loading.load_demo_into(demo)
     return demo
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def has_datasets(store_path: str, version: tuple) -> bool:
+    """Whether a store holds any dataset; ``version`` (file times) makes a new import count at once."""
+    return len(store.list_datasets(Path(store_path))) > 0
 
 
 @st.cache_resource(show_spinner="Loading data...", max_entries=2)
