@@ -4,10 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from hotspots import aggregation, backtest, boundaries, forecast, geography, maps
+from hotspots._errors import CountTableError, PeriodError
 from hotspots.periods import financial_year_label
 from ui.assets import local_leaflet_urls
 from ui.common import (DEFAULT_REGION, cached_dataset, cached_display_wards, current_source, lad_codes_for_choice,
-                       page_setup, region_options, show_map)
+                       page_setup, preferred_index, region_options, show_map)
 
 RISK_BREAKS = [29.9999, 49.9999, 69.9999, 100.0]
 RISK_LABELS = ["under 30%", "30-50%", "50-70%", "70%+"]
@@ -20,8 +21,9 @@ MODEL_LABELS = {"rule": "Prior-two-year rule (report)", "persistence": "Persiste
 def region_counts(layer_key: str, source: tuple[str, tuple]) -> pd.DataFrame:
     """Counts for every Greater Essex ward: the rule pools the whole region, as the report did."""
     dataset = cached_dataset(*source)
-    years = sorted(dataset.events["financial_year"].unique().tolist())
+    years = aggregation.covered_years(dataset, layer_key)
     counts = aggregation.layer_counts(dataset, layer_key, list(geography.wards()["ward_code"]), years)
+    counts = counts.dropna(subset=["count"]).astype({"count": "int64"})  # a count table's gaps stay gaps
     return counts.rename(columns={"ward_code": "area_code"})
 
 
@@ -42,16 +44,22 @@ dataset = page_setup("Where next year? Predicted risk by ward")
 with st.sidebar:
     regions = region_options()
     region = st.selectbox("Area", regions, index=regions.index(DEFAULT_REGION), key="region")
-    layers = [key for key in aggregation.LAYERS if key != "nominals"]
-    layer_key = st.selectbox("Measure", layers, index=layers.index("ambulance-knife"), key="layer",
-                             format_func=lambda key: aggregation.LAYERS[key].label)
+    available = aggregation.available_layers(dataset)
+    layers = list(available)
+    layer_key = st.selectbox("Measure", layers, key="layer", format_func=lambda key: available[key].label,
+                             index=preferred_index(layers, ["ambulance-knife", "violence-with-injury",
+                                                            "police-uk:violence-and-sexual-offences"]))
     model = st.selectbox("Model for the map", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key="model",
                          help="The report's rule is the default and is always shown in the table.")
 
 source = current_source()
 counts = region_counts(layer_key, source)
 target = int(counts["financial_year"].max()) + 1
-rule = forecast.forecast_rule(counts, target_year=target)
+try:
+    rule = forecast.forecast_rule(counts, target_year=target)
+except (CountTableError, PeriodError) as unusable:
+    st.warning(f"No forecast for this layer: {unusable} Import more years of data on the Data page.")
+    st.stop()
 population, neighbours, _ = model_inputs(source)
 chosen = rule.areas[["area_code", "probability"]] if model == "rule" else backtest.forecast_with_model(
     counts, model, target_year=target, population=population, neighbours=neighbours)

@@ -8,7 +8,7 @@ from hotspots import aggregation, geography, hotspot_statistics, maps, ranking
 from hotspots.periods import financial_year_label, window_label
 from ui.assets import local_leaflet_urls
 from ui.common import (area_choice, cached_dataset, cached_display_wards, current_source, page_setup,
-                       parse_bands, region_label, restricted_switch, show_map)
+                       parse_bands, preferred_index, region_label, restricted_switch, show_map)
 
 HOTSPOT_CHOICES = {"none": "Off", **hotspot_statistics.METHODS}
 ALL_GANGS = "All gangs"
@@ -35,7 +35,9 @@ with st.sidebar:
     lad_codes = area_choice()
     restricted = restricted_switch()
     layers = aggregation.available_layers(dataset, restricted=restricted)
-    layer_key = st.selectbox("Layer", list(layers), key="layer", format_func=lambda key: layers[key].label)
+    layer_key = st.selectbox("Layer", list(layers), key="layer", format_func=lambda key: layers[key].label,
+                             index=preferred_index(list(layers), ["violence-with-injury",
+                                                                  "police-uk:violence-and-sexual-offences"]))
     gang = None
     if layers[layer_key].source == "nominals":
         chosen_gang = st.selectbox("Gang", [ALL_GANGS, *sorted(dataset.nominals["gang"].unique())], key="gang")

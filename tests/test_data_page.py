@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hotspots import store
+from hotspots import importing, store
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 GOOD = (b"Crime Ref,Offence Date,Offence Group,Victim Age,DV Flag,Ward Name\n"
@@ -80,3 +80,23 @@ def test_the_maps_switch_to_the_users_store_and_a_dataset_can_be_deleted(data_pa
     data_page.checkbox(key="confirm_delete").check().run()
     data_page.button(key="delete").click().run()
     assert store.list_datasets(tmp_path / "store").empty
+
+
+def test_every_page_works_on_a_store_holding_one_police_uk_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 demo_dir) -> None:
+    """A real user's first import is often one police.uk month: no page may fail on it."""
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "store"))
+    sample = Path(__file__).resolve().parents[1] / "data" / "samples" / "synthetic_police_uk_street.csv"
+    importing.import_file(tmp_path / "store", sample, "police-uk")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert "police.uk: violence and sexual offences" in at.subheader[0].value
+    for page in ("pages/ward_profile.py", "pages/data.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, (page, at.exception)
+    at.switch_page("pages/forecast.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert any("needs at least three consecutive financial years" in w.value for w in at.warning)

@@ -119,6 +119,11 @@ def show_map(fmap: folium.Map, height: int = 460) -> None:
     st.iframe(fmap.get_root().render(), height=height)
 
 
+def preferred_index(options: list[str], preferred: list[str]) -> int:
+    """Position of the first ``preferred`` option present (0 if none): a sensible default layer."""
+    return next((options.index(choice) for choice in preferred if choice in options), 0)
+
+
 def region_options() -> list[str]:
     """Local authority names, then the whole region."""
     return sorted(geography.LOCAL_AUTHORITIES.values()) + [ALL_REGION]
