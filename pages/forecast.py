@@ -45,6 +45,9 @@ with st.sidebar:
     regions = region_options()
     region = st.selectbox("Area", regions, index=regions.index(DEFAULT_REGION), key="region")
     available = aggregation.available_layers(dataset)
+    if not available:
+        st.info("Nothing to forecast yet: import events or a count table on the Data page.")
+        st.stop()
     layers = list(available)
     layer_key = st.selectbox("Measure", layers, key="layer", format_func=lambda key: available[key].label,
                              index=preferred_index(layers, ["ambulance-knife", "violence-with-injury",

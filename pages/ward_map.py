@@ -35,6 +35,10 @@ with st.sidebar:
     lad_codes = area_choice()
     restricted = restricted_switch()
     layers = aggregation.available_layers(dataset, restricted=restricted)
+    if not layers:
+        st.info("Nothing to map yet: import events (police.uk, police, ambulance) or a count table on the Data page"
+                + ("" if restricted else ", or turn on the police switch for gang nominals") + ".")
+        st.stop()
     layer_key = st.selectbox("Layer", list(layers), key="layer", format_func=lambda key: layers[key].label,
                              index=preferred_index(list(layers), ["violence-with-injury",
                                                                   "police-uk:violence-and-sexual-offences"]))

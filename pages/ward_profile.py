@@ -35,6 +35,9 @@ with st.sidebar:
     restricted = restricted_switch()
     trend = trend_for(source, ward_code, restricted)
     years = sorted(trend["financial_year"].unique().tolist())
+    if not years:
+        st.info("No events in the store yet: import some on the Data page.")
+        st.stop()
     year = st.select_slider("Rank in financial year", options=years, value=years[-1],
                             format_func=financial_year_label, key="profile_year")
     trend_measure = st.radio("Trend of", ["count", "rate_per_1000"], key="trend_measure",

@@ -100,3 +100,19 @@ def test_every_page_works_on_a_store_holding_one_police_uk_file(tmp_path: Path, 
     at.run()
     assert not at.exception, at.exception
     assert any("needs at least three consecutive financial years" in w.value for w in at.warning)
+
+
+def test_pages_explain_themselves_on_a_store_with_only_population(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   demo_dir) -> None:
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "store"))
+    sample = Path(__file__).resolve().parents[1] / "data" / "samples" / "synthetic_population_by_age.csv"
+    importing.import_file(tmp_path / "store", sample, "population")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Nothing to map yet" in i.value for i in at.info)
+    for page, words in (("pages/forecast.py", "Nothing to forecast yet"), ("pages/ward_profile.py", "No events")):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, (page, at.exception)
+        assert any(words in i.value for i in at.info), page
