@@ -257,3 +257,15 @@ def test_every_reader_has_a_sample_that_reads_cleanly(source: str) -> None:
     assert prepared.synthetic  # the samples say so in their first line
     if "placed_by" in prepared.table:
         assert prepared.table["placed_by"].notna().sum() >= prepared.rows_read - 1
+
+
+def test_a_row_placed_by_a_later_method_is_not_also_reported_unplaced(tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    path.write_text("incident_id,incident_date,patient_age,injury_category,lsoa_code,ward_code\n"
+                    "A1,2021-05-01,17,assault,E01999999,E05002229\n"   # unknown LSOA, known ward
+                    "A2,2021-05-02,17,assault,,\n")                    # nothing at all
+    prepared = importing.validate_file(path, "ambulance")
+    placed = prepared.table.set_index("reference")
+    assert placed.loc["A1", "placed_by"] == "ward_code" and pd.isna(placed.loc["A1", "unplaced_reason"])
+    assert placed.loc["A2", "unplaced_reason"] == "no location given"
+    assert prepared.summary()["rows_unplaced"] == 1

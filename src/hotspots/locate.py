@@ -305,7 +305,7 @@ def _place_by_ward(raw: RawTable, column: str, kind: str, out: pd.DataFrame, pro
     if kind == "ward_code":
         matched = text.str.upper().where(text.str.upper().isin(wards["ward_code"]))
         out.loc[todo & matched.notna().to_numpy(), "ward_code"] = matched
-        out.loc[todo & matched.notna().to_numpy(), "placed_by"] = "ward_code"
+        out.loc[todo & matched.notna().to_numpy(), ["placed_by", "unplaced_reason"]] = ["ward_code", None]
         out.loc[todo & matched.isna().to_numpy(), "unplaced_reason"] = "ward code not in Greater Essex"
         return
     by_name = wards.assign(key=wards["ward_name"].map(normalise_ward_name)).groupby("key")["ward_code"].agg(list)
@@ -313,7 +313,7 @@ def _place_by_ward(raw: RawTable, column: str, kind: str, out: pd.DataFrame, pro
     codes = keys.map(by_name)
     unique = codes.map(lambda c: isinstance(c, list) and len(c) == 1).to_numpy()
     out.loc[todo & unique, "ward_code"] = codes[todo & unique].map(lambda found: found[0])
-    out.loc[todo & unique, "placed_by"] = "ward_name"
+    out.loc[todo & unique, ["placed_by", "unplaced_reason"]] = ["ward_name", None]
     several = todo & codes.map(lambda c: isinstance(c, list) and len(c) > 1).to_numpy()
     problems.add(several, column, "this ward name belongs to more than one ward in Greater Essex: give the ward code")
     for name in sorted(set(text[todo & codes.isna().to_numpy()])):
