@@ -7,8 +7,8 @@ from hotspots import aggregation, backtest, boundaries, forecast, geography, map
 from hotspots._errors import CountTableError, PeriodError
 from hotspots.periods import financial_year_label
 from ui.assets import local_leaflet_urls
-from ui.common import (DEFAULT_REGION, cached_dataset, cached_display_wards, current_source, lad_codes_for_choice,
-                       page_setup, preferred_index, region_options, show_map)
+from ui.common import (area_choice, cached_dataset, cached_display_wards, current_source, page_setup,
+                       preferred_index, region_label, show_map)
 
 RISK_BREAKS = [29.9999, 49.9999, 69.9999, 100.0]
 RISK_LABELS = ["under 30%", "30-50%", "50-70%", "70%+"]
@@ -42,8 +42,7 @@ def backtest_for(layer_key: str, source: tuple[str, tuple]) -> backtest.Backtest
 
 dataset = page_setup("Where next year? Predicted risk by ward")
 with st.sidebar:
-    regions = region_options()
-    region = st.selectbox("Area", regions, index=regions.index(DEFAULT_REGION), key="region")
+    lad_codes = area_choice()
     available = aggregation.available_layers(dataset)
     if not available:
         st.info("Nothing to forecast yet: import events or a count table on the Data page.")
@@ -67,7 +66,8 @@ population, neighbours, _ = model_inputs(source)
 chosen = rule.areas[["area_code", "probability"]] if model == "rule" else backtest.forecast_with_model(
     counts, model, target_year=target, population=population, neighbours=neighbours)
 
-areas = cached_display_wards(lad_codes_for_choice(region))
+region = region_label(lad_codes)
+areas = cached_display_wards(lad_codes)
 st.subheader(f"Chance of at least one in {financial_year_label(target)}: {region}")
 values = chosen.set_index("area_code")["probability"].mul(100)
 fmap = maps.ward_choropleth(areas, values, label=f"{MODEL_LABELS[model]}, % chance", breaks=RISK_BREAKS,

@@ -213,3 +213,11 @@ def test_profile_page_every_control(profile_page):
     at.run()
     assert not at.exception, at.exception
     assert at.subheader[0].value == "Shelley, Epping Forest" and at.query_params["ward"] in ("E05004172", ["E05004172"])
+
+
+def test_forecast_page_area_takes_several_authorities(forecast_page):
+    forecast_page.sidebar.multiselect(key="area").set_value(["Basildon", "Thurrock"])
+    forecast_page.run()
+    assert not forecast_page.exception, forecast_page.exception
+    assert "Basildon and Thurrock" in forecast_page.subheader[0].value
+    assert _ward_features(_map_script(forecast_page)) == len(forecast_page.dataframe[0].value) > 20

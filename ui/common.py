@@ -124,10 +124,5 @@ def preferred_index(options: list[str], preferred: list[str]) -> int:
     return next((options.index(choice) for choice in preferred if choice in options), 0)
 
 
-def region_options() -> list[str]:
-    """Local authority names, then the whole region."""
-    return sorted(geography.LOCAL_AUTHORITIES.values()) + [ALL_REGION]
-
-
 def lad_codes_for_choice(choice: str) -> tuple[str, ...]:
     return tuple(geography.lad_codes_for_region(geography.GREATER_ESSEX if choice == ALL_REGION else choice))
