@@ -121,6 +121,12 @@ values_tab.dataframe(
         "above_mean": f"{aggregation.MEASURES[measure]} against the {region} mean",
     },
 )
+values_tab.download_button(
+    "Download these values (CSV)", key="download",
+    data=shown.assign(period=period, layer=layer_key).to_csv(index=False).encode("utf-8"),
+    file_name=f"{layer_key.replace(':', '_')}_{period.replace('/', '-')}_{region.replace(' ', '_')}.csv",
+    mime="text/csv", help="Every ward shown, with count, residents, rate, changes and the mean flag."
+                          + (" Restricted: do not share outside the police." if layers[layer_key].restricted else ""))
 
 if restricted and len(dataset.nominals):
     st.subheader("Spread of gang nominals (restricted)", divider=False)

@@ -221,3 +221,8 @@ def test_forecast_page_area_takes_several_authorities(forecast_page):
     assert not forecast_page.exception, forecast_page.exception
     assert "Basildon and Thurrock" in forecast_page.subheader[0].value
     assert _ward_features(_map_script(forecast_page)) == len(forecast_page.dataframe[0].value) > 20
+
+
+def test_values_can_be_downloaded_as_csv(app):
+    buttons = app.get("download_button")
+    assert len(buttons) == 1 and "Download these values" in buttons[0].proto.label
