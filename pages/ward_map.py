@@ -101,10 +101,11 @@ if spots is not None:
 
 ranking_tab, values_tab = st.tabs(["Every Greater Essex ward, highest first", f"Values for {region}"])
 ranked = ranking.ranking_table(everywhere, measure, list(lad_codes))
+essex_mean = aggregation.regional_mean(everywhere[measure])
 chart = ranking.ranking_chart(ranked, measure, label=label, highlight_label=f"{region} wards",
-                              mean=aggregation.regional_mean(everywhere[measure]))
+                              mean=essex_mean)
 ranking_tab.vega_lite_chart(chart.to_dict(validate=False), width="stretch")  # altair's validation costs 0.2 s
-ranking_tab.caption(f"Dashed line: the Greater Essex mean ({aggregation.regional_mean(everywhere[measure]):,.2f}).")
+ranking_tab.caption(f"Dashed line: the Greater Essex mean ({essex_mean:,.2f}).")
 
 shown = table.assign(above_mean=table[measure].gt(mean).map({True: "above", False: "below"})
                      .where(table[measure].notna(), "no data"))

@@ -76,8 +76,7 @@ def area_choice() -> tuple[str, ...]:
         default = [] if len(codes) == len(names) else [geography.LOCAL_AUTHORITIES[c] for c in sorted(codes)]
     chosen = st.multiselect("Local authorities", names, default=default, key="area",
                             placeholder="All of Greater Essex", help="Choose one or several; none means all.")
-    return lad_codes_for_choice(ALL_REGION) if not chosen else tuple(
-        sorted(code for code, name in geography.LOCAL_AUTHORITIES.items() if name in chosen))
+    return tuple(sorted(code for code, name in geography.LOCAL_AUTHORITIES.items() if not chosen or name in chosen))
 
 
 def restricted_switch() -> bool:
@@ -122,7 +121,3 @@ def show_map(fmap: folium.Map, height: int = 460) -> None:
 def preferred_index(options: list[str], preferred: list[str]) -> int:
     """Position of the first ``preferred`` option present (0 if none): a sensible default layer."""
     return next((options.index(choice) for choice in preferred if choice in options), 0)
-
-
-def lad_codes_for_choice(choice: str) -> tuple[str, ...]:
-    return tuple(geography.lad_codes_for_region(geography.GREATER_ESSEX if choice == ALL_REGION else choice))

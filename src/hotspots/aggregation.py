@@ -6,7 +6,6 @@ imported count table is the exception: an area-year it leaves out is no data (Na
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,11 +66,6 @@ def resolve_layer(key: str) -> Layer:
                      "for example police-uk:violence-and-sexual-offences.")
 
 
-def slug(text: str) -> str:
-    """``"Violence and sexual offences"`` -> ``"violence-and-sexual-offences"``."""
-    return re.sub(r"[^a-z0-9]+", "-", str(text).strip().lower()).strip("-")
-
-
 def apply_filters(rows: pd.DataFrame, filters: dict[str, list[str]]) -> pd.DataFrame:
     """Keep rows whose column matches one of the given values (``domestic``: true/false)."""
     keep = pd.Series(True, index=rows.index)
@@ -82,7 +76,7 @@ def apply_filters(rows: pd.DataFrame, filters: dict[str, list[str]]) -> pd.DataF
             wanted = {value.strip().lower() in ("true", "yes", "y", "1") for value in values}
             keep &= rows["domestic"].fillna(False).isin(wanted)
         elif column == "category":
-            keep &= rows["category"].map(slug).isin({slug(v) for v in values})
+            keep &= rows["category"].map(geography.slug).isin({geography.slug(v) for v in values})
         else:
             keep &= rows[column].isin(values)
     return rows[keep]
@@ -129,8 +123,8 @@ def available_layers(dataset: Dataset, *, restricted: bool = False) -> dict[str,
               if (layer.source in sources or (layer.source == "nominals" and len(dataset.nominals)))
               and (restricted or not layer.restricted)}
     police_uk = dataset.events.loc[dataset.events["source"].eq("police-uk"), "category"].unique()
-    for category in sorted(police_uk):
-        layers[POLICE_UK_PREFIX + slug(category)] = resolve_layer(POLICE_UK_PREFIX + slug(category))
+    for key in sorted(POLICE_UK_PREFIX + geography.slug(category) for category in police_uk):
+        layers[key] = resolve_layer(key)
     for name in sorted(dataset.counts["layer"].unique()):
         layers[COUNTS_PREFIX + name] = resolve_layer(COUNTS_PREFIX + name)
     return layers
@@ -199,8 +193,8 @@ def layer_counts(dataset: Dataset, layer_key: str, ward_codes: list[str], years:
 
 def layer_events(events: pd.DataFrame, layer: Layer) -> pd.DataFrame:
     """The events a layer counts."""
-    wanted = {slug(c) for c in layer.categories}
-    category_slugs = {c: slug(c) in wanted for c in events["category"].unique()}
+    wanted = {geography.slug(c) for c in layer.categories}
+    category_slugs = {c: geography.slug(c) in wanted for c in events["category"].unique()}
     keep = events["source"].eq(layer.source) & events["category"].map(category_slugs).astype(bool)
     if layer.youth_only:
         keep &= events["age_band"].isin(YOUTH_AGE_BANDS)

@@ -20,6 +20,7 @@ import shapely
 
 from hotspots import geography, postcodes, settings
 from hotspots.periods import financial_year_label
+from hotspots.readers import AGE_BANDS
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ THURROCK = "E06000034"
 # Wards the 2020 Thurrock report names as highest (ambulance call-outs; violence with injury).
 AMBULANCE_HIGH = ["East Tilbury", "Tilbury St Chads", "Aveley and Uplands"]
 VIOLENCE_HIGH = ["Grays Riverside", "West Thurrock and South Stifford"]
-VICTIM_AGE_BANDS = ["0-9", "10-17", "18-24", "25-34", "35-49", "50-64", "65+"]
 VICTIM_AGE_SHARES = [0.03, 0.14, 0.18, 0.24, 0.24, 0.12, 0.05]
 POSTCODE_LETTERS = ("C", "E", "I", "R", "S")
 
@@ -154,7 +154,7 @@ def _police_records(profiles: pd.DataFrame, years: np.ndarray, wobble: np.ndarra
     risk = profiles["violence_log_risk"].to_numpy()[:, None] + wobble + trend
     injury = _events(profiles, years, _poisson_counts(np.log(30) + risk, rng), lsoas, rng)
     injury["offence_group"] = "violence with injury"
-    injury["victim_age_band"] = rng.choice(VICTIM_AGE_BANDS, size=len(injury), p=VICTIM_AGE_SHARES)
+    injury["victim_age_band"] = rng.choice(AGE_BANDS, size=len(injury), p=VICTIM_AGE_SHARES)
     young = injury["victim_age_band"].isin(["10-17", "18-24"]).to_numpy()
     injury["domestic"] = np.where(rng.random(len(injury)) < np.where(young, 0.2, 0.42), "Y", "N")
     weapons = _events(profiles, years, _poisson_counts(np.log(3.2) + 1.1 * risk, rng), lsoas, rng)

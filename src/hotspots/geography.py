@@ -53,13 +53,13 @@ def lad_codes_for_region(region: str | list[str]) -> list[str]:
     """
     if isinstance(region, list):
         return sorted({code for part in region for code in lad_codes_for_region(part)})
-    wanted = _slug(region)
+    wanted = slug(region)
     if wanted == GREATER_ESSEX:
         return sorted(LOCAL_AUTHORITIES)
     for code, name in LOCAL_AUTHORITIES.items():
-        if wanted in (code.lower(), _slug(name)):
+        if wanted in (code.lower(), slug(name)):
             return [code]
-    choices = ", ".join([GREATER_ESSEX, *(_slug(n) for n in LOCAL_AUTHORITIES.values())])
+    choices = ", ".join([GREATER_ESSEX, *(slug(n) for n in LOCAL_AUTHORITIES.values())])
     raise UnknownRegionError(
         f"Unknown region {region!r}. Use one of: {choices}, or a local authority code such as E06000034."
     )
@@ -148,5 +148,7 @@ def _write_cache(frame: gpd.GeoDataFrame, path) -> None:
     partial.replace(path)  # atomic, so a killed process never leaves half a cache
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """Lower case, runs of anything else as one hyphen: ``"Violence and sexual offences"`` ->
+    ``"violence-and-sexual-offences"``."""
     return re.sub(r"[^a-z0-9]+", "-", text.strip().lower()).strip("-")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,8 +93,7 @@ def read_police_uk(path: Path, name: str | None = None) -> Prepared:
 
 def read_police_recorded_crime(path: Path, name: str | None = None) -> Prepared:
     """A force's recorded crime extract: reference, date, offence group, victim age, domestic flag, location."""
-    raw = _read(path, name)
-    columns = _require(raw, {
+    return _read_events(path, name, "police", {
         "reference": ("crime_reference", "crime_ref", "crime_number", "crime_no", "record_id", "urn", "occurrence_id",
                       "reference"),
         "date": ("offence_date", "date_committed", "committed_date", "occurrence_date", "incident_date", "date",
@@ -103,24 +102,15 @@ def read_police_recorded_crime(path: Path, name: str | None = None) -> Prepared:
                      "offence_type", "ho_class"),
     }, optional={"age_band": ("victim_age_band", "age_band", "age_group"), "age": ("victim_age", "age"),
                  "domestic": ("domestic", "domestic_flag", "dv_flag", "is_domestic", "domestic_abuse")})
-    problems = RowProblems(raw)
-    dates = parse_dates(raw, columns["date"], problems)
-    table = _event_table(raw, "police", columns, dates, problems)
-    return _finish("events", "police", raw, table, problems)
 
 
 def read_ambulance_callouts(path: Path, name: str | None = None) -> Prepared:
     """Ambulance call-outs for violent injury: incident id, date, patient age, injury category, location."""
-    raw = _read(path, name)
-    columns = _require(raw, {
+    return _read_events(path, name, "ambulance", {
         "reference": ("incident_id", "incident_number", "cad_number", "cad_ref", "call_id", "reference"),
         "date": ("incident_date", "call_date", "date", "call_datetime", "incident_datetime"),
         "category": ("injury_category", "category", "injury_type", "chief_complaint", "nature_of_call"),
     }, optional={"age": ("patient_age", "age", "age_years"), "age_band": ("age_band", "patient_age_band")})
-    problems = RowProblems(raw)
-    dates = parse_dates(raw, columns["date"], problems)
-    table = _event_table(raw, "ambulance", columns, dates, problems)
-    return _finish("events", "ambulance", raw, table, problems)
 
 
 def read_gang_nominals(path: Path, name: str | None = None) -> Prepared:
@@ -145,9 +135,7 @@ def read_gang_nominals(path: Path, name: str | None = None) -> Prepared:
         "date_added": added, "date_removed": removed,
     })
     table = pd.concat([table, placed.table], axis=1)
-    result = _finish("nominals", "nominals", raw, table, problems)
-    result.notes.extend(placed.notes)
-    return result
+    return _finish("nominals", "nominals", raw, table, problems, placed.notes)
 
 
 def read_population(path: Path, name: str | None = None) -> Prepared:
@@ -324,11 +312,16 @@ def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems,
     return raw, pd.concat([events, placed.table], axis=1), problems, placed.notes
 
 
-def _event_table(raw: RawTable, source: str, columns: dict[str, str], dates: pd.Series,
-                 problems: RowProblems) -> pd.DataFrame:
+def _read_events(path: Path, name: str | None, source: str, required: dict[str, tuple[str, ...]],
+                 optional: dict[str, tuple[str, ...]]) -> Prepared:
+    """An event file with reference, date and category columns (``required`` variants), optional age
+    or age band and domestic flag, and a location."""
+    raw = _read(path, name)
+    columns = _require(raw, required, optional)
+    problems = RowProblems(raw)
+    dates = parse_dates(raw, columns["date"], problems)
     if "age" in columns:
-        ages = _integers(raw, columns["age"], problems, minimum=0, maximum=120, required=False)
-        bands = age_band(ages)
+        bands = age_band(_integers(raw, columns["age"], problems, minimum=0, maximum=120, required=False))
     elif "age_band" in columns:
         bands = raw.frame[columns["age_band"]].replace("", None)
     else:
@@ -344,21 +337,12 @@ def _event_table(raw: RawTable, source: str, columns: dict[str, str], dates: pd.
     placed = place_rows(raw, problems)
     table = pd.DataFrame({"source": source, "category": raw.frame[columns["category"]].str.lower(), "date": dates,
                           "age_band": bands, "domestic": domestic, "reference": raw.frame[columns["reference"]]})
-    table = pd.concat([table, placed.table], axis=1)
-    table.attrs["notes"] = placed.notes
-    return table
+    return _finish("events", source, raw, pd.concat([table, placed.table], axis=1), problems, placed.notes)
 
 
-def _finish(kind: str, reader: str, raw: RawTable, table: pd.DataFrame, problems: RowProblems) -> Prepared:
-    notes = table.attrs.pop("notes", [])
-    table = table.assign(source_line=raw.first_line + np.arange(len(table)))
-    if kind in ("events", "nominals"):
-        table = table.assign(source_file=raw.name)
-    if kind == "events":  # rows without a date are rejected below; the stand-in only keeps the column whole
-        table["financial_year"] = financial_year_of(table["date"].fillna(pd.Timestamp("2000-04-01")))
-    prepared = _prepared(kind, reader, raw, table.drop(index=table.index[problems.rows()]), problems)
-    prepared.notes.extend(notes)
-    return prepared
+def _finish(kind: str, reader: str, raw: RawTable, table: pd.DataFrame, problems: RowProblems,
+            notes: Sequence[str] = ()) -> Prepared:
+    return _combine(kind, reader, raw.name, [(raw, table, problems, list(notes))])
 
 
 def _prepared(kind: str, reader: str, raw: RawTable, table: pd.DataFrame, problems: RowProblems) -> Prepared:
@@ -371,15 +355,18 @@ def _combine(kind: str, reader: str, name: str, parts: list[tuple[RawTable, pd.D
     tables, problems, notes = [], [], []
     rows_read = 0
     for raw, table, row_problems, part_notes in parts:
-        table = table.assign(source_line=raw.first_line + np.arange(len(table)), source_file=raw.name)
-        # rows without a month are rejected; the stand-in only keeps the column whole
-        table["financial_year"] = financial_year_of(table["date"].fillna(pd.Timestamp("2000-04-01")))
+        table = table.assign(source_line=raw.first_line + np.arange(len(table)))
+        if kind in ("events", "nominals"):
+            table = table.assign(source_file=raw.name)
+        if kind == "events":  # rows without a date are rejected; the stand-in only keeps the column whole
+            table["financial_year"] = financial_year_of(table["date"].fillna(pd.Timestamp("2000-04-01")))
         rejected = row_problems.rows()
         tables.append(table.drop(index=table.index[rejected]) if len(rejected) else table)
         problems.append(row_problems.frame())
         notes.extend(f"{raw.name}: {note}" if len(parts) > 1 else note for note in part_notes)
         rows_read += len(raw.frame)
-    table = pd.concat(tables, ignore_index=True)[TABLE_COLUMNS[kind]] if len(tables) > 1 else tables[0][TABLE_COLUMNS[kind]]
+    table = (pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0])[TABLE_COLUMNS[kind]]
+    table = table.reset_index(drop=True)
     frame = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
     return Prepared(kind, reader, name, table, frame, rows_read, all(raw.synthetic for raw, *_ in parts), notes)
 
