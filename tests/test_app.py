@@ -156,12 +156,16 @@ def test_map_links_each_ward_to_its_profile(app):
     assert "/ward_profile?ward=E05002229" in _map_script(app)
 
 
-@pytest.fixture
-def forecast_page(app):
-    app.switch_page("pages/forecast.py")
+def _open(app: AppTest, page: str) -> AppTest:
+    app.switch_page(page)
     app.run()
     assert not app.exception, app.exception
     return app
+
+
+@pytest.fixture
+def forecast_page(app):
+    return _open(app, "pages/forecast.py")
 
 
 def test_forecast_page_shows_map_band_table_backtest_and_deprivation(forecast_page):
@@ -189,10 +193,7 @@ def test_forecast_page_maps_every_model(forecast_page, model):
 
 @pytest.fixture
 def profile_page(app):
-    app.switch_page("pages/ward_profile.py")
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return _open(app, "pages/ward_profile.py")
 
 
 def test_profile_page_every_control(profile_page):

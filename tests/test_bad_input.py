@@ -33,19 +33,12 @@ def police(rows: int = 3, **replace: str) -> bytes:
     return text.encode()
 
 
-def xlsx_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as book:
-        book.writestr("[Content_Types].xml", "<Types/>")
-        book.writestr("xl/workbook.xml", "<workbook/>")
-    return buffer.getvalue()
-
-
-def zip_without_street_files() -> bytes:
+def zip_bytes(members: dict[str, str]) -> bytes:
+    """A zip archive (an .xlsx workbook is one too) holding ``members`` (name: text)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("2023-01/2023-01-essex-outcomes.csv", "Crime ID,Month\n")
-        archive.writestr("README.txt", "nothing here")
+        for name, text in members.items():
+            archive.writestr(name, text)
     return buffer.getvalue()
 
 
@@ -112,8 +105,11 @@ CASES: list[tuple[str, str, str, bytes | Callable[[Path], int], list[str]]] = [
      ["line 2", "column 'ward'", "not found", "grays riverside"]),
     ("duplicate-rows", "police", "x.csv", police() + POLICE_ROW.format(n=1, m=2, d=1).encode(),
      ["line 5", "column 'crime_reference'", "repeats an earlier row", "first on line 3"]),
-    ("zip-with-nothing-usable", "police-uk", "x.zip", zip_without_street_files(), ["no police.uk street files"]),
-    ("excel-saved-as-csv", "police", "x.csv", xlsx_bytes(), ["line 1", "Excel"]),
+    ("zip-with-nothing-usable", "police-uk", "x.zip",
+     zip_bytes({"2023-01/2023-01-essex-outcomes.csv": "Crime ID,Month\n", "README.txt": "nothing here"}),
+     ["no police.uk street files"]),
+    ("excel-saved-as-csv", "police", "x.csv",
+     zip_bytes({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<workbook/>"}), ["line 1", "Excel"]),
     ("pdf", "police", "x.csv", b"%PDF-1.7\n%binary", ["line 1", "PDF"]),
     ("formula-in-cell", "police", "x.csv", police().replace(b"CR1,", b'=HYPERLINK("http://x"),', 1),
      ["line 3", "column 'crime_reference'", "formula"]),

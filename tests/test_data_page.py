@@ -82,15 +82,20 @@ def test_the_maps_switch_to_the_users_store_and_a_dataset_can_be_deleted(data_pa
     assert store.list_datasets(tmp_path / "store").empty
 
 
-def test_every_page_works_on_a_store_holding_one_police_uk_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                 demo_dir) -> None:
-    """A real user's first import is often one police.uk month: no page may fail on it."""
-    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "store"))
-    sample = Path(__file__).resolve().parents[1] / "data" / "samples" / "synthetic_police_uk_street.csv"
-    importing.import_file(tmp_path / "store", sample, "police-uk")
+def _app_on_store_with(sample: str, source: str, store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app, run once, on a user store holding one of the files in ``data/samples/``."""
+    monkeypatch.setenv("HOTSPOTS_STORE", str(store_dir))
+    importing.import_file(store_dir, Path(__file__).resolve().parents[1] / "data" / "samples" / sample, source)
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     assert not at.exception, at.exception
+    return at
+
+
+def test_every_page_works_on_a_store_holding_one_police_uk_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 demo_dir) -> None:
+    """A real user's first import is often one police.uk month: no page may fail on it."""
+    at = _app_on_store_with("synthetic_police_uk_street.csv", "police-uk", tmp_path / "store", monkeypatch)
     assert "police.uk: violence and sexual offences" in at.subheader[0].value
     for page in ("pages/ward_profile.py", "pages/data.py"):
         at.switch_page(page)
@@ -104,12 +109,7 @@ def test_every_page_works_on_a_store_holding_one_police_uk_file(tmp_path: Path, 
 
 def test_pages_explain_themselves_on_a_store_with_only_population(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                    demo_dir) -> None:
-    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "store"))
-    sample = Path(__file__).resolve().parents[1] / "data" / "samples" / "synthetic_population_by_age.csv"
-    importing.import_file(tmp_path / "store", sample, "population")
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception, at.exception
+    at = _app_on_store_with("synthetic_population_by_age.csv", "population", tmp_path / "store", monkeypatch)
     assert any("Nothing to map yet" in i.value for i in at.info)
     for page, words in (("pages/forecast.py", "Nothing to forecast yet"), ("pages/ward_profile.py", "No events")):
         at.switch_page(page)
