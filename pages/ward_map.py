@@ -76,84 +76,100 @@ values = table.set_index("ward_code")[measure]
 period = window_label(last_year, window)
 label = aggregation.MEASURES[measure] + (" (per year)" if window == 2 and "rate" in measure else "")
 mean = aggregation.regional_mean(table[measure])
-spots = spots_for(lad_codes, values, method, fdr) if method != "none" else None
 
 st.subheader(f"{layers[layer_key].label}: {region}, {period}", divider=False)
-fmap = maps.ward_choropleth(
-    areas, values, label=f"{label}, {period}", scheme=scheme, bands=bands, palette=palette,
-    diverging="change" in measure, decimals=0 if measure.startswith("count") else 1, basemap=basemap,
-    leaflet_urls=local_leaflet_urls(), profile_links=True,
-    spots=None if spots is None else spots.set_index("ward_code")["spot"])
-show_map(fmap)
-no_data = int(values.isna().sum())
-st.caption(f"Mean across {region}: {mean:,.2f}. " + (f"{no_data} wards have no data (grey, dashed). " if no_data else "")
-           + "Tap a ward for its values and a link to its profile.")
+# Only the open view is built: the ranking chart and the tables cost a tablet's browser about a
+# second, so the map draws alone and the others are built when their tab is opened (or ?view= names it).
+views = ["Map", "Ranking", "Values"] + (["Nominal spread"] if restricted and len(dataset.nominals) else [])
+map_view, ranking_view, values_view, *spread_view = st.tabs(views, key="view", on_change="rerun",
+                                                             bind="query-params")
 
-if spots is not None:
-    significant = spots[spots["significant"]].merge(table[["ward_code", "ward_name", "lad_name"]], on="ward_code")
-    st.markdown(f"**{HOTSPOT_CHOICES[method].replace('*', chr(92) + '*')}**: {len(significant)} of {len(spots)} wards significant "
-                f"({'false discovery rate 5%' if fdr else 'p <= 0.05 each'}, 999 permutations, queen contiguity).")
-    st.dataframe(significant.sort_values("z", ascending=False)[["ward_name", "lad_name", "value", "z", "p", "spot"]],
-                 hide_index=True, width="stretch",
-                 column_config={"ward_name": "Ward", "lad_name": "Local authority", "value": label,
-                                "z": st.column_config.NumberColumn("z", format="%.2f"),
-                                "p": st.column_config.NumberColumn("p (pseudo)", format="%.3f"), "spot": "Result"})
+if map_view.open:
+    spots = spots_for(lad_codes, values, method, fdr) if method != "none" else None
+    with map_view:
+        fmap = maps.ward_choropleth(
+            areas, values, label=f"{label}, {period}", scheme=scheme, bands=bands, palette=palette,
+            diverging="change" in measure, decimals=0 if measure.startswith("count") else 1, basemap=basemap,
+            leaflet_urls=local_leaflet_urls(), profile_links=True,
+            spots=None if spots is None else spots.set_index("ward_code")["spot"])
+        show_map(fmap)
+        no_data = int(values.isna().sum())
+        st.caption(f"Mean across {region}: {mean:,.2f}. "
+                   + (f"{no_data} wards have no data (grey, dashed). " if no_data else "")
+                   + "Tap a ward for its values and a link to its profile. Ranking and Values are in the tabs above.")
+        if spots is not None:
+            significant = spots[spots["significant"]].merge(table[["ward_code", "ward_name", "lad_name"]],
+                                                            on="ward_code")
+            st.markdown(f"**{HOTSPOT_CHOICES[method].replace('*', chr(92) + '*')}**: {len(significant)} of "
+                        f"{len(spots)} wards significant ({'false discovery rate 5%' if fdr else 'p <= 0.05 each'}, "
+                        "999 permutations, queen contiguity).")
+            st.dataframe(significant.sort_values("z", ascending=False)[["ward_name", "lad_name", "value", "z", "p",
+                                                                         "spot"]],
+                         hide_index=True, width="stretch",
+                         column_config={"ward_name": "Ward", "lad_name": "Local authority", "value": label,
+                                        "z": st.column_config.NumberColumn("z", format="%.2f"),
+                                        "p": st.column_config.NumberColumn("p (pseudo)", format="%.3f"),
+                                        "spot": "Result"})
 
-ranking_tab, values_tab = st.tabs(["Every Greater Essex ward, highest first", f"Values for {region}"])
-ranked = ranking.ranking_table(everywhere, measure, list(lad_codes))
-essex_mean = aggregation.regional_mean(everywhere[measure])
-chart = ranking.ranking_chart(ranked, measure, label=label, highlight_label=f"{region} wards",
-                              mean=essex_mean)
-ranking_tab.vega_lite_chart(chart.to_dict(validate=False), width="stretch")  # altair's validation costs 0.2 s
-ranking_tab.caption(f"Dashed line: the Greater Essex mean ({essex_mean:,.2f}).")
+if ranking_view.open:
+    ranked = ranking.ranking_table(everywhere, measure, list(lad_codes))
+    essex_mean = aggregation.regional_mean(everywhere[measure])
+    chart = ranking.ranking_chart(ranked, measure, label=label, highlight_label=f"{region} wards",
+                                  mean=essex_mean)
+    ranking_view.vega_lite_chart(chart.to_dict(validate=False), width="stretch")  # altair's validation costs 0.2 s
+    ranking_view.caption(f"Every Greater Essex ward, highest first. Dashed line: the Greater Essex mean "
+                         f"({essex_mean:,.2f}).")
 
-shown = table.assign(above_mean=table[measure].gt(mean).map({True: "above", False: "below"})
-                     .where(table[measure].notna(), "no data"))
-values_tab.dataframe(
-    shown.sort_values(measure, ascending=False)[["ward_name", "lad_name", "count", "population_10_24",
-                                                   "rate_per_1000", "count_change", "rate_change", "above_mean"]],
-    hide_index=True, width="stretch",
-    column_config={
-        "ward_name": "Ward", "lad_name": "Local authority", "count": st.column_config.NumberColumn("Count"),
-        "population_10_24": st.column_config.NumberColumn("Residents 10-24", format="%.0f"),
-        "rate_per_1000": st.column_config.NumberColumn("Rate per 1,000", format="%.1f"),
-        "count_change": st.column_config.NumberColumn("Change in count", format="%+.0f"),
-        "rate_change": st.column_config.NumberColumn("Change in rate", format="%+.1f"),
-        "above_mean": f"{aggregation.MEASURES[measure]} against the {region} mean",
-    },
-)
-values_tab.download_button(
-    "Download these values (CSV)", key="download",
-    data=shown.assign(period=period, layer=layer_key).to_csv(index=False).encode("utf-8"),
-    file_name=f"{layer_key.replace(':', '_')}_{period.replace('/', '-')}_{region.replace(' ', '_')}.csv",
-    mime="text/csv", help="Every ward shown, with count, residents, rate, changes and the mean flag."
-                          + (" Restricted: do not share outside the police." if layers[layer_key].restricted else ""))
+if values_view.open:
+    shown = table.assign(above_mean=table[measure].gt(mean).map({True: "above", False: "below"})
+                         .where(table[measure].notna(), "no data"))
+    values_view.dataframe(
+        shown.sort_values(measure, ascending=False)[["ward_name", "lad_name", "count", "population_10_24",
+                                                       "rate_per_1000", "count_change", "rate_change", "above_mean"]],
+        hide_index=True, width="stretch",
+        column_config={
+            "ward_name": "Ward", "lad_name": "Local authority", "count": st.column_config.NumberColumn("Count"),
+            "population_10_24": st.column_config.NumberColumn("Residents 10-24", format="%.0f"),
+            "rate_per_1000": st.column_config.NumberColumn("Rate per 1,000", format="%.1f"),
+            "count_change": st.column_config.NumberColumn("Change in count", format="%+.0f"),
+            "rate_change": st.column_config.NumberColumn("Change in rate", format="%+.1f"),
+            "above_mean": f"{aggregation.MEASURES[measure]} against the {region} mean",
+        },
+    )
+    values_view.download_button(
+        "Download these values (CSV)", key="download",
+        data=shown.assign(period=period, layer=layer_key).to_csv(index=False).encode("utf-8"),
+        file_name=f"{layer_key.replace(':', '_')}_{period.replace('/', '-')}_{region.replace(' ', '_')}.csv",
+        mime="text/csv", help="Every ward shown, with count, residents, rate, changes and the mean flag."
+                              + (" Restricted: do not share outside the police." if layers[layer_key].restricted
+                                 else ""))
 
-if restricted and len(dataset.nominals):
-    st.subheader("Spread of gang nominals (restricted)", divider=False)
-    nominal_years = aggregation.covered_years(dataset, "nominals")
-    first_col, second_col = st.columns(2)
-    first = first_col.selectbox("First period", nominal_years, index=max(0, len(nominal_years) - 3),
-                                format_func=financial_year_label, key="spread_first")
-    second = second_col.selectbox("Second period", nominal_years, index=len(nominal_years) - 1,
-                                  format_func=financial_year_label, key="spread_second")
-    before = region_measures(source, "nominals", first, 1, gang).set_index("ward_code")["count"]
-    after = region_measures(source, "nominals", second, 1, gang).set_index("ward_code")["count"]
-    shared = maps.class_breaks(pd.concat([before.reindex(areas["ward_code"]), after.reindex(areas["ward_code"])]),
-                               scheme="natural_breaks")
-    for column, year, counts in ((first_col, first, before), (second_col, second, after)):
-        with column:
-            show_map(maps.ward_choropleth(areas, counts, label=f"Nominals, {financial_year_label(year)}",
-                                          breaks=shared, basemap=basemap, leaflet_urls=local_leaflet_urls()),
-                     height=360)
-    spread = table[["ward_name", "lad_name", "ward_code"]].assign(
-        first=table["ward_code"].map(before), second=table["ward_code"].map(after))
-    spread["change"] = spread["second"] - spread["first"]
-    newly = int((spread["first"].eq(0) & spread["second"].gt(0)).sum())
-    st.caption(f"{newly} wards had no nominals in {financial_year_label(first)} and some in "
-               f"{financial_year_label(second)}.")
-    st.dataframe(spread.sort_values("change", ascending=False).drop(columns="ward_code"), hide_index=True,
-                 width="stretch", column_config={"ward_name": "Ward", "lad_name": "Local authority",
-                                                 "first": financial_year_label(first),
-                                                 "second": financial_year_label(second),
-                                                 "change": st.column_config.NumberColumn("Change", format="%+d")})
+if spread_view and spread_view[0].open:
+    with spread_view[0]:
+        st.markdown("**Spread of gang nominals (restricted)**")
+        nominal_years = aggregation.covered_years(dataset, "nominals")
+        first_col, second_col = st.columns(2)
+        first = first_col.selectbox("First period", nominal_years, index=max(0, len(nominal_years) - 3),
+                                    format_func=financial_year_label, key="spread_first")
+        second = second_col.selectbox("Second period", nominal_years, index=len(nominal_years) - 1,
+                                      format_func=financial_year_label, key="spread_second")
+        before = region_measures(source, "nominals", first, 1, gang).set_index("ward_code")["count"]
+        after = region_measures(source, "nominals", second, 1, gang).set_index("ward_code")["count"]
+        shared = maps.class_breaks(pd.concat([before.reindex(areas["ward_code"]), after.reindex(areas["ward_code"])]),
+                                   scheme="natural_breaks")
+        for column, year, counts in ((first_col, first, before), (second_col, second, after)):
+            with column:
+                show_map(maps.ward_choropleth(areas, counts, label=f"Nominals, {financial_year_label(year)}",
+                                              breaks=shared, basemap=basemap, leaflet_urls=local_leaflet_urls()),
+                         height=360)
+        spread = table[["ward_name", "lad_name", "ward_code"]].assign(
+            first=table["ward_code"].map(before), second=table["ward_code"].map(after))
+        spread["change"] = spread["second"] - spread["first"]
+        newly = int((spread["first"].eq(0) & spread["second"].gt(0)).sum())
+        st.caption(f"{newly} wards had no nominals in {financial_year_label(first)} and some in "
+                   f"{financial_year_label(second)}.")
+        st.dataframe(spread.sort_values("change", ascending=False).drop(columns="ward_code"), hide_index=True,
+                     width="stretch", column_config={"ward_name": "Ward", "lad_name": "Local authority",
+                                                     "first": financial_year_label(first),
+                                                     "second": financial_year_label(second),
+                                                     "change": st.column_config.NumberColumn("Change", format="%+d")})

@@ -1,4 +1,4 @@
-"""Streamlit AppTest: the home page renders a map and a table for every control we offer."""
+"""Streamlit AppTest: the home page renders a map, a ranking and a table for every control we offer."""
 
 from pathlib import Path
 
@@ -14,6 +14,15 @@ def _map_script(at: AppTest) -> str:
     maps = _maps(at)
     assert len(maps) == 1, "expected one map"
     return maps[0]
+
+
+def _show(at: AppTest, view: str) -> None:
+    """Open one of the map page's view tabs (Map, Ranking, Values, Nominal spread), as a tap would:
+    the tab's state and the address (the tabs are bound to ``?view=``) both change."""
+    at.session_state["view"] = view
+    at.query_params["view"] = view
+    at.run()
+    assert not at.exception, at.exception
 
 
 def _ward_features(script: str) -> int:
@@ -44,6 +53,7 @@ def test_map_and_table_for_layers_and_periods(app, layer, window, year):
     script = _map_script(app)
     assert _ward_features(script) == 20  # Thurrock's wards
     assert "ward-legend" in script
+    _show(app, "Values")
     table = app.dataframe[0].value
     assert len(table) == 20 and set(table.columns) >= {"ward_name", "count", "rate_per_1000"}
     assert ("2019/20" if window == 1 else "2022/23-2023/24") in app.subheader[0].value
@@ -69,9 +79,10 @@ def test_area_takes_one_several_or_all_authorities(app):
     assert not app.exception, app.exception
     both = _ward_features(_map_script(app))
     assert "Basildon and Thurrock" in app.subheader[0].value and both > 20
+    _show(app, "Values")
     assert len(_table_with(app, "ward_name")) == both
     app.sidebar.multiselect(key="area").set_value([])
-    app.run()
+    _show(app, "Map")
     assert _ward_features(_map_script(app)) == 304 and "All of Greater Essex" in app.subheader[0].value
 
 
@@ -122,7 +133,24 @@ def test_statistical_hotspots_overlay_and_table_with_fdr(app, method, spot_words
     assert not with_fdr or len(with_fdr[0]) <= len(table)  # the false discovery rate never adds wards
 
 
+def test_only_the_open_view_is_built(app):
+    assert len(_maps(app)) == 1 and not _chart_specs(app) and not app.dataframe  # the map draws alone
+    _show(app, "Ranking")
+    assert len(_chart_specs(app)) == 1 and not _maps(app) and not app.dataframe
+    _show(app, "Values")
+    assert len(app.dataframe) == 1 and not _maps(app) and not _chart_specs(app)
+
+
+def test_address_opens_a_view(demo_dir):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["view"] = "Ranking"
+    at.run()
+    assert not at.exception, at.exception
+    assert len(_chart_specs(at)) == 1 and not _maps(at)
+
+
 def test_ranking_chart_covers_every_ward_with_the_area_highlighted(app):
+    _show(app, "Ranking")
     spec = _chart_specs(app)[0]
     assert "Thurrock wards" in spec and "Other wards" in spec and '"strokeDash"' in spec
 
@@ -133,8 +161,9 @@ def test_restricted_switch_shows_nominals_gangs_and_spread(app):
     app.sidebar.toggle(key="restricted").set_value(True)
     app.run()
     assert not app.exception, app.exception
-    assert any("Spread of gang nominals" in header.value for header in app.subheader)
-    assert len(_maps(app)) == 3  # the layer map and two periods side by side
+    _show(app, "Nominal spread")
+    assert any("Spread of gang nominals" in text.value for text in app.markdown)
+    assert len(_maps(app)) == 2  # two periods side by side
     spread = _table_with(app, "change")
     assert len(spread) == 20
     app.selectbox(key="spread_first").set_value(2016)
@@ -143,7 +172,7 @@ def test_restricted_switch_shows_nominals_gangs_and_spread(app):
     spread = _table_with(app, "change")
     assert list(spread.columns[2:4]) == ["first", "second"] and (spread["change"] == spread["second"] - spread["first"]).all()
     app.sidebar.selectbox(key="layer").set_value("nominals")
-    app.run()
+    _show(app, "Values")
     everyone = _table_with(app, "ward_name")["count"].sum()
     gangs = app.sidebar.selectbox(key="gang").options
     app.sidebar.selectbox(key="gang").set_value(gangs[1])
@@ -225,5 +254,6 @@ def test_forecast_page_area_takes_several_authorities(forecast_page):
 
 
 def test_values_can_be_downloaded_as_csv(app):
+    _show(app, "Values")
     buttons = app.get("download_button")
     assert len(buttons) == 1 and "Download these values" in buttons[0].proto.label

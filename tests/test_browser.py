@@ -163,3 +163,21 @@ def test_tablet_map_legend_in_view_full_width_and_tap_opens_the_ward(server, bro
     assert "/ward_profile?ward=E05" in profile.url
     profile.screenshot(path=str(ARTIFACTS / f"profile-{width}x{height}.png"))
     context.close()
+
+
+def test_tablet_tabs_open_the_ranking_and_the_values(server, browser):
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True, is_mobile=False)
+    page = context.new_page()
+    page.goto(server)
+    ward_polygons(page).nth(19).wait_for(state="attached")
+    page.get_by_role("tab", name="Ranking").tap()
+    chart = page.locator("[data-testid='stVegaLiteChart']", has_text="Thurrock wards")
+    chart.wait_for(timeout=60_000)
+    assert "view=Ranking" in page.url  # the address names the view, so it can be shared
+    assert page.locator(MAP_IFRAME).count() == 0  # only the open view is built
+    page.get_by_role("tab", name="Values").tap()
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
+    assert page.get_by_role("button", name="Download these values (CSV)").count() == 1
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "values-768x1024.png"))
+    context.close()
