@@ -243,6 +243,37 @@ def test_an_import_killed_half_way_leaves_the_store_unchanged_and_readable(publi
     assert not np.isinf(store.read_table(store_dir, "events")["easting"]).any()  # a missing point stays missing
 
 
+OLD_EVENTS_TABLE = """CREATE TABLE events (
+    dataset_id INTEGER NOT NULL, source VARCHAR NOT NULL, category VARCHAR NOT NULL, date DATE,
+    financial_year SMALLINT, easting DOUBLE, northing DOUBLE, ward_code VARCHAR, lsoa_code VARCHAR,
+    age_band VARCHAR, domestic BOOLEAN, reference VARCHAR, placed_by VARCHAR, unplaced_reason VARCHAR,
+    source_file VARCHAR, source_line INTEGER)"""  # as stores kept rows before they moved to Parquet
+
+
+def test_a_store_from_before_rows_moved_to_parquet_is_upgraded_when_opened(published_sample, tmp_path: Path) -> None:
+    import duckdb
+
+    path, _ = published_sample
+    store_dir = tmp_path / "store"
+    dataset_id = importing.import_file(store_dir, path, "police-uk")
+    events = store.read_table(store_dir, "events")
+    # Put the store back in the old layout: rows in the database, the original beside them.
+    record = store.list_datasets(store_dir).iloc[0]
+    folder = store_dir / store.UPLOADS / record["sha256"]
+    db = duckdb.connect(str(store_dir / store.DATABASE_NAME))
+    db.execute(OLD_EVENTS_TABLE)
+    db.execute(f"INSERT INTO events SELECT * FROM read_parquet('{folder / store.ROWS_FILE}')")
+    (store_dir / record["stored_file"]).replace(folder / path.name)
+    db.execute("UPDATE datasets SET stored_file = ?", [str((folder / path.name).relative_to(store_dir))])
+    db.close()
+    (folder / store.ROWS_FILE).unlink()
+
+    pd.testing.assert_frame_equal(store.read_table(store_dir, "events"), events)  # a reader upgrades it
+    upgraded = store.list_datasets(store_dir).iloc[0]
+    assert (store_dir / upgraded["stored_file"]).read_bytes() == path.read_bytes()
+    assert len(store.preview(store_dir, dataset_id)) == min(20, len(events))
+
+
 SAMPLES = {"police-uk": "synthetic_police_uk_street.csv", "police": "synthetic_police_recorded_crime.csv",
            "ambulance": "synthetic_ambulance_callouts.csv", "nominals": "synthetic_gang_nominals.csv",
            "population": "synthetic_population_by_age.csv", "deprivation": "synthetic_deprivation_by_lsoa.csv",

@@ -1,11 +1,13 @@
-"""The data store: one DuckDB database file plus the original uploads, in one folder.
+"""The data store: a DuckDB catalogue plus one folder per dataset, in one folder.
 
-Every import is one DuckDB transaction, so it either lands whole or not at all, even if the
-process is killed half-way (DuckDB's write-ahead log is replayed or discarded on the next open).
-Originals are kept as they arrived under ``uploads/<sha256>/``; a copy whose transaction never
-committed (the process died) is removed the next time the store is opened for writing. DuckDB allows one writing
-process at a time, so connections are opened per operation and closed straight after.
-See ``docs/store.md`` for why DuckDB.
+Each dataset's folder, ``uploads/<sha256>/``, holds the original as it arrived (``original/``)
+and the dataset's rows as one Parquet file (``rows.parquet``), written before its record. The
+catalogue (``hotspots.duckdb``) holds the ``datasets`` records and the ``rejects``; a dataset
+exists once its record is committed, in one DuckDB transaction, so an import lands whole or not
+at all even if the process is killed half-way. A folder without a committed record is removed the
+next time the store is opened for writing. Readers query the committed datasets' Parquet files
+through DuckDB. DuckDB allows one writing process at a time, so connections are opened per
+operation and closed straight after. See ``docs/store.md`` for why.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from hotspots import settings
 from hotspots._errors import StoreError
@@ -29,6 +33,8 @@ from hotspots.readers import TABLE_COLUMNS, Prepared
 
 DATABASE_NAME = "hotspots.duckdb"
 UPLOADS = "uploads"
+ROWS_FILE = "rows.parquet"
+ORIGINAL = "original"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
@@ -37,28 +43,25 @@ CREATE TABLE IF NOT EXISTS datasets (
     imported_by VARCHAR NOT NULL, imported_at TIMESTAMP NOT NULL, rows_read INTEGER NOT NULL,
     rows_accepted INTEGER NOT NULL, rows_rejected INTEGER NOT NULL, rows_unplaced INTEGER NOT NULL,
     synthetic BOOLEAN NOT NULL, summary VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-    dataset_id INTEGER NOT NULL, source VARCHAR NOT NULL, category VARCHAR NOT NULL, date DATE,
-    financial_year SMALLINT, easting DOUBLE, northing DOUBLE, ward_code VARCHAR, lsoa_code VARCHAR,
-    age_band VARCHAR, domestic BOOLEAN, reference VARCHAR, placed_by VARCHAR, unplaced_reason VARCHAR,
-    source_file VARCHAR, source_line INTEGER);
-CREATE TABLE IF NOT EXISTS nominals (
-    dataset_id INTEGER NOT NULL, nominal_id VARCHAR NOT NULL, gang VARCHAR NOT NULL, home_postcode VARCHAR,
-    date_added DATE NOT NULL, date_removed DATE, easting DOUBLE, northing DOUBLE, ward_code VARCHAR,
-    lsoa_code VARCHAR, placed_by VARCHAR, unplaced_reason VARCHAR, source_file VARCHAR, source_line INTEGER);
-CREATE TABLE IF NOT EXISTS population (
-    dataset_id INTEGER NOT NULL, ward_code VARCHAR NOT NULL, financial_year SMALLINT NOT NULL,
-    population_10_24 INTEGER NOT NULL, source_line INTEGER);
-CREATE TABLE IF NOT EXISTS deprivation (
-    dataset_id INTEGER NOT NULL, area_code VARCHAR NOT NULL, area_level VARCHAR NOT NULL, imd_score DOUBLE NOT NULL,
-    source_line INTEGER);
-CREATE TABLE IF NOT EXISTS counts (
-    dataset_id INTEGER NOT NULL, layer VARCHAR NOT NULL, area_code VARCHAR NOT NULL, financial_year SMALLINT NOT NULL,
-    count INTEGER NOT NULL, source_line INTEGER);
 CREATE TABLE IF NOT EXISTS rejects (
     dataset_id INTEGER NOT NULL, file VARCHAR, line INTEGER, "column" VARCHAR, value VARCHAR, problem VARCHAR);
 """
 DATA_TABLES = tuple(TABLE_COLUMNS)
+_TEXT, _DATE, _YEAR, _LINE = pa.string(), pa.date32(), pa.int16(), pa.int32()
+#: The column types of each data table's rows (the columns are ``dataset_id`` then TABLE_COLUMNS).
+ROW_TYPES = {
+    "events": {"source": _TEXT, "category": _TEXT, "date": _DATE, "financial_year": _YEAR, "easting": pa.float64(),
+               "northing": pa.float64(), "ward_code": _TEXT, "lsoa_code": _TEXT, "age_band": _TEXT,
+               "domestic": pa.bool_(), "reference": _TEXT, "placed_by": _TEXT, "unplaced_reason": _TEXT,
+               "source_file": _TEXT, "source_line": _LINE},
+    "nominals": {"nominal_id": _TEXT, "gang": _TEXT, "home_postcode": _TEXT, "date_added": _DATE,
+                 "date_removed": _DATE, "easting": pa.float64(), "northing": pa.float64(), "ward_code": _TEXT,
+                 "lsoa_code": _TEXT, "placed_by": _TEXT, "unplaced_reason": _TEXT, "source_file": _TEXT,
+                 "source_line": _LINE},
+    "population": {"ward_code": _TEXT, "financial_year": _YEAR, "population_10_24": pa.int32(), "source_line": _LINE},
+    "deprivation": {"area_code": _TEXT, "area_level": _TEXT, "imd_score": pa.float64(), "source_line": _LINE},
+    "counts": {"layer": _TEXT, "area_code": _TEXT, "financial_year": _YEAR, "count": pa.int32(), "source_line": _LINE},
+}
 
 
 def default_store() -> Path:
@@ -78,25 +81,29 @@ def find_by_hash(store: Path, sha256: str) -> dict | None:
 
 def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *, original_name: str,
                 user: str | None = None, label: str | None = None) -> int:
-    """Write ``prepared`` and keep ``original`` in one transaction; returns the new dataset id."""
+    """Keep ``original``, write ``prepared``'s rows, then commit its record; returns the new dataset id."""
     store.mkdir(parents=True, exist_ok=True)
     with _connect(store) as db:
-        kept = _keep_original(store, original, sha256, original_name)
+        dataset_id = db.execute("SELECT coalesce(max(dataset_id), 0) + 1 FROM datasets").fetchone()[0]
+        folder = _keep(store, original, sha256, original_name, _rows(prepared.kind, prepared.table, dataset_id))
         try:
-            db.execute("BEGIN TRANSACTION")
-            dataset_id = db.execute("SELECT coalesce(max(dataset_id), 0) + 1 FROM datasets").fetchone()[0]
             summary = prepared.summary()
-            db.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                dataset_id, prepared.kind, prepared.reader, label, original_name, sha256,
-                str(kept.relative_to(store)), user or getpass.getuser(), datetime.now(timezone.utc).replace(tzinfo=None),
-                summary["rows_read"], summary["rows_accepted"], summary["rows_rejected"], summary["rows_unplaced"],
-                prepared.synthetic, json.dumps(summary, default=str)])
-            _insert(db, prepared.kind, prepared.table.assign(dataset_id=dataset_id))
+            record = pd.DataFrame([{
+                "dataset_id": dataset_id, "kind": prepared.kind, "reader": prepared.reader, "label": label,
+                "original_name": original_name, "sha256": sha256,
+                "stored_file": str((folder / ORIGINAL / Path(original_name).name).relative_to(store)),
+                "imported_by": user or getpass.getuser(),
+                "imported_at": datetime.now(timezone.utc).replace(tzinfo=None),
+                "rows_read": summary["rows_read"], "rows_accepted": summary["rows_accepted"],
+                "rows_rejected": summary["rows_rejected"], "rows_unplaced": summary["rows_unplaced"],
+                "synthetic": prepared.synthetic, "summary": json.dumps(summary, default=str)}])
+            db.execute("BEGIN TRANSACTION")
+            _insert(db, "datasets", record)
             if len(prepared.problems):
                 _insert(db, "rejects", prepared.problems.assign(dataset_id=dataset_id))
             db.execute("COMMIT")
         except BaseException:
-            shutil.rmtree(kept.parent, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
             raise
     return int(dataset_id)
 
@@ -113,30 +120,29 @@ def list_datasets(store: Path) -> pd.DataFrame:
 
 def preview(store: Path, dataset_id: int, rows: int = 20) -> pd.DataFrame:
     """The first ``rows`` stored rows of one dataset."""
-    kind = _kind(store, dataset_id)
     with _connect(store, read_only=True) as db:
-        return db.execute(f"SELECT * EXCLUDE (dataset_id) FROM {kind} WHERE dataset_id = ? "
-                          "ORDER BY source_line LIMIT ?", [dataset_id, rows]).df()
+        _, rows_file = _dataset_files(store, db, dataset_id)
+        return db.execute(f"SELECT * EXCLUDE (dataset_id) FROM read_parquet('{rows_file}') "
+                          "ORDER BY source_line LIMIT ?", [rows]).df()
 
 
 def rejected_rows(store: Path, dataset_id: int) -> pd.DataFrame:
     """Rows of the original file that were not imported, with why."""
-    _kind(store, dataset_id)
     with _connect(store, read_only=True) as db:
+        _dataset_files(store, db, dataset_id)
         return db.execute('SELECT file, line, "column", value, problem FROM rejects WHERE dataset_id = ? ORDER BY line',
                           [dataset_id]).df()
 
 
 def delete_dataset(store: Path, dataset_id: int) -> None:
-    """Remove one dataset's rows, record and kept original, in one transaction."""
-    kind = _kind(store, dataset_id)
+    """Remove one dataset's record and rejects (one transaction), then its folder of rows and original."""
     with _connect(store) as db:
-        stored = db.execute("SELECT stored_file FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchone()[0]
+        folder, _ = _dataset_files(store, db, dataset_id)
         db.execute("BEGIN TRANSACTION")
-        for table in (kind, "rejects", "datasets"):
+        for table in ("rejects", "datasets"):
             db.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
         db.execute("COMMIT")
-    shutil.rmtree((store / stored).parent, ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def read_table(store: Path, table: str, where: str = "TRUE") -> pd.DataFrame:
@@ -144,9 +150,14 @@ def read_table(store: Path, table: str, where: str = "TRUE") -> pd.DataFrame:
     if table not in (*DATA_TABLES, "datasets"):
         raise StoreError(f"Unknown table {table!r}; the store has {', '.join(DATA_TABLES)}.")
     with _connect(store, read_only=True) as db:
-        if db is None:
-            return pd.DataFrame(columns=["dataset_id", *TABLE_COLUMNS.get(table, [])])
-        return db.execute(f"SELECT * FROM {table} WHERE {where}").df()
+        if table == "datasets":
+            return list_datasets(store) if db is None else db.execute(f"SELECT * FROM datasets WHERE {where}").df()
+        files = [] if db is None else [str(store / UPLOADS / sha / ROWS_FILE) for (sha,) in db.execute(
+            "SELECT sha256 FROM datasets WHERE kind = ? ORDER BY dataset_id", [table]).fetchall()]
+        reader = duckdb.connect() if db is None else db
+        rows = (reader.read_parquet(files) if files
+                else reader.from_arrow(_row_schema(table).empty_table()))
+        return rows.filter(where).df()
 
 
 def store_version(store: Path) -> tuple:
@@ -157,33 +168,45 @@ def store_version(store: Path) -> tuple:
 
 
 def _insert(db: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    columns = ["dataset_id", *TABLE_COLUMNS.get(table, ["file", "line", "column", "value", "problem"])]
-    db.register("incoming", pa.Table.from_pandas(frame[columns], preserve_index=False))  # Arrow scans fastest
-    quoted = ", ".join(f'"{c}"' for c in columns)
+    db.register("incoming", pa.Table.from_pandas(frame, preserve_index=False))  # Arrow scans fastest
+    quoted = ", ".join(f'"{c}"' for c in frame.columns)
     db.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM incoming")
     db.unregister("incoming")
 
 
-def _kind(store: Path, dataset_id: int) -> str:
-    with _connect(store, read_only=True) as db:
-        row = db.execute("SELECT kind FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchone() if db else None
+def _row_schema(table: str) -> pa.Schema:
+    return pa.schema([("dataset_id", pa.int32()), *ROW_TYPES[table].items()])
+
+
+def _rows(table: str, frame: pd.DataFrame, dataset_id: int) -> pa.Table:
+    """A data table's rows, with their dataset id, in their stored types."""
+    rows = pa.Table.from_pandas(frame[TABLE_COLUMNS[table]], preserve_index=False)
+    rows = rows.add_column(0, "dataset_id", pa.array(np.full(len(rows), dataset_id, dtype=np.int32)))
+    return rows.cast(_row_schema(table))
+
+
+def _dataset_files(store: Path, db: duckdb.DuckDBPyConnection | None, dataset_id: int) -> tuple[Path, Path]:
+    row = db.execute("SELECT sha256 FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchone() if db else None
     if row is None:
         raise StoreError(f"No dataset {dataset_id} in the store at {store}; `hotspots datasets` lists them.")
-    return row[0]
+    folder = store / UPLOADS / row[0]
+    return folder, folder / ROWS_FILE
 
 
-def _keep_original(store: Path, original: Path, sha256: str, name: str) -> Path:
+def _keep(store: Path, original: Path, sha256: str, name: str, rows: pa.Table) -> Path:
+    """The dataset's folder: the original as it arrived and its rows, put in place by one rename."""
     folder = store / UPLOADS / sha256
     partial = store / UPLOADS / f".partial-{sha256}"
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    (partial / ORIGINAL).mkdir(parents=True)
     if original.is_dir():
-        shutil.copytree(original, partial / Path(name).name)
+        shutil.copytree(original, partial / ORIGINAL / Path(name).name)
     else:
-        shutil.copy2(original, partial / Path(name).name)
+        shutil.copy2(original, partial / ORIGINAL / Path(name).name)
+    pq.write_table(rows, partial / ROWS_FILE, compression="none", write_statistics=False)  # speed over size
     shutil.rmtree(folder, ignore_errors=True)
     partial.replace(folder)
-    return folder / Path(name).name
+    return folder
 
 
 @contextlib.contextmanager
@@ -197,9 +220,15 @@ def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
     except duckdb.IOException as error:
         raise StoreError(f"The store at {store} is in use by another process (DuckDB allows one writer): "
                          f"close it and try again ({error}).") from error
+    if read_only and _rows_in_database(db):  # a store from before rows moved to Parquet: upgrade it once
+        db.close()
+        with _connect(store):
+            pass
+        db = duckdb.connect(str(path), read_only=True)
     try:
         if not read_only:
             db.execute(_SCHEMA)
+            _move_rows_to_files(store, db)
             _remove_uncommitted_uploads(store, db)
         yield db
     finally:  # closing with a transaction still open rolls it back
@@ -214,3 +243,32 @@ def _remove_uncommitted_uploads(store: Path, db: duckdb.DuckDBPyConnection) -> N
     for folder in uploads.iterdir():
         if folder.name not in kept:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _rows_in_database(db: duckdb.DuckDBPyConnection) -> list[str]:
+    listed = ", ".join(f"'{table}'" for table in DATA_TABLES)
+    return [row[0] for row in db.execute(
+        f"SELECT table_name FROM duckdb_tables() WHERE table_name IN ({listed})").fetchall()]
+
+
+def _move_rows_to_files(store: Path, db: duckdb.DuckDBPyConnection) -> None:
+    """Upgrade a store written before rows moved to Parquet (rows in database tables, originals
+    directly in each dataset's folder). Safe to repeat if it is interrupted."""
+    old_tables = _rows_in_database(db)
+    if not old_tables:
+        return
+    db.execute("BEGIN TRANSACTION")
+    for dataset_id, kind, sha256, stored_file in db.execute(
+            "SELECT dataset_id, kind, sha256, stored_file FROM datasets").fetchall():
+        folder = store / UPLOADS / sha256
+        columns = ", ".join(f'"{c}"' for c in ["dataset_id", *TABLE_COLUMNS[kind]])
+        rows = db.sql(f"SELECT {columns} FROM {kind} WHERE dataset_id = {int(dataset_id)}").to_arrow_table()
+        pq.write_table(rows.cast(_row_schema(kind)), folder / ROWS_FILE, compression="none", write_statistics=False)
+        kept = folder / ORIGINAL / Path(stored_file).name
+        if (store / stored_file).exists() and store / stored_file != kept:
+            kept.parent.mkdir(exist_ok=True)
+            (store / stored_file).replace(kept)
+        db.execute("UPDATE datasets SET stored_file = ? WHERE dataset_id = ?", [str(kept.relative_to(store)), dataset_id])
+    for table in old_tables:
+        db.execute(f"DROP TABLE {table}")
+    db.execute("COMMIT")
