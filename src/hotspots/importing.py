@@ -39,15 +39,17 @@ def file_hash(path: Path) -> str:
 
 
 def import_file(store_dir: Path, path: Path, source: str, *, name: str | None = None, user: str | None = None,
-                layer: str | None = None, accept_rejects: bool = False, prepared: Prepared | None = None) -> int:
+                layer: str | None = None, accept_rejects: bool = False, prepared: Prepared | None = None,
+                sha256: str | None = None) -> int:
     """Import one file; returns its dataset id. Refuses (store untouched) a repeated file, a file with
-    rejected rows unless ``accept_rejects``, and a file with nothing usable."""
+    rejected rows unless ``accept_rejects``, and a file with nothing usable. ``sha256``: the file's
+    hash, if the caller has it already."""
     path = Path(path)
     name = name or path.name
     with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: overlap it with reading
-        hashing = pool.submit(file_hash, path)
+        hashing = pool.submit(file_hash, path) if sha256 is None else None
         prepared = prepared or validate_file(path, source, name=name, layer=layer)
-        sha256 = hashing.result()
+        sha256 = sha256 or hashing.result()
     earlier = store.find_by_hash(store_dir, sha256)
     if earlier:
         raise StoreError(f"{name}: this file was already imported as dataset {earlier['dataset_id']} "

@@ -75,8 +75,9 @@ def load_demo_into(store_dir: Path, demo_dir: Path | None = None) -> list[int]:
         demo.build_demo(demo_dir)
     added = []
     for key, path in paths.items():
-        if store.find_by_hash(store_dir, importing.file_hash(path)) is None:
-            added.append(importing.import_file(store_dir, path, key, user="hotspots demo"))  # demo keys are reader names
+        sha256 = importing.file_hash(path)
+        if store.find_by_hash(store_dir, sha256) is None:  # demo keys are reader names
+            added.append(importing.import_file(store_dir, path, key, user="hotspots demo", sha256=sha256))
     return added
 
 
