@@ -47,20 +47,12 @@ CREATE TABLE IF NOT EXISTS rejects (
     dataset_id INTEGER NOT NULL, file VARCHAR, line INTEGER, "column" VARCHAR, value VARCHAR, problem VARCHAR);
 """
 DATA_TABLES = tuple(TABLE_COLUMNS)
-_TEXT, _DATE, _YEAR, _LINE = pa.string(), pa.date32(), pa.int16(), pa.int32()
-#: The column types of each data table's rows (the columns are ``dataset_id`` then TABLE_COLUMNS).
-ROW_TYPES = {
-    "events": {"source": _TEXT, "category": _TEXT, "date": _DATE, "financial_year": _YEAR, "easting": pa.float64(),
-               "northing": pa.float64(), "ward_code": _TEXT, "lsoa_code": _TEXT, "age_band": _TEXT,
-               "domestic": pa.bool_(), "reference": _TEXT, "placed_by": _TEXT, "unplaced_reason": _TEXT,
-               "source_file": _TEXT, "source_line": _LINE},
-    "nominals": {"nominal_id": _TEXT, "gang": _TEXT, "home_postcode": _TEXT, "date_added": _DATE,
-                 "date_removed": _DATE, "easting": pa.float64(), "northing": pa.float64(), "ward_code": _TEXT,
-                 "lsoa_code": _TEXT, "placed_by": _TEXT, "unplaced_reason": _TEXT, "source_file": _TEXT,
-                 "source_line": _LINE},
-    "population": {"ward_code": _TEXT, "financial_year": _YEAR, "population_10_24": pa.int32(), "source_line": _LINE},
-    "deprivation": {"area_code": _TEXT, "area_level": _TEXT, "imd_score": pa.float64(), "source_line": _LINE},
-    "counts": {"layer": _TEXT, "area_code": _TEXT, "financial_year": _YEAR, "count": pa.int32(), "source_line": _LINE},
+#: Stored type of every data-table column (a table's columns are ``dataset_id`` then TABLE_COLUMNS);
+#: text columns not listed are strings.
+COLUMN_TYPES = {
+    "dataset_id": pa.int32(), "date": pa.date32(), "date_added": pa.date32(), "date_removed": pa.date32(),
+    "financial_year": pa.int16(), "easting": pa.float64(), "northing": pa.float64(), "domestic": pa.bool_(),
+    "population_10_24": pa.int32(), "imd_score": pa.float64(), "count": pa.int32(), "source_line": pa.int32(),
 }
 
 
@@ -85,7 +77,8 @@ def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *,
     store.mkdir(parents=True, exist_ok=True)
     with _connect(store) as db:
         dataset_id = db.execute("SELECT coalesce(max(dataset_id), 0) + 1 FROM datasets").fetchone()[0]
-        folder = _keep(store, original, sha256, original_name, _rows(prepared.kind, prepared.table, dataset_id))
+        folder = _keep(store, original, sha256, original_name, prepared.kind,
+                       _rows(prepared.kind, prepared.table, dataset_id))
         try:
             summary = prepared.summary()
             record = pd.DataFrame([{
@@ -122,8 +115,8 @@ def preview(store: Path, dataset_id: int, rows: int = 20) -> pd.DataFrame:
     """The first ``rows`` stored rows of one dataset."""
     with _connect(store, read_only=True) as db:
         _, rows_file = _dataset_files(store, db, dataset_id)
-        return db.execute(f"SELECT * EXCLUDE (dataset_id) FROM read_parquet('{rows_file}') "
-                          "ORDER BY source_line LIMIT ?", [rows]).df()
+        return db.execute("SELECT * EXCLUDE (dataset_id) FROM read_parquet(?) ORDER BY source_line LIMIT ?",
+                          [str(rows_file), rows]).df()
 
 
 def rejected_rows(store: Path, dataset_id: int) -> pd.DataFrame:
@@ -152,7 +145,7 @@ def read_table(store: Path, table: str, where: str = "TRUE") -> pd.DataFrame:
     with _connect(store, read_only=True) as db:
         if table == "datasets":
             return list_datasets(store) if db is None else db.execute(f"SELECT * FROM datasets WHERE {where}").df()
-        files = [] if db is None else [str(store / UPLOADS / sha / ROWS_FILE) for (sha,) in db.execute(
+        files = [] if db is None else [str(_dataset_folder(store, sha) / ROWS_FILE) for (sha,) in db.execute(
             "SELECT sha256 FROM datasets WHERE kind = ? ORDER BY dataset_id", [table]).fetchall()]
         reader = duckdb.connect() if db is None else db
         rows = (reader.read_parquet(files) if files
@@ -175,27 +168,37 @@ def _insert(db: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> N
 
 
 def _row_schema(table: str) -> pa.Schema:
-    return pa.schema([("dataset_id", pa.int32()), *ROW_TYPES[table].items()])
+    columns = ["dataset_id", *TABLE_COLUMNS[table]]
+    return pa.schema([(column, COLUMN_TYPES.get(column, pa.string())) for column in columns])
 
 
 def _rows(table: str, frame: pd.DataFrame, dataset_id: int) -> pa.Table:
-    """A data table's rows, with their dataset id, in their stored types."""
+    """A data table's rows, with their dataset id."""
     rows = pa.Table.from_pandas(frame[TABLE_COLUMNS[table]], preserve_index=False)
-    rows = rows.add_column(0, "dataset_id", pa.array(np.full(len(rows), dataset_id, dtype=np.int32)))
-    return rows.cast(_row_schema(table))
+    return rows.add_column(0, "dataset_id", pa.array(np.full(len(rows), dataset_id, dtype=np.int32)))
+
+
+def _write_rows(table: str, rows: pa.Table, path: Path) -> None:
+    """One dataset's rows as Parquet, in their stored types (dictionary-encoded text, no compression:
+    speed over size)."""
+    pq.write_table(rows.cast(_row_schema(table)), path, compression="none", write_statistics=False)
+
+
+def _dataset_folder(store: Path, sha256: str) -> Path:
+    return store / UPLOADS / sha256
 
 
 def _dataset_files(store: Path, db: duckdb.DuckDBPyConnection | None, dataset_id: int) -> tuple[Path, Path]:
     row = db.execute("SELECT sha256 FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchone() if db else None
     if row is None:
         raise StoreError(f"No dataset {dataset_id} in the store at {store}; `hotspots datasets` lists them.")
-    folder = store / UPLOADS / row[0]
+    folder = _dataset_folder(store, row[0])
     return folder, folder / ROWS_FILE
 
 
-def _keep(store: Path, original: Path, sha256: str, name: str, rows: pa.Table) -> Path:
+def _keep(store: Path, original: Path, sha256: str, name: str, kind: str, rows: pa.Table) -> Path:
     """The dataset's folder: the original as it arrived and its rows, put in place by one rename."""
-    folder = store / UPLOADS / sha256
+    folder = _dataset_folder(store, sha256)
     partial = store / UPLOADS / f".partial-{sha256}"
     shutil.rmtree(partial, ignore_errors=True)
     (partial / ORIGINAL).mkdir(parents=True)
@@ -203,7 +206,7 @@ def _keep(store: Path, original: Path, sha256: str, name: str, rows: pa.Table) -
         shutil.copytree(original, partial / ORIGINAL / Path(name).name)
     else:
         shutil.copy2(original, partial / ORIGINAL / Path(name).name)
-    pq.write_table(rows, partial / ROWS_FILE, compression="none", write_statistics=False)  # speed over size
+    _write_rows(kind, rows, partial / ROWS_FILE)
     shutil.rmtree(folder, ignore_errors=True)
     partial.replace(folder)
     return folder
@@ -260,10 +263,10 @@ def _move_rows_to_files(store: Path, db: duckdb.DuckDBPyConnection) -> None:
     db.execute("BEGIN TRANSACTION")
     for dataset_id, kind, sha256, stored_file in db.execute(
             "SELECT dataset_id, kind, sha256, stored_file FROM datasets").fetchall():
-        folder = store / UPLOADS / sha256
+        folder = _dataset_folder(store, sha256)
         columns = ", ".join(f'"{c}"' for c in ["dataset_id", *TABLE_COLUMNS[kind]])
         rows = db.sql(f"SELECT {columns} FROM {kind} WHERE dataset_id = {int(dataset_id)}").to_arrow_table()
-        pq.write_table(rows.cast(_row_schema(kind)), folder / ROWS_FILE, compression="none", write_statistics=False)
+        _write_rows(kind, rows, folder / ROWS_FILE)
         kept = folder / ORIGINAL / Path(stored_file).name
         if (store / stored_file).exists() and store / stored_file != kept:
             kept.parent.mkdir(exist_ok=True)
