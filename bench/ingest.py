@@ -1,11 +1,12 @@
 """Import speed and memory: 1,000,000 police.uk street-level rows over Greater Essex.
 
-Run: .venv/bin/python bench/ingest.py [--rows N]
+Run: .venv/bin/python bench/ingest.py [--rows N] [--runs K]
 Writes a SYNTHETIC file in the published police.uk column layout (crimes snapped to 40,000
 anonymous map points as police.uk does; 1% of rows without a location), then, each in a fresh process so peak memory is its own:
   1. a plain ``pandas.read_csv`` of the file (the baseline);
   2. ``hotspots import --source police-uk`` into an empty store (hash, validate, place, write, keep original).
-Prints rows per second, peak memory and the import/read ratio.
+Each is run ``--runs`` times, alternating, and the medians are compared (this machine's timings
+vary by a fifth between runs). Prints rows per second, peak memory and the import/read ratio.
 Targets: >= 250,000 rows/s end to end, peak memory < 2 GB, import <= 4x the plain read.
 """
 
@@ -88,9 +89,16 @@ def _child(*args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _median_run(runs: list[dict]) -> dict:
+    """The median time, the highest peak memory and the rows of the runs."""
+    seconds = sorted(r["seconds"] for r in runs)[len(runs) // 2]
+    return {"seconds": seconds, "peak_mb": max(r["peak_mb"] for r in runs), "rows": runs[0]["rows"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each, alternating; medians are compared")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "2019-01-2023-12-essex-street.csv"
@@ -98,8 +106,14 @@ def main() -> None:
         police_uk_rows(args.rows).to_csv(path, index=False)
         print(f"wrote {args.rows:,} SYNTHETIC police.uk rows ({path.stat().st_size / 1e6:.0f} MB) "
               f"in {time.perf_counter() - started:.1f} s")
-        plain = _child("read_csv", str(path))
-        imported = _child("import", str(path), str(Path(folder) / "store"))
+        plains, imports = [], []
+        for run in range(args.runs):
+            plains.append(_child("read_csv", str(path)))
+            imports.append(_child("import", str(path), str(Path(folder) / f"store-{run}")))
+    plain, imported = _median_run(plains), _median_run(imports)
+    if args.runs > 1:
+        print("runs (s): read_csv " + ", ".join(f"{r['seconds']:.2f}" for r in plains)
+              + "; import " + ", ".join(f"{r['seconds']:.2f}" for r in imports))
     rate = args.rows / imported["seconds"]
     ratio = imported["seconds"] / plain["seconds"]
     print(f"pandas.read_csv (baseline): {plain['seconds']:.2f} s, peak {plain['peak_mb']:.0f} MB")

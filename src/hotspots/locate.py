@@ -18,12 +18,13 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from pyproj import Transformer
 
 from hotspots import geography, postcodes, settings
 from hotspots._errors import ImportFileError
-from hotspots.tabular import RawTable
+from hotspots.tabular import RawTable, only_present_categories
 from hotspots.validation import RowProblems
 
 LOCATION_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -37,9 +38,14 @@ LOCATION_VARIANTS: dict[str, tuple[str, ...]] = {
     "latitude": ("latitude", "lat"),
 }
 DISAGREEMENT_SAMPLE = 50_000
+PLACED_BY = ("lsoa_code", "coordinates", "postcode", "postcode_sector", "ward_code", "ward_name")
+UNPLACED_REASONS = ("LSOA code not in Greater Essex and no point given", "point outside Greater Essex",
+                    "postcode outside Greater Essex", "postcode not in the ONS Postcode Directory",
+                    "ward code not in Greater Essex", "no location given")
 _GB_DEGREES = ((-9.0, 3.0), (49.0, 61.0))
 # Greater Essex lies well inside these British National Grid bounds; used to spot swapped axes.
 _BNG_LIMITS = ((0, 700_000), (0, 1_300_000))
+_NOT_JOINED = -2
 
 
 @dataclass
@@ -55,7 +61,7 @@ def find_columns(raw: RawTable, variants: dict[str, tuple[str, ...]]) -> dict[st
     found = {}
     for canonical, names in variants.items():
         for name in names:
-            if name in raw.frame.columns:
+            if name in raw.columns:
                 found[canonical] = name
                 break
     return found
@@ -67,45 +73,51 @@ def place_rows(raw: RawTable, problems: RowProblems) -> Placement:
     if not columns:
         raise ImportFileError(raw.name, "no location column: give one of LSOA code, Easting/Northing, "
                                         "Longitude/Latitude, postcode, ward code or ward name", line=raw.first_line - 1)
-    n = len(raw.frame)
-    lsoa, ward = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
-    placed_by, reason = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
-    notes: list[str] = []
+    n = raw.rows
     lookup = _lookup()
+    # Each row's LSOA, how it was placed and why not, as positions in these lists (-1: none).
+    lsoa = np.full(n, -1, dtype=np.int32)
+    placed_by, reason = np.full(n, -1, dtype=np.int8), np.full(n, -1, dtype=np.int8)
+    notes: list[str] = []
     points = _points(raw, columns, problems)
     has_point = points.codes >= 0
     placed_by_code = np.zeros(n, dtype=bool)
 
     if "lsoa_code" in columns:
-        given_codes, given_unique = pd.factorize(raw.frame[columns["lsoa_code"]])
+        given_codes, given_unique = raw.codes(columns["lsoa_code"])
         given_unique = np.asarray(pd.Index(given_unique).str.upper(), dtype=object)
-        known_unique = pd.Index(given_unique).isin(lookup.index)
-        placed_by_code = known_unique[given_codes]
-        lsoa[placed_by_code] = given_unique[given_codes[placed_by_code]]
-        placed_by[placed_by_code] = "lsoa_code"
-        ward[placed_by_code] = lookup["ward_code"].reindex(given_unique).to_numpy()[given_codes[placed_by_code]]
+        given_lsoa = lookup.index.get_indexer(given_unique)
+        row_lsoa = given_lsoa[given_codes]
+        placed_by_code = row_lsoa >= 0
+        lsoa[placed_by_code] = row_lsoa[placed_by_code]
+        placed_by[placed_by_code] = PLACED_BY.index("lsoa_code")
         checked = placed_by_code & has_point
         if checked.any():
-            notes.append(_disagreement_note(points, checked, given_codes, given_unique, lookup))
+            notes.append(_disagreement_note(points, checked, given_codes, given_lsoa))
         unknown = (given_unique != "")[given_codes] & ~placed_by_code
         if unknown.any():
             notes.append(f"{unknown.sum():,} rows carry an LSOA code not in the 2011 set for Greater Essex (2021 "
                          "codes of changed LSOAs, or outside the area); those with a point are placed by it.")
-            reason[unknown & ~has_point] = "LSOA code not in Greater Essex and no point given"
+            reason[unknown & ~has_point] = UNPLACED_REASONS.index("LSOA code not in Greater Essex and no point given")
 
     todo = ~placed_by_code & has_point
     if todo.any():
+        point_lsoa = np.full(len(points.unique_easting), -1)
         unique_todo = np.unique(points.codes[todo])
-        point_lsoa = points.lsoa_of(unique_todo).reindex(points.codes[todo]).to_numpy()
-        inside = pd.notna(point_lsoa)
+        point_lsoa[unique_todo] = points.lsoa_positions(unique_todo)
+        row_lsoa = point_lsoa[points.codes[todo]]
+        inside = row_lsoa >= 0
         rows = np.flatnonzero(todo)
-        lsoa[rows[inside]] = point_lsoa[inside]
-        ward[rows[inside]] = lookup["ward_code"].reindex(point_lsoa[inside]).to_numpy()
-        placed_by[rows[inside]] = "coordinates"
-        reason[rows[~inside]] = "point outside Greater Essex"
+        lsoa[rows[inside]] = row_lsoa[inside]
+        placed_by[rows[inside]] = PLACED_BY.index("coordinates")
+        reason[rows[~inside]] = UNPLACED_REASONS.index("point outside Greater Essex")
 
-    out = pd.DataFrame({"lsoa_code": lsoa, "ward_code": ward, "easting": points.easting, "northing": points.northing,
-                        "placed_by": placed_by, "unplaced_reason": reason})
+    out = pd.DataFrame({
+        "lsoa_code": pd.Categorical.from_codes(lsoa, lookup.index),
+        "ward_code": pd.Categorical.from_codes(np.where(lsoa >= 0, _ward_positions()[lsoa], -1), _wards()),
+        "easting": points.easting, "northing": points.northing,
+        "placed_by": pd.Categorical.from_codes(placed_by, PLACED_BY),
+        "unplaced_reason": pd.Categorical.from_codes(reason, UNPLACED_REASONS)})
     if "postcode" in columns:
         _place_by_postcode(raw, columns["postcode"], out)
     for code_or_name in ("ward_code", "ward_name"):
@@ -114,25 +126,27 @@ def place_rows(raw: RawTable, problems: RowProblems) -> Placement:
 
     nothing = out["placed_by"].isna() & out["unplaced_reason"].isna()
     out.loc[nothing, "unplaced_reason"] = "no location given"
+    for column in ("lsoa_code", "ward_code", "placed_by", "unplaced_reason"):
+        out[column] = only_present_categories(out[column].array)
     return Placement(out, notes)
 
 
-def _disagreement_note(points: "_Points", checked: np.ndarray, given_codes: np.ndarray, given_unique: np.ndarray,
-                       lookup: pd.DataFrame) -> str:
+
+def _disagreement_note(points: "_Points", checked: np.ndarray, given_codes: np.ndarray, given_lsoa: np.ndarray) -> str:
     """How often a row's point falls outside the LSOA (and ward) its code names.
 
     Works on distinct (point, code) pairs weighted by their rows, so a million rows cost a few
-    thousand joins; beyond 50,000 pairs it uses an even sample of them and says so."""
-    pair = points.codes[checked].astype(np.int64) * len(given_unique) + given_codes[checked]
-    pairs, rows = np.unique(pair, return_counts=True)
+    thousand joins; beyond 50,000 pairs it uses an even sample of them and says so. ``given_lsoa``:
+    each distinct code's position in the LSOA lookup."""
+    pair = pa.array(points.codes[checked].astype(np.int64) * len(given_lsoa) + given_codes[checked]).dictionary_encode()
+    pairs, rows = pair.dictionary.to_numpy(), np.bincount(pair.indices.to_numpy())
     if len(pairs) > DISAGREEMENT_SAMPLE:
         keep = np.linspace(0, len(pairs) - 1, DISAGREEMENT_SAMPLE).astype(int)
         pairs, rows = pairs[keep], rows[keep]
-    point, given = pairs // len(given_unique), given_unique[pairs % len(given_unique)]
-    point_lsoa = lsoa_at(points.unique_easting[point], points.unique_northing[point])
-    ward = lookup["ward_code"]
+    point_lsoa, given = points.lsoa_positions(pairs // len(given_lsoa)), given_lsoa[pairs % len(given_lsoa)]
+    ward = _ward_positions()
     different_lsoa = given != point_lsoa
-    different_ward = ward.reindex(given).to_numpy() != ward.reindex(point_lsoa).to_numpy()
+    different_ward = (point_lsoa < 0) | (ward[given] != ward[point_lsoa])
     scope = f"{rows.sum():,} rows" + ("" if rows.sum() == checked.sum() else f" (a sample of the {checked.sum():,})")
     return (f"Of {scope} with both an LSOA code and a point, the point falls in a different LSOA for "
             f"{rows[different_lsoa].sum() / rows.sum():.1%} and a different ward for "
@@ -164,6 +178,10 @@ class _Points:
     codes: np.ndarray
     unique_easting: np.ndarray
     unique_northing: np.ndarray
+    _lsoa: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._lsoa = np.full(len(self.unique_easting), _NOT_JOINED)
 
     @property
     def easting(self) -> np.ndarray:
@@ -179,27 +197,29 @@ class _Points:
         out[has] = values[self.codes[has]]
         return out
 
-    def lsoa_of(self, unique_codes: np.ndarray) -> pd.Series:
-        """LSOA (or None) of the given unique points, indexed by their code."""
-        found = lsoa_at(self.unique_easting[unique_codes], self.unique_northing[unique_codes])
-        return pd.Series(found, index=unique_codes, dtype=object)
+    def lsoa_positions(self, unique_codes: np.ndarray) -> np.ndarray:
+        """Position in the LSOA lookup (-1: outside Greater Essex) of each given unique point."""
+        todo = np.unique(unique_codes[self._lsoa[unique_codes] == _NOT_JOINED])
+        if len(todo):
+            found = lsoa_at(self.unique_easting[todo], self.unique_northing[todo])
+            self._lsoa[todo] = _lookup().index.get_indexer(found)
+        return self._lsoa[unique_codes]
 
 
 def _points(raw: RawTable, columns: dict[str, str], problems: RowProblems) -> _Points:
-    n = len(raw.frame)
     for x_name, y_name in (("longitude", "latitude"), ("easting", "northing")):
         if x_name not in columns or y_name not in columns:
             continue
-        x_text, y_text = raw.frame[columns[x_name]], raw.frame[columns[y_name]]
         # police.uk snaps every crime to one of a fixed set of anonymous map points, so there are
         # far fewer distinct points than rows: parse, check, reproject and join each one once.
-        x_codes, x_unique = pd.factorize(x_text)
-        y_codes, _ = pd.factorize(y_text)
-        codes, uniques = pd.factorize(x_codes.astype(np.int64) * (len(y_text) + 1) + y_codes)
-        first = np.empty(len(uniques), dtype=np.int64)
+        x_codes, x_text = raw.codes(columns[x_name])
+        y_codes, y_text = raw.codes(columns[y_name])
+        encoded = pa.array(x_codes.astype(np.int64) * len(y_text) + y_codes).dictionary_encode()
+        codes, pairs = encoded.indices.to_numpy(), encoded.dictionary.to_numpy()
+        first = np.empty(len(pairs), dtype=np.int64)
         first[codes[::-1]] = np.arange(len(codes))[::-1]  # the last write wins, so each code keeps its first row
-        x = _numbers(raw, columns[x_name], problems, first, codes)
-        y = _numbers(raw, columns[y_name], problems, first, codes)
+        x = _numbers(x_text, columns[x_name], problems, x_codes)[pairs // len(y_text)]
+        y = _numbers(y_text, columns[y_name], problems, y_codes)[pairs % len(y_text)]
         degrees = _looks_like_degrees(x, y)
         if x_name == "longitude" and not degrees:
             raise ImportFileError(raw.name, "these values look like British National Grid metres, not WGS84 "
@@ -223,14 +243,13 @@ def _points(raw: RawTable, columns: dict[str, str], problems: RowProblems) -> _P
         _refuse_swapped(raw, columns[x_name], columns[y_name], x, y, first)
         missing = ~np.isfinite(x) | ~np.isfinite(y)  # pyproj turns a missing input into inf
         return _Points(np.where(missing[codes], -1, codes), x, y)
-    return _Points(np.full(n, -1), np.array([]), np.array([]))
+    return _Points(np.full(raw.rows, -1), np.array([]), np.array([]))
 
 
-def _numbers(raw: RawTable, column: str, problems: RowProblems, first: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Numbers at the unique points' first rows; a bad value is reported on every row that has it."""
-    text = raw.frame[column].iloc[first]
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    bad = np.isnan(values) & text.ne("").to_numpy()
+def _numbers(text: np.ndarray, column: str, problems: RowProblems, codes: np.ndarray) -> np.ndarray:
+    """A column's distinct values (``text``) as numbers; a bad value is reported on every row (``codes``) that has it."""
+    values = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(values) & (text != "")
     if bad.any():
         problems.add(bad[codes], column, "not a number")
     return values
@@ -277,10 +296,10 @@ def _refuse_swapped(raw: RawTable, x_column: str, y_column: str, x: np.ndarray, 
 
 
 def _place_by_postcode(raw: RawTable, column: str, out: pd.DataFrame) -> None:
-    todo = out["placed_by"].isna() & raw.frame[column].ne("")
+    todo = out["placed_by"].isna() & raw.column(column).ne("")
     if not todo.any():
         return
-    points = postcodes.postcode_points(raw.frame.loc[todo, column])
+    points = postcodes.postcode_points(raw.column(column)[todo])
     found = points["matched_as"].ne("unmatched")
     rows = points.index[found]
     lsoa = lsoa_at(points.loc[rows, "easting"].to_numpy(), points.loc[rows, "northing"].to_numpy())
@@ -297,11 +316,11 @@ def _place_by_postcode(raw: RawTable, column: str, out: pd.DataFrame) -> None:
 
 
 def _place_by_ward(raw: RawTable, column: str, kind: str, out: pd.DataFrame, problems: RowProblems) -> None:
-    todo = (out["placed_by"].isna() & raw.frame[column].ne("")).to_numpy()
+    todo = (out["placed_by"].isna() & raw.column(column).ne("")).to_numpy()
     if not todo.any():
         return
     wards = geography.lsoa_lookup().drop_duplicates("ward_code")
-    text = raw.frame[column]
+    text = raw.column(column)
     if kind == "ward_code":
         matched = text.str.upper().where(text.str.upper().isin(wards["ward_code"]))
         out.loc[todo & matched.notna().to_numpy(), "ward_code"] = matched
@@ -326,6 +345,17 @@ def _place_by_ward(raw: RawTable, column: str, kind: str, out: pd.DataFrame, pro
 @lru_cache(maxsize=1)
 def _lookup() -> pd.DataFrame:
     return geography.lsoa_lookup().set_index("lsoa_code")
+
+
+@lru_cache(maxsize=1)
+def _wards() -> pd.Index:
+    return pd.Index(_lookup()["ward_code"].unique())
+
+
+@lru_cache(maxsize=1)
+def _ward_positions() -> np.ndarray:
+    """Each LSOA's ward, as a position in ``_wards()``, in the order of the LSOA lookup."""
+    return _wards().get_indexer(_lookup()["ward_code"])
 
 
 @lru_cache(maxsize=1)

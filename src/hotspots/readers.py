@@ -22,8 +22,8 @@ from hotspots._errors import CountTableError, ImportFileError, PeriodError
 from hotspots.forecast import counts_from_frame
 from hotspots.locate import LOCATION_VARIANTS, find_columns, place_rows
 from hotspots.periods import financial_year_from_label, financial_year_of
-from hotspots.tabular import RawTable, read_csv_bytes
-from hotspots.validation import PROBLEM_COLUMNS, RowProblems
+from hotspots.tabular import RawTable, only_present_categories, read_csv_bytes
+from hotspots.validation import PROBLEM_COLUMNS, RowProblems, repeats_earlier
 
 EVENT_COLUMNS = ["source", "category", "date", "financial_year", "easting", "northing", "ward_code", "lsoa_code",
                  "age_band", "domestic", "reference", "placed_by", "unplaced_reason", "source_file", "source_line"]
@@ -124,14 +124,14 @@ def read_gang_nominals(path: Path, name: str | None = None) -> Prepared:
     problems = RowProblems(raw)
     added = parse_dates(raw, columns["date_added"], problems)
     removed = (parse_dates(raw, columns["date_removed"], problems, required=False) if "date_removed" in columns
-               else pd.Series(pd.NaT, index=raw.frame.index))
+               else pd.Series(pd.NaT, index=pd.RangeIndex(raw.rows)))
     problems.add((removed < added).to_numpy(), columns.get("date_removed", ""), "removed before it was added")
     _refuse_repeated(raw, [columns["nominal_id"], columns["gang"], columns["date_added"]], problems)
     placed = place_rows(raw, problems)
     postcode = find_columns(raw, {"postcode": ("home_postcode", "postcode", "post_code")})
     table = pd.DataFrame({
-        "nominal_id": raw.frame[columns["nominal_id"]], "gang": raw.frame[columns["gang"]],
-        "home_postcode": raw.frame[postcode["postcode"]] if postcode else None,
+        "nominal_id": raw.column(columns["nominal_id"]), "gang": raw.column(columns["gang"]),
+        "home_postcode": raw.column(postcode["postcode"]) if postcode else None,
         "date_added": added, "date_removed": removed,
     })
     table = pd.concat([table, placed.table], axis=1)
@@ -148,7 +148,7 @@ def read_population(path: Path, name: str | None = None) -> Prepared:
                  "age": ("age", "single_year_of_age")})
     problems = RowProblems(raw)
     years = _years(raw, columns["year"], problems)
-    age_columns = {c: _age_of_column(c) for c in raw.frame.columns if _age_of_column(c) is not None}
+    age_columns = {c: _age_of_column(c) for c in raw.columns if _age_of_column(c) is not None}
     if "age" in columns and "population" in columns:
         _refuse_repeated(raw, [columns["area"], columns["year"], columns["age"]], problems)
         ages = _integers(raw, columns["age"], problems, minimum=0, maximum=120)
@@ -166,7 +166,7 @@ def read_population(path: Path, name: str | None = None) -> Prepared:
                                         "age_24) or one row per age with age and population columns",
                               line=raw.first_line - 1)
     table = pd.DataFrame({"ward_code": _ward_codes(raw, columns["area"], problems), "financial_year": years,
-                          "population_10_24": people, "source_line": raw.first_line + np.arange(len(raw.frame))})
+                          "population_10_24": people, "source_line": raw.first_line + np.arange(raw.rows)})
     table = (table.drop(index=table.index[problems.rows()])
              .groupby(["ward_code", "financial_year"], as_index=False)
              .agg(population_10_24=("population_10_24", "sum"), source_line=("source_line", "min")))
@@ -181,7 +181,7 @@ def read_deprivation(path: Path, name: str | None = None) -> Prepared:
         "score": ("imd_score", "index_of_multiple_deprivation_imd_score", "imd", "score", "deprivation_score"),
     })
     problems = RowProblems(raw)
-    codes = raw.frame[columns["area"]].str.upper()
+    codes = raw.column(columns["area"]).str.upper()
     lookup = geography.lsoa_lookup()
     is_lsoa, is_ward = codes.isin(lookup["lsoa_code"]), codes.isin(lookup["ward_code"])
     problems.add(~(is_lsoa | is_ward).to_numpy(), columns["area"],
@@ -223,33 +223,32 @@ READERS: dict[str, Callable[..., Prepared]] = {
 def parse_dates(raw: RawTable, column: str, problems: RowProblems, *, required: bool = True,
                 formats: tuple[str, ...] = DATE_FORMATS) -> pd.Series:
     """Dates in the column's one format (detected from its first value); others are problems."""
-    text = raw.frame[column]
-    given = text.ne("")
-    problems.add((~given).to_numpy() & required, column, "date missing")
+    codes, text = raw.codes(column)  # far fewer distinct dates than rows: check and parse each once
+    given = (text != "")[codes]
+    problems.add(~given & required, column, "date missing")
     if not given.any():
-        return pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    first = text[given].iat[0]
+        return pd.Series(pd.NaT, index=pd.RangeIndex(raw.rows), dtype="datetime64[us]")
+    first_row = int(np.flatnonzero(given)[0])
+    first = text[codes[first_row]]
     fmt = next((f for f in formats if pd.notna(pd.to_datetime(first, format=f, errors="coerce"))), None)
     if fmt is None:
         raise ImportFileError(raw.name, f"cannot read the date {first!r}: write dates as YYYY-MM-DD or DD/MM/YYYY",
-                              line=raw.line(int(np.flatnonzero(given.to_numpy())[0])), column=raw.original(column))
-    # Far fewer distinct dates than rows: parse each once.
-    codes, unique = pd.factorize(text)
-    dates = pd.Series(pd.to_datetime(unique, format=fmt, errors="coerce").take(codes), index=text.index)
-    failed = (dates.isna() & given).to_numpy()
+                              line=raw.line(first_row), column=raw.original(column))
+    dates = pd.to_datetime(pd.Series(text), format=fmt, errors="coerce")
+    failed = dates.isna().to_numpy() & (text != "")
     if failed.any():
-        other_format = text[failed].map(lambda v: any(pd.notna(pd.to_datetime(v, format=f, errors="coerce"))
-                                                      for f in formats if f != fmt))
         mixed = np.zeros(len(text), dtype=bool)
-        mixed[np.flatnonzero(failed)] = other_format.to_numpy()
+        mixed[failed] = [any(pd.notna(pd.to_datetime(value, format=f, errors="coerce")) for f in formats if f != fmt)
+                         for value in text[failed]]
         example = pd.Timestamp("2019-04-30").strftime(fmt)
-        problems.add(mixed, column, f"written in a different date format from the rest of the column (which is "
-                                    f"like {example}): use one format")
-        problems.add(failed & ~mixed, column, "not a real date")
+        problems.add(mixed[codes], column, f"written in a different date format from the rest of the column (which "
+                                           f"is like {example}): use one format")
+        problems.add((failed & ~mixed)[codes], column, "not a real date")
     today = pd.Timestamp.today().normalize()
-    problems.add((dates > today).to_numpy(), column, "date in the future")
-    problems.add((dates < pd.Timestamp(f"{FIRST_YEAR}-01-01")).to_numpy(), column, f"date before {FIRST_YEAR}: check the year")
-    return dates.astype("datetime64[us]")
+    problems.add((dates > today).to_numpy()[codes], column, "date in the future")
+    problems.add((dates < pd.Timestamp(f"{FIRST_YEAR}-01-01")).to_numpy()[codes], column,
+                 f"date before {FIRST_YEAR}: check the year")
+    return pd.Series(dates.to_numpy().astype("datetime64[us]")[codes])
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -292,7 +291,7 @@ def _police_uk_files(path: Path, name: str) -> list[RawTable]:
     else:
         tables = [read_csv_bytes(path.read_bytes(), name, POLICE_UK_READS)]
     for raw in tables:
-        if "crime_type" not in raw.frame or "month" not in raw.frame:
+        if "crime_type" not in raw.columns or "month" not in raw.columns:
             _require(raw, {"month": ("month",), "crime_type": ("crime_type",)})
     return tables
 
@@ -300,15 +299,16 @@ def _police_uk_files(path: Path, name: str) -> list[RawTable]:
 def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems, list[str]]:
     problems = RowProblems(raw)
     months = parse_dates(raw, "month", problems, formats=("%Y-%m",))
-    if "crime_id" in raw.frame:
+    if "crime_id" in raw.columns:
         _refuse_repeated(raw, ["crime_id"], problems, skip_blank=True)
     placed = place_rows(raw, problems)
+    type_codes, types = raw.codes("crime_type")
     events = pd.DataFrame({
-        "source": "police-uk", "category": raw.frame["crime_type"], "date": months,
-        "age_band": None, "domestic": _unknown_flags(len(raw.frame)),
-        "reference": raw.frame["crime_id"] if "crime_id" in raw.frame else None,
+        "source": _constant("police-uk", raw.rows), "category": pd.Categorical.from_codes(type_codes, types),
+        "date": months, "age_band": None, "domestic": _unknown_flags(raw.rows),
+        "reference": raw.column("crime_id") if "crime_id" in raw.columns else None,
     })
-    problems.add(raw.frame["crime_type"].eq("").to_numpy(), "crime_type", "crime type missing")
+    problems.add((types == "")[type_codes], "crime_type", "crime type missing")
     return raw, pd.concat([events, placed.table], axis=1), problems, placed.notes
 
 
@@ -323,20 +323,20 @@ def _read_events(path: Path, name: str | None, source: str, required: dict[str, 
     if "age" in columns:
         bands = age_band(_integers(raw, columns["age"], problems, minimum=0, maximum=120, required=False))
     elif "age_band" in columns:
-        bands = raw.frame[columns["age_band"]].replace("", None)
+        bands = raw.column(columns["age_band"]).replace("", None)
     else:
-        bands = pd.Series(None, index=raw.frame.index, dtype="str")
-    domestic = _unknown_flags(len(raw.frame))
+        bands = pd.Series(None, index=pd.RangeIndex(raw.rows), dtype="str")
+    domestic = _unknown_flags(raw.rows)
     if "domestic" in columns:
-        flags = raw.frame[columns["domestic"]].str.lower()
+        flags = raw.column(columns["domestic"]).str.lower()
         mapping = {"y": True, "yes": True, "true": True, "1": True, "n": False, "no": False, "false": False, "0": False}
         domestic = flags.map(mapping).astype("boolean")
         problems.add((domestic.isna() & flags.ne("")).to_numpy(), columns["domestic"], "domestic flag is not Y or N")
-    problems.add(raw.frame[columns["category"]].eq("").to_numpy(), columns["category"], "category missing")
+    problems.add(raw.column(columns["category"]).eq("").to_numpy(), columns["category"], "category missing")
     _refuse_repeated(raw, [columns["reference"]], problems, skip_blank=True)
     placed = place_rows(raw, problems)
-    table = pd.DataFrame({"source": source, "category": raw.frame[columns["category"]].str.lower(), "date": dates,
-                          "age_band": bands, "domestic": domestic, "reference": raw.frame[columns["reference"]]})
+    table = pd.DataFrame({"source": source, "category": raw.column(columns["category"]).str.lower(), "date": dates,
+                          "age_band": bands, "domestic": domestic, "reference": raw.column(columns["reference"])})
     return _finish("events", source, raw, pd.concat([table, placed.table], axis=1), problems, placed.notes)
 
 
@@ -348,7 +348,7 @@ def _finish(kind: str, reader: str, raw: RawTable, table: pd.DataFrame, problems
 def _prepared(kind: str, reader: str, raw: RawTable, table: pd.DataFrame, problems: RowProblems) -> Prepared:
     frame = problems.frame()
     return Prepared(kind, reader, raw.name, table[TABLE_COLUMNS[kind]].reset_index(drop=True), frame,
-                    len(raw.frame), raw.synthetic)
+                    raw.rows, raw.synthetic)
 
 
 def _combine(kind: str, reader: str, name: str, parts: list[tuple[RawTable, pd.DataFrame, RowProblems, list[str]]]) -> Prepared:
@@ -357,18 +357,38 @@ def _combine(kind: str, reader: str, name: str, parts: list[tuple[RawTable, pd.D
     for raw, table, row_problems, part_notes in parts:
         table = table.assign(source_line=raw.first_line + np.arange(len(table)))
         if kind in ("events", "nominals"):
-            table = table.assign(source_file=raw.name)
+            table = table.assign(source_file=_constant(raw.name, len(table)))
         if kind == "events":  # rows without a date are rejected; the stand-in only keeps the column whole
             table["financial_year"] = financial_year_of(table["date"].fillna(pd.Timestamp("2000-04-01")))
         rejected = row_problems.rows()
-        tables.append(table.drop(index=table.index[rejected]) if len(rejected) else table)
+        if len(rejected):
+            table = table.drop(index=table.index[rejected])
+            table = table.assign(**{c: only_present_categories(table[c].array) for c in table
+                                    if isinstance(table[c].dtype, pd.CategoricalDtype)})
+        tables.append(table)
         problems.append(row_problems.frame())
         notes.extend(f"{raw.name}: {note}" if len(parts) > 1 else note for note in part_notes)
-        rows_read += len(raw.frame)
-    table = (pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0])[TABLE_COLUMNS[kind]]
-    table = table.reset_index(drop=True)
+        rows_read += raw.rows
+    table = _concat(tables)[TABLE_COLUMNS[kind]].reset_index(drop=True)
     frame = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
     return Prepared(kind, reader, name, table, frame, rows_read, all(raw.synthetic for raw, *_ in parts), notes)
+
+
+def _concat(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Tables one after another. A column that is categorical in every table stays categorical, over
+    the union of their categories (pandas would make it an object column, slow to store)."""
+    if len(tables) == 1:
+        return tables[0]
+    for column in tables[0].columns:
+        if all(isinstance(table[column].dtype, pd.CategoricalDtype) for table in tables):
+            categories = pd.Index(np.concatenate([table[column].cat.categories for table in tables])).unique()
+            tables = [table.assign(**{column: table[column].cat.set_categories(categories)}) for table in tables]
+    return pd.concat(tables, ignore_index=True)
+
+
+def _constant(value: str, rows: int) -> pd.Categorical:
+    """The same text on every row, stored once."""
+    return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), [value])
 
 
 def _unknown_flags(rows: int) -> pd.arrays.BooleanArray:
@@ -377,28 +397,28 @@ def _unknown_flags(rows: int) -> pd.arrays.BooleanArray:
 
 
 def _refuse_repeated(raw: RawTable, columns: list[str], problems: RowProblems, *, skip_blank: bool = False) -> None:
-    keys = raw.frame[columns]
-    repeated = keys.duplicated(keep="first") if len(columns) > 1 else keys[columns[0]].duplicated(keep="first")
+    keys = pd.DataFrame({column: raw.column(column) for column in columns})
+    repeated = keys.duplicated(keep="first").to_numpy() if len(columns) > 1 else repeats_earlier(keys[columns[0]])
     if skip_blank:
-        repeated &= keys.ne("").all(axis=1)
+        repeated &= keys.ne("").all(axis=1).to_numpy()
     if repeated.any():
-        first_line = raw.first_line + keys.reset_index(drop=True).groupby(columns, sort=False).ngroup()
-        firsts = pd.Series(np.arange(len(keys)) + raw.first_line).groupby(first_line.to_numpy()).transform("min")
-        problems.add(repeated.to_numpy(), columns[0], "repeats an earlier row (same " + ", ".join(
+        group = keys.groupby(columns, sort=False).ngroup().to_numpy()
+        first_lines = pd.Series(raw.first_line + np.arange(raw.rows)).groupby(group).transform("min")
+        problems.add(repeated, columns[0], "repeats an earlier row (same " + ", ".join(
             raw.original(c) for c in columns) + "): remove the duplicate",
-                     values=raw.frame[columns[0]] + " (first on line " + firsts.astype(str).set_axis(raw.frame.index) + ")")
+                     values=keys[columns[0]] + " (first on line " + first_lines.astype(str) + ")")
 
 
 def _numbers(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
-    values = pd.to_numeric(raw.frame[column], errors="coerce")
-    problems.add((values.isna() & raw.frame[column].ne("")).to_numpy(), column, "not a number")
-    problems.add(raw.frame[column].eq("").to_numpy(), column, "value missing")
+    values = pd.to_numeric(raw.column(column), errors="coerce")
+    problems.add((values.isna() & raw.column(column).ne("")).to_numpy(), column, "not a number")
+    problems.add(raw.column(column).eq("").to_numpy(), column, "value missing")
     return values
 
 
 def _integers(raw: RawTable, column: str, problems: RowProblems, *, minimum: int | None = None,
               maximum: int | None = None, required: bool = True) -> pd.Series:
-    text = raw.frame[column].str.replace(",", "", regex=False)
+    text = raw.column(column).str.replace(",", "", regex=False)
     values = pd.to_numeric(text, errors="coerce")
     given = text.ne("")
     problems.add((values.isna() & given).to_numpy(), column, "not a whole number")
@@ -421,13 +441,13 @@ def _years(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
             return financial_year_from_label(text)
         except PeriodError:
             return np.nan
-    years = raw.frame[column].map(start_year)
+    years = raw.column(column).map(start_year)
     problems.add(years.isna().to_numpy(), column, "not a year (write 2019 for mid-2019, or 2019/20)")
     return years.astype("Int64")
 
 
 def _ward_codes(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
-    codes = raw.frame[column].str.upper()
+    codes = raw.column(column).str.upper()
     known = codes.isin(geography.lsoa_lookup()["ward_code"])
     problems.add((~known).to_numpy(), column, "not a Greater Essex ward code (2013-2024 wards, E05...)")
     return codes

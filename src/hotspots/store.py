@@ -55,6 +55,9 @@ COLUMN_TYPES = {
     "population_10_24": pa.int32(), "imd_score": pa.float64(), "count": pa.int32(), "source_line": pa.int32(),
 }
 
+#: Text columns whose values are mostly distinct: a Parquet dictionary would not pay for itself.
+_DISTINCT_TEXT = ("reference", "nominal_id")
+
 
 def default_store() -> Path:
     """``$HOTSPOTS_STORE`` or ``~/.local/share/ward-hotspots/store`` (outside the repository)."""
@@ -179,9 +182,20 @@ def _rows(table: str, frame: pd.DataFrame, dataset_id: int) -> pa.Table:
 
 
 def _write_rows(table: str, rows: pa.Table, path: Path) -> None:
-    """One dataset's rows as Parquet, in their stored types (dictionary-encoded text, no compression:
-    speed over size)."""
-    pq.write_table(rows.cast(_row_schema(table)), path, compression="none", write_statistics=False)
+    """One dataset's rows as Parquet, in their stored types, no compression (speed over size).
+
+    Text arriving dictionary-encoded (categorical in pandas) is written as it is: re-encoding a
+    million rows costs more than the rest of the write."""
+    schema = _row_schema(table)
+    columns = [_stored(rows.column(field.name), field.type) for field in schema]
+    pq.write_table(pa.table(columns, names=schema.names), path, compression="none", write_statistics=False,
+                   use_dictionary=[name for name in schema.names if name not in _DISTINCT_TEXT])
+
+
+def _stored(column: pa.ChunkedArray, stored_type: pa.DataType) -> pa.ChunkedArray:
+    if pa.types.is_dictionary(column.type) and stored_type == pa.string():
+        return column.cast(pa.dictionary(column.type.index_type, stored_type))
+    return column.cast(stored_type)
 
 
 def _dataset_folder(store: Path, sha256: str) -> Path:

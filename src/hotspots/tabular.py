@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,13 +35,49 @@ _OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 @dataclass(frozen=True)
 class RawTable:
-    """A CSV's rows as strings (missing cells are ``""``) under normalised column names."""
+    """A CSV's rows as text under normalised column names, missing cells ``""``, values trimmed.
+
+    ``table`` holds the parsed columns; ``column`` turns one into a pandas Series and ``frame``
+    all of them, each at most once; ``codes`` gives a column as positions in its distinct values."""
 
     name: str
-    frame: pd.DataFrame
+    table: pa.Table
     first_line: int
     headers: dict[str, str]
     synthetic: bool
+    _series: dict[str, pd.Series] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def rows(self) -> int:
+        """Number of data rows."""
+        return self.table.num_rows
+
+    @property
+    def columns(self) -> list[str]:
+        """The normalised names of the columns read."""
+        return self.table.column_names
+
+    def column(self, column: str) -> pd.Series:
+        """One column's values (trimmed in Arrow, then zero-copy into pandas' Arrow-backed strings)."""
+        if column not in self._series:
+            trimmed = pc.utf8_trim_whitespace(self.table.column(column)).combine_chunks()
+            self._series[column] = pd.Series(trimmed, dtype="str", name=column)
+        return self._series[column]
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """Every column read, as a frame of strings."""
+        return pd.DataFrame({column: self.column(column) for column in self.columns})
+
+    def codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's value as a position in ``uniques``, the column's distinct trimmed values.
+
+        For columns with far fewer distinct values than rows (months, codes, map points), so that
+        each value is checked, parsed or looked up once."""
+        encoded = self.table.column(column).combine_chunks().dictionary_encode()
+        trimmed = pc.utf8_trim_whitespace(encoded.dictionary).to_numpy(zero_copy_only=False)
+        merged, uniques = pd.factorize(trimmed)  # values that differ only in spaces share a code
+        return merged[encoded.indices.to_numpy()], np.asarray(uniques, dtype=object)
 
     def line(self, row: int) -> int:
         """File line number of data row ``row`` (0-based position in ``frame``)."""
@@ -83,17 +121,18 @@ def read_csv_bytes(data: bytes, name: str, keep: Collection[str] | None = None) 
     table = _parse(data, offset, len(headers), kept, name, header_line)
     if table.num_rows == 0:
         raise ImportFileError(name, "has a header but no data rows", line=header_line + 1)
-    kept_names = [normalised[i] for i in kept]
-    raw = RawTable(name, _to_frame(table, kept_names), header_line + 1, dict(zip(normalised, headers)), synthetic)
-    _refuse_formulas(raw, table)
+    table = table.rename_columns([normalised[i] for i in kept])
+    raw = RawTable(name, table, header_line + 1, dict(zip(normalised, headers)), synthetic)
+    _refuse_formulas(raw)
     return raw
 
 
-def _to_frame(table: pa.Table, columns: list[str]) -> pd.DataFrame:
-    # Trimming in Arrow, then zero-copy into pandas' Arrow-backed strings, keeps a million rows fast.
-    return pd.DataFrame({column: pd.Series(pc.utf8_trim_whitespace(table.column(i)).combine_chunks(),
-                                           dtype="str")
-                         for i, column in enumerate(columns)})
+def only_present_categories(values: pd.Categorical) -> pd.Categorical:
+    """``values`` without the categories no row has (pandas' own way hashes every row)."""
+    codes = values.codes
+    present = np.bincount(codes[codes >= 0], minlength=len(values.categories)) > 0
+    new_codes = np.append(np.cumsum(present) - 1, -1).astype(codes.dtype)  # code -1 (missing) stays -1
+    return pd.Categorical.from_codes(new_codes[codes], values.categories[present])
 
 
 def _refuse_non_utf8(data: bytes, name: str) -> None:
@@ -169,11 +208,11 @@ def _parse(data: bytes, offset: int, columns: int, kept: list[int], name: str, h
     return table
 
 
-def _refuse_formulas(raw: RawTable, table: pa.Table) -> None:
-    for i, column in enumerate(raw.frame.columns):
-        if pc.any(pc.starts_with(table.column(i), "=")).as_py():
-            row = int(raw.frame[column].str.startswith("=").to_numpy().argmax())
-            raise ImportFileError(raw.name, f"the cell {raw.frame[column].iat[row]!r} is a spreadsheet formula, not "
+def _refuse_formulas(raw: RawTable) -> None:
+    for column in raw.columns:
+        if pc.any(pc.starts_with(raw.table.column(column), "=")).as_py():
+            row = int(raw.column(column).str.startswith("=").to_numpy().argmax())
+            raise ImportFileError(raw.name, f"the cell {raw.column(column).iat[row]!r} is a spreadsheet formula, not "
                                             "a value: paste values only (Paste Special > Values) and save again",
                                   line=raw.line(row), column=raw.original(column))
 

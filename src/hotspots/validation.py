@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from hotspots.tabular import RawTable
 
@@ -23,7 +25,7 @@ class RowProblems:
         if not mask.any():
             return
         rows = np.flatnonzero(mask)
-        shown = values if values is not None else self.raw.frame[column] if column in self.raw.frame else None
+        shown = values if values is not None else self.raw.column(column) if column in self.raw.columns else None
         self._parts.append(pd.DataFrame({
             "row": rows,
             "file": self.raw.name,
@@ -45,6 +47,21 @@ class RowProblems:
             return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line" else "str") for c in PROBLEM_COLUMNS})
         return (pd.concat(self._parts, ignore_index=True).sort_values(["file", "row", "column"], kind="stable")
                 [PROBLEM_COLUMNS].reset_index(drop=True))
+
+
+def repeats_earlier(values: pd.Series) -> np.ndarray:
+    """True where a row's value already appeared on an earlier row.
+
+    Rows are first compared by a 64-bit hash (DuckDB's, multi-threaded) and only rows whose hash
+    repeats are compared as text: pandas takes 0.35 s to find repeats among a million long IDs."""
+    with duckdb.default_connection().cursor() as db:  # a cursor per call: safe across threads
+        hashes = db.from_arrow(pa.table({"value": pa.array(values.array)})).project("hash(value)")
+        hashes = hashes.to_arrow_table().column(0).to_numpy()
+    ordered = np.sort(hashes)  # numpy sorts integers far faster than pandas hashes them
+    candidates = np.flatnonzero(np.isin(hashes, ordered[1:][ordered[1:] == ordered[:-1]]))
+    repeated = np.zeros(len(values), dtype=bool)
+    repeated[candidates] = values.iloc[candidates].duplicated(keep="first").to_numpy()
+    return repeated
 
 
 def grouped_problems(problems: pd.DataFrame, examples: int = 3) -> pd.DataFrame:
