@@ -22,7 +22,7 @@ from hotspots._errors import CountTableError, ImportFileError, PeriodError
 from hotspots.forecast import counts_from_frame
 from hotspots.locate import LOCATION_VARIANTS, find_columns, place_rows
 from hotspots.periods import financial_year_from_label, financial_year_of
-from hotspots.tabular import RawTable, only_present_categories, read_csv_bytes
+from hotspots.tabular import RawTable, only_present_categories, read_csv_bytes, read_csv_file
 from hotspots.validation import PROBLEM_COLUMNS, RowProblems, repeats_earlier
 
 EVENT_COLUMNS = ["source", "category", "date", "financial_year", "easting", "northing", "ward_code", "lsoa_code",
@@ -256,7 +256,7 @@ def parse_dates(raw: RawTable, column: str, problems: RowProblems, *, required: 
 
 def _read(path: Path, name: str | None) -> RawTable:
     path = Path(path)
-    return read_csv_bytes(path.read_bytes(), name or path.name)
+    return read_csv_file(path, name or path.name)
 
 
 def _require(raw: RawTable, required: dict[str, tuple[str, ...]],
@@ -279,7 +279,7 @@ def _police_uk_files(path: Path, name: str) -> list[RawTable]:
         members = sorted(path.rglob("*.csv"))
         if not members:
             raise ImportFileError(name, "the folder holds no .csv files: point at the police.uk street files")
-        tables = [read_csv_bytes(p.read_bytes(), f"{name}/{p.relative_to(path)}", POLICE_UK_READS) for p in members]
+        tables = [read_csv_file(p, f"{name}/{p.relative_to(path)}", POLICE_UK_READS) for p in members]
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             street = [m for m in archive.namelist() if m.endswith("-street.csv")]
@@ -289,7 +289,7 @@ def _police_uk_files(path: Path, name: str) -> list[RawTable]:
                                             "Download the archive with 'Include crime data' ticked")
             tables = [read_csv_bytes(archive.read(m), f"{name}:{m}", POLICE_UK_READS) for m in street]
     else:
-        tables = [read_csv_bytes(path.read_bytes(), name, POLICE_UK_READS)]
+        tables = [read_csv_file(path, name, POLICE_UK_READS)]
     for raw in tables:
         if "crime_type" not in raw.columns or "month" not in raw.columns:
             _require(raw, {"month": ("month",), "crime_type": ("crime_type",)})

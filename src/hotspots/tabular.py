@@ -8,10 +8,13 @@ Headers are normalised (``"LSOA code"`` -> ``lsoa_code``) so readers can accept 
 from __future__ import annotations
 
 import csv
+import mmap
+import os
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,6 +34,7 @@ _SIGNATURES = (
     (b"\xfe\xff", "is saved as UTF-16 text: save it as 'CSV UTF-8' instead"),
 )
 _OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+_HEAD = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -93,29 +97,40 @@ def normalise_header(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", text.strip().lower()).strip("_")
 
 
-def read_csv_bytes(data: bytes, name: str, keep: Collection[str] | None = None) -> RawTable:
+def read_csv_file(path: Path, name: str, keep: Collection[str] | None = None) -> RawTable:
+    """``read_csv_bytes`` of a file, memory-mapped rather than copied into memory."""
+    with open(path, "rb") as handle:
+        empty = os.fstat(handle.fileno()).st_size == 0  # an empty file cannot be mapped
+        data = b"" if empty else mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    return read_csv_bytes(data, name, keep)  # the map is released with its last reference
+
+
+def read_csv_bytes(data: bytes | mmap.mmap, name: str, keep: Collection[str] | None = None) -> RawTable:
     """Parse ``data`` (the file's bytes) as comma-separated UTF-8 text with a header row.
 
     ``keep``: normalised names of the columns the caller reads; other columns are checked for
     shape only, which keeps wide files fast. Default: every column."""
-    if data.isspace() or not data:
+    head = bytes(data[:_HEAD])  # comments, header and the first rows: checked in Python
+    if not head.strip() and len(data) <= len(head):
         raise ImportFileError(name, "the file is empty: export it again with its header and rows")
     for signature, problem in _SIGNATURES:
-        if data.startswith(signature):
+        if head.startswith(signature):
             raise ImportFileError(name, problem, line=1)
-    if b"\x00" in data[:4096]:
+    if b"\x00" in head[:4096]:
         raise ImportFileError(name, "contains binary data, not text: export the table as CSV", line=1)
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    comments, synthetic, offset = _leading_comments(data)
-    header_end = data.find(b"\n", offset)
-    header_bytes = data[offset: header_end if header_end >= 0 else len(data)]
+    start = len(b"\xef\xbb\xbf") if head.startswith(b"\xef\xbb\xbf") else 0
+    comments, synthetic, offset = _leading_comments(head, start)
+    header_end = head.find(b"\n", offset)
+    if header_end < 0 and len(data) > len(head):
+        raise ImportFileError(name, f"no line break in the first {_HEAD:,} bytes: this is not a CSV file", line=1)
+    header_bytes = head[offset: header_end if header_end >= 0 else len(head)]
     header_line = comments + 1
     try:
         header_text = header_bytes.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
         _refuse_non_utf8(data, name)
     headers = next(csv.reader([header_text]))
-    _check_header(headers, header_text, name, header_line, data[header_end + 1: header_end + 4096])
+    _check_header(headers, header_text, name, header_line, head[header_end + 1: header_end + 4096])
     normalised = [normalise_header(h) for h in headers]
     kept = [i for i, column in enumerate(normalised) if keep is None or column in keep]
     table = _parse(data, offset, len(headers), kept, name, header_line)
@@ -135,7 +150,8 @@ def only_present_categories(values: pd.Categorical) -> pd.Categorical:
     return pd.Categorical.from_codes(new_codes[codes], values.categories[present])
 
 
-def _refuse_non_utf8(data: bytes, name: str) -> None:
+def _refuse_non_utf8(data: bytes | mmap.mmap, name: str) -> None:
+    data = bytes(data)
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -146,8 +162,8 @@ def _refuse_non_utf8(data: bytes, name: str) -> None:
                               line=line) from None
 
 
-def _leading_comments(data: bytes) -> tuple[int, bool, int]:
-    count, synthetic, offset = 0, False, 0
+def _leading_comments(data: bytes, offset: int) -> tuple[int, bool, int]:
+    count, synthetic = 0, False
     while data.startswith(b"#", offset):
         end = data.find(b"\n", offset)
         end = len(data) if end < 0 else end
@@ -179,7 +195,7 @@ def _check_header(headers: list[str], text: str, name: str, line: int, following
                               line=line, column=repeated[0])
 
 
-def _parse(data: bytes, offset: int, columns: int, kept: list[int], name: str, header_line: int) -> pa.Table:
+def _parse(data: bytes | mmap.mmap, offset: int, columns: int, kept: list[int], name: str, header_line: int) -> pa.Table:
     bad_rows: list[str] = []
 
     def note_bad_row(row) -> str:
@@ -202,7 +218,7 @@ def _parse(data: bytes, offset: int, columns: int, kept: list[int], name: str, h
     if bad_rows:
         text = bad_rows[0].encode("utf-8")
         position = data.find(text, offset)
-        line = data.count(b"\n", 0, position) + 1 if position >= 0 else None
+        line = bytes(data[:position]).count(b"\n") + 1 if position >= 0 else None
         raise ImportFileError(name, f"this row has a different number of cells from the header ({len(bad_rows)} "
                                     "such rows): check for stray commas or a missing quote", line=line)
     return table
