@@ -143,9 +143,13 @@ def _disagreement_note(points: "_Points", checked: np.ndarray, given_codes: np.n
     if len(pairs) > DISAGREEMENT_SAMPLE:
         keep = np.linspace(0, len(pairs) - 1, DISAGREEMENT_SAMPLE).astype(int)
         pairs, rows = pairs[keep], rows[keep]
-    point_lsoa, given = points.lsoa_positions(pairs // len(given_lsoa)), given_lsoa[pairs % len(given_lsoa)]
+    point, given = pairs // len(given_lsoa), given_lsoa[pairs % len(given_lsoa)]
+    # Most points lie in the LSOA their code names: test that one polygon first, search only the rest.
+    inside = shapely.contains_xy(_lsoa_polygons()[given], points.unique_easting[point], points.unique_northing[point])
+    point_lsoa = given.copy()
+    point_lsoa[~inside] = points.lsoa_positions(point[~inside])
     ward = _ward_positions()
-    different_lsoa = given != point_lsoa
+    different_lsoa = ~inside
     different_ward = (point_lsoa < 0) | (ward[given] != ward[point_lsoa])
     scope = f"{rows.sum():,} rows" + ("" if rows.sum() == checked.sum() else f" (a sample of the {checked.sum():,})")
     return (f"Of {scope} with both an LSOA code and a point, the point falls in a different LSOA for "
@@ -356,6 +360,14 @@ def _wards() -> pd.Index:
 def _ward_positions() -> np.ndarray:
     """Each LSOA's ward, as a position in ``_wards()``, in the order of the LSOA lookup."""
     return _wards().get_indexer(_lookup()["ward_code"])
+
+
+@lru_cache(maxsize=1)
+def _lsoa_polygons() -> np.ndarray:
+    """Each LSOA's polygon (prepared for fast tests), in the order of the LSOA lookup."""
+    polygons = geography.lsoas().set_index("lsoa_code").geometry.reindex(_lookup().index).to_numpy()
+    shapely.prepare(polygons)
+    return polygons
 
 
 @lru_cache(maxsize=1)

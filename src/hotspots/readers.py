@@ -297,6 +297,7 @@ def _police_uk_files(path: Path, name: str) -> list[RawTable]:
 
 
 def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems, list[str]]:
+    raw.encode(["month", "crime_type", "lsoa_code", "longitude", "latitude"])
     problems = RowProblems(raw)
     months = parse_dates(raw, "month", problems, formats=("%Y-%m",))
     if "crime_id" in raw.columns:

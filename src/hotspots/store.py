@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -188,8 +189,9 @@ def _write_rows(table: str, rows: pa.Table, path: Path) -> None:
     million rows costs more than the rest of the write."""
     schema = _row_schema(table)
     columns = [_stored(rows.column(field.name), field.type) for field in schema]
+    text = [field.name for field in schema if field.type == pa.string() and field.name not in _DISTINCT_TEXT]
     pq.write_table(pa.table(columns, names=schema.names), path, compression="none", write_statistics=False,
-                   use_dictionary=[name for name in schema.names if name not in _DISTINCT_TEXT])
+                   use_dictionary=text)
 
 
 def _stored(column: pa.ChunkedArray, stored_type: pa.DataType) -> pa.ChunkedArray:
@@ -216,11 +218,11 @@ def _keep(store: Path, original: Path, sha256: str, name: str, kind: str, rows: 
     partial = store / UPLOADS / f".partial-{sha256}"
     shutil.rmtree(partial, ignore_errors=True)
     (partial / ORIGINAL).mkdir(parents=True)
-    if original.is_dir():
-        shutil.copytree(original, partial / ORIGINAL / Path(name).name)
-    else:
-        shutil.copy2(original, partial / ORIGINAL / Path(name).name)
-    _write_rows(kind, rows, partial / ROWS_FILE)
+    copy = shutil.copytree if original.is_dir() else shutil.copy2
+    with ThreadPoolExecutor(max_workers=1) as pool:  # both release the GIL: copy while writing
+        copied = pool.submit(copy, original, partial / ORIGINAL / Path(name).name)
+        _write_rows(kind, rows, partial / ROWS_FILE)
+        copied.result()
     shutil.rmtree(folder, ignore_errors=True)
     partial.replace(folder)
     return folder

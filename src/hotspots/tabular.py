@@ -12,6 +12,7 @@ import mmap
 import os
 import re
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -50,6 +51,7 @@ class RawTable:
     headers: dict[str, str]
     synthetic: bool
     _series: dict[str, pd.Series] = field(default_factory=dict, repr=False, compare=False)
+    _codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def rows(self) -> int:
@@ -78,10 +80,15 @@ class RawTable:
 
         For columns with far fewer distinct values than rows (months, codes, map points), so that
         each value is checked, parsed or looked up once."""
-        encoded = self.table.column(column).combine_chunks().dictionary_encode()
-        trimmed = pc.utf8_trim_whitespace(encoded.dictionary).to_numpy(zero_copy_only=False)
-        merged, uniques = pd.factorize(trimmed)  # values that differ only in spaces share a code
-        return merged[encoded.indices.to_numpy()], np.asarray(uniques, dtype=object)
+        if column not in self._codes:
+            self._codes[column] = _distinct_codes(self.table.column(column))
+        return self._codes[column]
+
+    def encode(self, columns: Collection[str]) -> None:
+        """Work out ``codes`` of several columns at once, on every core (Arrow's hashing releases the GIL)."""
+        todo = [column for column in columns if column in self.columns and column not in self._codes]
+        with ThreadPoolExecutor() as pool:
+            self._codes.update(zip(todo, pool.map(lambda column: _distinct_codes(self.table.column(column)), todo)))
 
     def line(self, row: int) -> int:
         """File line number of data row ``row`` (0-based position in ``frame``)."""
@@ -140,6 +147,13 @@ def read_csv_bytes(data: bytes | mmap.mmap, name: str, keep: Collection[str] | N
     raw = RawTable(name, table, header_line + 1, dict(zip(normalised, headers)), synthetic)
     _refuse_formulas(raw)
     return raw
+
+
+def _distinct_codes(values: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    encoded = values.combine_chunks().dictionary_encode()
+    trimmed = pc.utf8_trim_whitespace(encoded.dictionary).to_numpy(zero_copy_only=False)
+    merged, uniques = pd.factorize(trimmed)  # values that differ only in spaces share a code
+    return merged[encoded.indices.to_numpy()], np.asarray(uniques, dtype=object)
 
 
 def only_present_categories(values: pd.Categorical) -> pd.Categorical:
