@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -297,17 +298,19 @@ def _police_uk_files(path: Path, name: str) -> list[RawTable]:
 
 
 def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems, list[str]]:
-    raw.encode(["month", "crime_type", "lsoa_code", "longitude", "latitude"])
     problems = RowProblems(raw)
-    months = parse_dates(raw, "month", problems, formats=("%Y-%m",))
-    if "crime_id" in raw.columns:
-        _refuse_repeated(raw, ["crime_id"], problems, skip_blank=True)
-    placed = place_rows(raw, problems)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the Crime ID check runs beside the rest: both mostly leave the GIL
+        repeated = pool.submit(_repeated_rows, raw, ["crime_id"], skip_blank=True) if "crime_id" in raw.columns else None
+        raw.encode(["month", "crime_type", "lsoa_code", "longitude", "latitude"])
+        months = parse_dates(raw, "month", problems, formats=("%Y-%m",))
+        placed = place_rows(raw, problems)
+        if repeated is not None:
+            _report_repeated(raw, ["crime_id"], repeated.result(), problems)
     type_codes, types = raw.codes("crime_type")
     events = pd.DataFrame({
         "source": _constant("police-uk", raw.rows), "category": pd.Categorical.from_codes(type_codes, types),
-        "date": months, "age_band": None, "domestic": _unknown_flags(raw.rows),
-        "reference": raw.column("crime_id") if "crime_id" in raw.columns else None,
+        "date": months, "age_band": _missing_text(raw.rows), "domestic": _unknown_flags(raw.rows),
+        "reference": raw.column("crime_id") if "crime_id" in raw.columns else _missing_text(raw.rows),
     })
     problems.add((types == "")[type_codes], "crime_type", "crime type missing")
     return raw, pd.concat([events, placed.table], axis=1), problems, placed.notes
@@ -392,22 +395,39 @@ def _constant(value: str, rows: int) -> pd.Categorical:
     return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), [value])
 
 
+def _missing_text(rows: int) -> pd.Categorical:
+    """A text column with no value on any row."""
+    return pd.Categorical.from_codes(np.full(rows, -1, dtype=np.int8), pd.Index([], dtype="str"))
+
+
 def _unknown_flags(rows: int) -> pd.arrays.BooleanArray:
     """A flag column with every value unknown (built from masks: a list of NA takes a second per million)."""
     return pd.arrays.BooleanArray(np.zeros(rows, dtype=bool), np.ones(rows, dtype=bool))
 
 
 def _refuse_repeated(raw: RawTable, columns: list[str], problems: RowProblems, *, skip_blank: bool = False) -> None:
+    _report_repeated(raw, columns, _repeated_rows(raw, columns, skip_blank=skip_blank), problems)
+
+
+def _repeated_rows(raw: RawTable, columns: list[str], *, skip_blank: bool = False) -> np.ndarray:
+    """True for each row whose values in ``columns`` repeat an earlier row's (blank values never
+    repeat if ``skip_blank``)."""
     keys = pd.DataFrame({column: raw.column(column) for column in columns})
     repeated = keys.duplicated(keep="first").to_numpy() if len(columns) > 1 else repeats_earlier(keys[columns[0]])
     if skip_blank:
         repeated &= keys.ne("").all(axis=1).to_numpy()
-    if repeated.any():
-        group = keys.groupby(columns, sort=False).ngroup().to_numpy()
-        first_lines = pd.Series(raw.first_line + np.arange(raw.rows)).groupby(group).transform("min")
-        problems.add(repeated, columns[0], "repeats an earlier row (same " + ", ".join(
-            raw.original(c) for c in columns) + "): remove the duplicate",
-                     values=keys[columns[0]] + " (first on line " + first_lines.astype(str) + ")")
+    return repeated
+
+
+def _report_repeated(raw: RawTable, columns: list[str], repeated: np.ndarray, problems: RowProblems) -> None:
+    if not repeated.any():
+        return
+    keys = pd.DataFrame({column: raw.column(column) for column in columns})
+    group = keys.groupby(columns, sort=False).ngroup().to_numpy()
+    first_lines = pd.Series(raw.first_line + np.arange(raw.rows)).groupby(group).transform("min")
+    problems.add(repeated, columns[0], "repeats an earlier row (same " + ", ".join(
+        raw.original(c) for c in columns) + "): remove the duplicate",
+                 values=keys[columns[0]] + " (first on line " + first_lines.astype(str) + ")")
 
 
 def _numbers(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
