@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
 from hotspots._errors import PeriodError
@@ -32,12 +31,12 @@ def financial_year_from_label(label: str) -> int:
 
 def financial_year_of(dates: pd.Series) -> pd.Series:
     """Start year of the financial year holding each date (April to March)."""
-    # Months since 1970 in numpy: a tenth of the time of pandas' year and month accessors.
-    months = pd.to_datetime(dates).to_numpy().astype("datetime64[M]")
-    if np.isnat(months).any():
+    codes, distinct = pd.factorize(pd.to_datetime(dates))  # far fewer distinct dates than rows
+    if (codes < 0).any():
         raise ValueError("financial_year_of needs a date on every row")
-    months = months.astype(np.int64)
-    return pd.Series(1970 + (months - 3) // 12, index=dates.index, dtype="int64")
+    distinct = pd.DatetimeIndex(distinct)
+    years = (distinct.year - (distinct.month < 4)).to_numpy()
+    return pd.Series(years[codes], index=dates.index, dtype="int64")
 
 
 def window_label(last_year: int, years: int = 2) -> str:
