@@ -262,11 +262,12 @@ def test_a_store_from_before_rows_moved_to_parquet_is_upgraded_when_opened(publi
     folder = store_dir / store.UPLOADS / record["sha256"]
     db = duckdb.connect(str(store_dir / store.DATABASE_NAME))
     db.execute(OLD_EVENTS_TABLE)
-    db.execute(f"INSERT INTO events SELECT * FROM read_parquet('{folder / store.ROWS_FILE}')")
+    db.execute(f"INSERT INTO events SELECT * FROM read_parquet('{folder / store.ROWS_FILES}')")
     (store_dir / record["stored_file"]).replace(folder / path.name)
     db.execute("UPDATE datasets SET stored_file = ?", [str((folder / path.name).relative_to(store_dir))])
     db.close()
-    (folder / store.ROWS_FILE).unlink()
+    for part in folder.glob(store.ROWS_FILES):
+        part.unlink()
 
     pd.testing.assert_frame_equal(store.read_table(store_dir, "events"), events)  # a reader upgrades it
     upgraded = store.list_datasets(store_dir).iloc[0]

@@ -1,7 +1,8 @@
 """The data store: a DuckDB catalogue plus one folder per dataset, in one folder.
 
 Each dataset's folder, ``uploads/<sha256>/``, holds the original as it arrived (``original/``)
-and the dataset's rows as one Parquet file (``rows.parquet``), written before its record. The
+and the dataset's rows as Parquet (``rows-000.parquet``, and more parts for big datasets), written
+before its record. The
 catalogue (``hotspots.duckdb``) holds the ``datasets`` records and the ``rejects``; a dataset
 exists once its record is committed, in one DuckDB transaction, so an import lands whole or not
 at all even if the process is killed half-way. A folder without a committed record is removed the
@@ -34,7 +35,7 @@ from hotspots.readers import TABLE_COLUMNS, Prepared
 
 DATABASE_NAME = "hotspots.duckdb"
 UPLOADS = "uploads"
-ROWS_FILE = "rows.parquet"
+ROWS_FILES = "rows*.parquet"  # a dataset's rows, in one or more parts (rows.parquet before parts began)
 ORIGINAL = "original"
 
 _SCHEMA = """
@@ -56,6 +57,7 @@ COLUMN_TYPES = {
     "population_10_24": pa.int32(), "imd_score": pa.float64(), "count": pa.int32(), "source_line": pa.int32(),
 }
 
+_PART_ROWS = 250_000  # fewer rows than this are written as one part
 #: Text columns whose values are mostly distinct: a Parquet dictionary would not pay for itself.
 _DISTINCT_TEXT = ("reference", "nominal_id")
 
@@ -118,9 +120,9 @@ def list_datasets(store: Path) -> pd.DataFrame:
 def preview(store: Path, dataset_id: int, rows: int = 20) -> pd.DataFrame:
     """The first ``rows`` stored rows of one dataset."""
     with _connect(store, read_only=True) as db:
-        _, rows_file = _dataset_files(store, db, dataset_id)
+        _, rows_files = _dataset_files(store, db, dataset_id)
         return db.execute("SELECT * EXCLUDE (dataset_id) FROM read_parquet(?) ORDER BY source_line LIMIT ?",
-                          [str(rows_file), rows]).df()
+                          [rows_files, rows]).df()
 
 
 def rejected_rows(store: Path, dataset_id: int) -> pd.DataFrame:
@@ -149,7 +151,7 @@ def read_table(store: Path, table: str, where: str = "TRUE") -> pd.DataFrame:
     with _connect(store, read_only=True) as db:
         if table == "datasets":
             return list_datasets(store) if db is None else db.execute(f"SELECT * FROM datasets WHERE {where}").df()
-        files = [] if db is None else [str(_dataset_folder(store, sha) / ROWS_FILE) for (sha,) in db.execute(
+        files = [] if db is None else [str(_dataset_folder(store, sha) / ROWS_FILES) for (sha,) in db.execute(
             "SELECT sha256 FROM datasets WHERE kind = ? ORDER BY dataset_id", [table]).fetchall()]
         reader = duckdb.connect() if db is None else db
         rows = (reader.read_parquet(files) if files
@@ -182,16 +184,23 @@ def _rows(table: str, frame: pd.DataFrame, dataset_id: int) -> pa.Table:
     return rows.add_column(0, "dataset_id", pa.array(np.full(len(rows), dataset_id, dtype=np.int32)))
 
 
-def _write_rows(table: str, rows: pa.Table, path: Path) -> None:
-    """One dataset's rows as Parquet, in their stored types, no compression (speed over size).
-
-    Text arriving dictionary-encoded (categorical in pandas) is written as it is: re-encoding a
-    million rows costs more than the rest of the write."""
+def _write_rows(table: str, rows: pa.Table, folder: Path) -> None:
+    """One dataset's rows as Parquet parts ``rows-000.parquet``, ..., in their stored types, without
+    compression (speed over size). A big dataset is cut into one part per core, written at once:
+    Arrow writes each file on one thread. Text arriving dictionary-encoded (categorical in pandas)
+    is written as it is; re-encoding a million rows costs more than the rest of the write."""
     schema = _row_schema(table)
-    columns = [_stored(rows.column(field.name), field.type) for field in schema]
+    stored = pa.table([_stored(rows.column(field.name), field.type) for field in schema], names=schema.names)
     text = [field.name for field in schema if field.type == pa.string() and field.name not in _DISTINCT_TEXT]
-    pq.write_table(pa.table(columns, names=schema.names), path, compression="none", write_statistics=False,
-                   use_dictionary=text)
+    parts = max(1, min(os.cpu_count() or 1, stored.num_rows // _PART_ROWS))
+    bounds = np.linspace(0, stored.num_rows, parts + 1).astype(int)
+
+    def write(part: int) -> None:
+        pq.write_table(stored.slice(bounds[part], bounds[part + 1] - bounds[part]), folder / f"rows-{part:03d}.parquet",
+                       compression="none", write_statistics=False, use_dictionary=text)
+
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        list(pool.map(write, range(parts)))
 
 
 def _stored(column: pa.ChunkedArray, stored_type: pa.DataType) -> pa.ChunkedArray:
@@ -204,12 +213,12 @@ def _dataset_folder(store: Path, sha256: str) -> Path:
     return store / UPLOADS / sha256
 
 
-def _dataset_files(store: Path, db: duckdb.DuckDBPyConnection | None, dataset_id: int) -> tuple[Path, Path]:
+def _dataset_files(store: Path, db: duckdb.DuckDBPyConnection | None, dataset_id: int) -> tuple[Path, list[str]]:
     row = db.execute("SELECT sha256 FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchone() if db else None
     if row is None:
         raise StoreError(f"No dataset {dataset_id} in the store at {store}; `hotspots datasets` lists them.")
     folder = _dataset_folder(store, row[0])
-    return folder, folder / ROWS_FILE
+    return folder, [str(part) for part in sorted(folder.glob(ROWS_FILES))]
 
 
 def _keep(store: Path, original: Path, sha256: str, name: str, kind: str, rows: pa.Table) -> Path:
@@ -221,7 +230,7 @@ def _keep(store: Path, original: Path, sha256: str, name: str, kind: str, rows: 
     copy = shutil.copytree if original.is_dir() else shutil.copy2
     with ThreadPoolExecutor(max_workers=1) as pool:  # both release the GIL: copy while writing
         copied = pool.submit(copy, original, partial / ORIGINAL / Path(name).name)
-        _write_rows(kind, rows, partial / ROWS_FILE)
+        _write_rows(kind, rows, partial)
         copied.result()
     shutil.rmtree(folder, ignore_errors=True)
     partial.replace(folder)
@@ -282,7 +291,7 @@ def _move_rows_to_files(store: Path, db: duckdb.DuckDBPyConnection) -> None:
         folder = _dataset_folder(store, sha256)
         columns = ", ".join(f'"{c}"' for c in ["dataset_id", *TABLE_COLUMNS[kind]])
         rows = db.sql(f"SELECT {columns} FROM {kind} WHERE dataset_id = {int(dataset_id)}").to_arrow_table()
-        _write_rows(kind, rows, folder / ROWS_FILE)
+        _write_rows(kind, rows, folder)
         kept = folder / ORIGINAL / Path(stored_file).name
         if (store / stored_file).exists() and store / stored_file != kept:
             kept.parent.mkdir(exist_ok=True)

@@ -140,7 +140,8 @@ def read_csv_bytes(data: bytes | mmap.mmap, name: str, keep: Collection[str] | N
     _check_header(headers, header_text, name, header_line, head[header_end + 1: header_end + 4096])
     normalised = [normalise_header(h) for h in headers]
     kept = [i for i, column in enumerate(normalised) if keep is None or column in keep]
-    table = _parse(data, offset, len(headers), kept, name, header_line)
+    # Arrow reads every column when asked for none: read the first, keep only the row count.
+    table = _parse(data, offset, len(headers), kept or [0], name, header_line).select(range(len(kept)))
     if table.num_rows == 0:
         raise ImportFileError(name, "has a header but no data rows", line=header_line + 1)
     table = table.rename_columns([normalised[i] for i in kept])
@@ -187,6 +188,8 @@ def _leading_comments(data: bytes, offset: int) -> tuple[int, bool, int]:
 
 
 def _check_header(headers: list[str], text: str, name: str, line: int, following: bytes) -> None:
+    if not headers:
+        raise ImportFileError(name, "the header line is empty: put the column names on the first line", line=line)
     if len(headers) == 1:
         for delimiter, words in _OTHER_DELIMITERS.items():
             if delimiter in text:
