@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
 
@@ -252,7 +253,10 @@ def _points(raw: RawTable, columns: dict[str, str], problems: RowProblems) -> _P
 
 def _numbers(text: np.ndarray, column: str, problems: RowProblems, codes: np.ndarray) -> np.ndarray:
     """A column's distinct values (``text``) as numbers; a bad value is reported on every row (``codes``) that has it."""
-    values = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(dtype=float)
+    try:  # Arrow reads well-formed numbers ten times faster than pandas; pandas sorts out the rest
+        values = pc.cast(pa.array(text, type=pa.string(), mask=text == ""), pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        values = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(values) & (text != "")
     if bad.any():
         problems.add(bad[codes], column, "not a number")

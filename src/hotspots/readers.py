@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -2,8 +2,7 @@
 
 Each dataset's folder, ``uploads/<sha256>/``, holds the original as it arrived (``original/``)
 and the dataset's rows as Parquet (``rows-000.parquet``, and more parts for big datasets), written
-before its record. The
-catalogue (``hotspots.duckdb``) holds the ``datasets`` records and the ``rejects``; a dataset
+before its record. The catalogue (``hotspots.duckdb``) holds the ``datasets`` records and the ``rejects``; a dataset
 exists once its record is committed, in one DuckDB transaction, so an import lands whole or not
 at all even if the process is killed half-way. A folder without a committed record is removed the
 next time the store is opened for writing. Readers query the committed datasets' Parquet files
@@ -204,6 +203,7 @@ def _write_rows(table: str, rows: pa.Table, folder: Path) -> None:
 
 
 def _stored(column: pa.ChunkedArray, stored_type: pa.DataType) -> pa.ChunkedArray:
+    """``column`` in its stored type; dictionary-encoded text keeps its codes."""
     if pa.types.is_dictionary(column.type) and stored_type == pa.string():
         return column.cast(pa.dictionary(column.type.index_type, stored_type))
     return column.cast(stored_type)

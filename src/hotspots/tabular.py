@@ -3,6 +3,8 @@
 Every refusal is an ImportFileError naming the file, the line and the column. Leading lines that
 start with ``#`` are comments; a comment containing ``SYNTHETIC`` marks the file as synthetic.
 Headers are normalised (``"LSOA code"`` -> ``lsoa_code``) so readers can accept common variants.
+Big files are memory-mapped and parsed by Arrow on every core; columns stay in Arrow until a
+reader asks for them, as text (``RawTable.column``) or as codes into distinct values (``codes``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ _SIGNATURES = (
     (b"\xfe\xff", "is saved as UTF-16 text: save it as 'CSV UTF-8' instead"),
 )
 _OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
-_HEAD = 1 << 20
+_HEAD = 1 << 20  # bytes copied into Python for the checks before parsing (header, comments, signatures)
 
 
 @dataclass(frozen=True)
