@@ -155,7 +155,14 @@ def read_table(store: Path, table: str, where: str = "TRUE") -> pd.DataFrame:
         reader = duckdb.connect() if db is None else db
         rows = (reader.read_parquet(files) if files
                 else reader.from_arrow(_row_schema(table).empty_table()))
-        return rows.filter(where).df()
+        return _to_pandas(rows.filter(where).to_arrow_table())
+
+
+def _to_pandas(rows: pa.Table) -> pd.DataFrame:
+    """Rows from DuckDB as pandas, through Arrow: DuckDB's own ``.df()`` takes seven times as long
+    over a million events, most of it building text columns."""
+    frame = rows.to_pandas(date_as_object=False, types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+    return frame.astype({field.name: "datetime64[us]" for field in rows.schema if pa.types.is_date(field.type)})
 
 
 def store_version(store: Path) -> tuple:
