@@ -113,7 +113,7 @@ def _median_run(runs: list[dict]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=3, help="runs of each, alternating; medians are compared")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each, alternating; medians are compared")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "2019-01-2023-12-essex-street.csv"
