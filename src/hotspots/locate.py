@@ -197,10 +197,7 @@ class _Points:
         return self._per_row(self.unique_northing)
 
     def _per_row(self, values: np.ndarray) -> np.ndarray:
-        out = np.full(len(self.codes), np.nan)
-        has = self.codes >= 0
-        out[has] = values[self.codes[has]]
-        return out
+        return np.append(values, np.nan)[self.codes]  # code -1 (no point) takes the NaN at the end
 
     def lsoa_positions(self, unique_codes: np.ndarray) -> np.ndarray:
         """Position in the LSOA lookup (-1: outside Greater Essex) of each given unique point."""
