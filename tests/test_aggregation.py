@@ -69,7 +69,8 @@ def test_periods():
     assert financial_year_from_label("2018/19") == 2018 == financial_year_from_label("2018-2019")
     with pytest.raises(ValueError, match="write it like 2018/19"):
         financial_year_from_label("2018/20")
-    dates = pd.Series(["2019-03-31", "2019-04-01"])
-    assert financial_year_of(dates).tolist() == [2018, 2019]
+    dates = pd.Series(["2019-03-31", "2019-04-01", "2020-02-29", "2019-04-01", "2000-01-01"], index=[5, 6, 7, 8, 9])
+    years = financial_year_of(dates)
+    assert years.tolist() == [2018, 2019, 2019, 2019, 1999] and years.index.tolist() == [5, 6, 7, 8, 9]
     assert window_label(2019) == "2018/19-2019/20"
     assert age_band(pd.Series([9, 10, 17, 18, 24, 25, 90])).tolist() == ["0-9", "10-17", "10-17", "18-24", "18-24", "25-34", "65+"]

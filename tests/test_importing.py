@@ -301,3 +301,31 @@ def test_a_row_placed_by_a_later_method_is_not_also_reported_unplaced(tmp_path: 
     assert placed.loc["A1", "placed_by"] == "ward_code" and pd.isna(placed.loc["A1", "unplaced_reason"])
     assert placed.loc["A2", "unplaced_reason"] == "no location given"
     assert prepared.summary()["rows_unplaced"] == 1
+
+
+def test_a_big_dataset_is_written_in_parts_and_read_back_whole_and_in_order(published_sample, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _ = published_sample
+    one_part = tmp_path / "one"
+    importing.import_file(one_part, path, "police-uk")
+    monkeypatch.setattr(store, "_PART_ROWS", 2)  # the sample's rows as if a million: one part per core
+    monkeypatch.setattr(store.os, "cpu_count", lambda: 3)
+    parts = tmp_path / "parts"
+    dataset_id = importing.import_file(parts, path, "police-uk")
+
+    folder = parts / store.UPLOADS / store.list_datasets(parts)["sha256"].iloc[0]
+    assert sorted(p.name for p in folder.glob(store.ROWS_FILES)) == ["rows-000.parquet", "rows-001.parquet",
+                                                                      "rows-002.parquet"]
+    pd.testing.assert_frame_equal(store.read_table(parts, "events"), store.read_table(one_part, "events"))
+    assert store.preview(parts, dataset_id)["source_line"].is_monotonic_increasing
+    store.delete_dataset(parts, dataset_id)
+    assert not folder.exists() and store.read_table(parts, "events").empty
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["", "a", "b", "ab", " a", "E01000001", "é", "a" * 64]), max_size=60))
+def test_repeated_values_are_found_exactly_as_pandas_finds_them(values: list[str]) -> None:
+    from hotspots.validation import repeats_earlier
+
+    series = pd.Series(values, dtype="str")
+    assert repeats_earlier(series).tolist() == series.duplicated(keep="first").tolist()
