@@ -299,9 +299,10 @@ def _police_uk_files(path: Path, name: str) -> list[RawTable]:
 
 def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems, list[str]]:
     problems = RowProblems(raw)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the Crime ID check runs beside the rest: both mostly leave the GIL
+    raw.encode(["month", "crime_type", "lsoa_code", "longitude", "latitude"])  # on every core
+    # The Crime ID check runs beside the rest, which mostly holds one core; both mostly leave the GIL.
+    with ThreadPoolExecutor(max_workers=1) as pool:
         repeated = pool.submit(_repeated_rows, raw, ["crime_id"], skip_blank=True) if "crime_id" in raw.columns else None
-        raw.encode(["month", "crime_type", "lsoa_code", "longitude", "latitude"])
         months = parse_dates(raw, "month", problems, formats=("%Y-%m",))
         placed = place_rows(raw, problems)
         if repeated is not None:

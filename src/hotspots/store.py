@@ -80,30 +80,39 @@ def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *,
                 user: str | None = None, label: str | None = None) -> int:
     """Keep ``original``, write ``prepared``'s rows, then commit its record; returns the new dataset id."""
     store.mkdir(parents=True, exist_ok=True)
-    with _connect(store) as db:
-        dataset_id = db.execute("SELECT coalesce(max(dataset_id), 0) + 1 FROM datasets").fetchone()[0]
-        folder = _keep(store, original, sha256, original_name, prepared.kind,
-                       _rows(prepared.kind, prepared.table, dataset_id))
-        try:
-            summary = prepared.summary()
-            record = pd.DataFrame([{
-                "dataset_id": dataset_id, "kind": prepared.kind, "reader": prepared.reader, "label": label,
-                "original_name": original_name, "sha256": sha256,
-                "stored_file": str((folder / ORIGINAL / Path(original_name).name).relative_to(store)),
-                "imported_by": user or getpass.getuser(),
-                "imported_at": datetime.now(timezone.utc).replace(tzinfo=None),
-                "rows_read": summary["rows_read"], "rows_accepted": summary["rows_accepted"],
-                "rows_rejected": summary["rows_rejected"], "rows_unplaced": summary["rows_unplaced"],
-                "synthetic": prepared.synthetic, "summary": json.dumps(summary, default=str)}])
-            db.execute("BEGIN TRANSACTION")
-            _insert(db, "datasets", record)
-            if len(prepared.problems):
-                _insert(db, "rejects", prepared.problems.assign(dataset_id=dataset_id))
-            db.execute("COMMIT")
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the rows are converted while the catalogue opens
+        converting = pool.submit(_rows, prepared.kind, prepared.table)
+        with _connect(store) as db:
+            dataset_id = db.execute("SELECT coalesce(max(dataset_id), 0) + 1 FROM datasets").fetchone()[0]
+            rows = converting.result()
+            rows = rows.add_column(0, "dataset_id", pa.array(np.full(len(rows), dataset_id, dtype=np.int32)))
+            folder = _keep(store, original, sha256, original_name, prepared.kind, rows)
+            try:
+                _commit_record(db, prepared, dataset_id, folder, store, sha256, original_name, user, label)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
     return int(dataset_id)
+
+
+def _commit_record(db: duckdb.DuckDBPyConnection, prepared: Prepared, dataset_id: int, folder: Path, store: Path,
+                   sha256: str, original_name: str, user: str | None, label: str | None) -> None:
+    """Insert the dataset's record and rejects in one transaction and commit: the dataset now exists."""
+    summary = prepared.summary()
+    record = pd.DataFrame([{
+        "dataset_id": dataset_id, "kind": prepared.kind, "reader": prepared.reader, "label": label,
+        "original_name": original_name, "sha256": sha256,
+        "stored_file": str((folder / ORIGINAL / Path(original_name).name).relative_to(store)),
+        "imported_by": user or getpass.getuser(),
+        "imported_at": datetime.now(timezone.utc).replace(tzinfo=None),
+        "rows_read": summary["rows_read"], "rows_accepted": summary["rows_accepted"],
+        "rows_rejected": summary["rows_rejected"], "rows_unplaced": summary["rows_unplaced"],
+        "synthetic": prepared.synthetic, "summary": json.dumps(summary, default=str)}])
+    db.execute("BEGIN TRANSACTION")
+    _insert(db, "datasets", record)
+    if len(prepared.problems):
+        _insert(db, "rejects", prepared.problems.assign(dataset_id=dataset_id))
+    db.execute("COMMIT")
 
 
 def list_datasets(store: Path) -> pd.DataFrame:
@@ -184,10 +193,9 @@ def _row_schema(table: str) -> pa.Schema:
     return pa.schema([(column, COLUMN_TYPES.get(column, pa.string())) for column in columns])
 
 
-def _rows(table: str, frame: pd.DataFrame, dataset_id: int) -> pa.Table:
-    """A data table's rows, with their dataset id."""
-    rows = pa.Table.from_pandas(frame[TABLE_COLUMNS[table]], preserve_index=False)
-    return rows.add_column(0, "dataset_id", pa.array(np.full(len(rows), dataset_id, dtype=np.int32)))
+def _rows(table: str, frame: pd.DataFrame) -> pa.Table:
+    """A data table's rows as Arrow, without their dataset id."""
+    return pa.Table.from_pandas(frame[TABLE_COLUMNS[table]], preserve_index=False)
 
 
 def _write_rows(table: str, rows: pa.Table, folder: Path) -> None:
