@@ -329,3 +329,4 @@ def test_repeated_values_are_found_exactly_as_pandas_finds_them(values: list[str
 
     series = pd.Series(values, dtype="str")
     assert repeats_earlier(series).tolist() == series.duplicated(keep="first").tolist()
+    assert repeats_earlier(series, skip_blank=True).tolist() == (series.duplicated(keep="first") & series.ne("")).tolist()

@@ -413,8 +413,10 @@ def _refuse_repeated(raw: RawTable, columns: list[str], problems: RowProblems, *
 def _repeated_rows(raw: RawTable, columns: list[str], *, skip_blank: bool = False) -> np.ndarray:
     """True for each row whose values in ``columns`` repeat an earlier row's (blank values never
     repeat if ``skip_blank``)."""
+    if len(columns) == 1:
+        return repeats_earlier(raw.column(columns[0]), skip_blank=skip_blank)
     keys = pd.DataFrame({column: raw.column(column) for column in columns})
-    repeated = keys.duplicated(keep="first").to_numpy() if len(columns) > 1 else repeats_earlier(keys[columns[0]])
+    repeated = keys.duplicated(keep="first").to_numpy()
     if skip_blank:
         repeated &= keys.ne("").all(axis=1).to_numpy()
     return repeated

@@ -244,8 +244,11 @@ def _parse(data: bytes | mmap.mmap, offset: int, columns: int, kept: list[int], 
 
 
 def _refuse_formulas(raw: RawTable) -> None:
-    for column in raw.columns:
-        if pc.any(pc.starts_with(raw.table.column(column), "=")).as_py():
+    with ThreadPoolExecutor() as pool:  # a column per core: Arrow's scan leaves the GIL
+        flagged = list(pool.map(lambda column: pc.any(pc.starts_with(raw.table.column(column), "=")).as_py(),
+                                raw.columns))
+    for column, has_formula in zip(raw.columns, flagged):
+        if has_formula:
             row = int(raw.column(column).str.startswith("=").to_numpy().argmax())
             raise ImportFileError(raw.name, f"the cell {raw.column(column).iat[row]!r} is a spreadsheet formula, not "
                                             "a value: paste values only (Paste Special > Values) and save again",

@@ -49,16 +49,17 @@ class RowProblems:
                 [PROBLEM_COLUMNS].reset_index(drop=True))
 
 
-def repeats_earlier(values: pd.Series) -> np.ndarray:
-    """True where a row's value already appeared on an earlier row.
+def repeats_earlier(values: pd.Series, *, skip_blank: bool = False) -> np.ndarray:
+    """True where a row's value already appeared on an earlier row (never for ``""`` if ``skip_blank``).
 
     Rows are first compared by a 64-bit hash (DuckDB's, multi-threaded) and only rows whose hash
     repeats are compared as text: pandas takes 0.35 s to find repeats among a million long IDs."""
     with duckdb.default_connection().cursor() as db:  # a cursor per call: safe across threads
         hashes = db.from_arrow(pa.table({"value": pa.array(values.array)})).project("hash(value)")
         hashes = hashes.to_arrow_table().column(0).to_numpy()
-    ordered = np.sort(hashes)  # numpy sorts integers far faster than pandas hashes them
-    candidates = np.flatnonzero(np.isin(hashes, ordered[1:][ordered[1:] == ordered[:-1]]))
+    compared = values.ne("").to_numpy() if skip_blank else np.ones(len(values), dtype=bool)
+    ordered = np.sort(hashes[compared])  # numpy sorts integers far faster than pandas hashes them
+    candidates = np.flatnonzero(compared & np.isin(hashes, ordered[1:][ordered[1:] == ordered[:-1]]))
     repeated = np.zeros(len(values), dtype=bool)
     repeated[candidates] = values.iloc[candidates].duplicated(keep="first").to_numpy()
     return repeated
