@@ -1,13 +1,13 @@
 """The data store: a DuckDB catalogue plus one folder per dataset, in one folder.
 
 Each dataset's folder, ``uploads/<sha256>/``, holds the original as it arrived (``original/``)
-and the dataset's rows as Parquet (``rows-000.parquet``, and more parts for big datasets), written
-before its record. The catalogue (``hotspots.duckdb``) holds the ``datasets`` records and the ``rejects``; a dataset
-exists once its record is committed, in one DuckDB transaction, so an import lands whole or not
-at all even if the process is killed half-way. A folder without a committed record is removed the
-next time the store is opened for writing. Readers query the committed datasets' Parquet files
-through DuckDB. DuckDB allows one writing process at a time, so connections are opened per
-operation and closed straight after. See ``docs/store.md`` for why.
+and the dataset's rows as Parquet (``rows-000.parquet``, and more parts for big datasets),
+written before its record. The catalogue (``hotspots.duckdb``) holds the ``datasets`` records
+and the ``rejects``; a dataset exists once its record is committed, in one DuckDB transaction,
+so an import lands whole or not at all even if the process is killed half-way. A folder without
+a committed record is removed the next time the store is opened for writing. Readers query the
+committed datasets' Parquet files through DuckDB. DuckDB allows one writing process at a time,
+so connections are opened per operation and closed straight after. See ``docs/store.md`` for why.
 """
 
 from __future__ import annotations
