@@ -158,6 +158,16 @@ def _disagreement_note(points: "_Points", checked: np.ndarray, given_codes: np.n
             f"{rows[different_ward].sum() / rows.sum():.1%}; the given code is used.")
 
 
+def prepare_lookups() -> None:
+    """Build the lookups placing rows needs (LSOA polygons, their search tree, and this thread's WGS84
+    to British National Grid transformer: pyproj builds one per thread), about 0.15 s the first time,
+    so that a reader can do it while other threads are busy."""
+    _lsoa_tree()
+    _lsoa_polygons()
+    _ward_positions()
+    _wgs84_to_bng()
+
+
 def lsoa_at(easting: np.ndarray, northing: np.ndarray) -> np.ndarray:
     """The 2011 LSOA code holding each British National Grid point, or None outside Greater Essex."""
     codes, tree = _lsoa_tree()

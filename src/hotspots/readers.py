@@ -21,7 +21,7 @@ import pandas as pd
 from hotspots import geography
 from hotspots._errors import CountTableError, ImportFileError, PeriodError
 from hotspots.forecast import counts_from_frame
-from hotspots.locate import LOCATION_VARIANTS, find_columns, place_rows
+from hotspots.locate import LOCATION_VARIANTS, find_columns, place_rows, prepare_lookups
 from hotspots.periods import financial_year_from_label, financial_year_of
 from hotspots.tabular import RawTable, only_present_categories, read_csv_bytes, read_csv_file
 from hotspots.validation import PROBLEM_COLUMNS, RowProblems, repeats_earlier
@@ -299,7 +299,10 @@ def _police_uk_files(path: Path, name: str) -> list[RawTable]:
 
 def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems, list[str]]:
     problems = RowProblems(raw)
-    raw.encode(["month", "crime_type", "lsoa_code", "longitude", "latitude"])  # on every core
+    with ThreadPoolExecutor(max_workers=1) as pool:  # this thread readies the lookups while the columns are encoded
+        encoding = pool.submit(raw.encode, ["month", "crime_type", "lsoa_code", "longitude", "latitude"])
+        prepare_lookups()
+        encoding.result()
     # The Crime ID check runs beside the rest, which mostly holds one core; both mostly leave the GIL.
     with ThreadPoolExecutor(max_workers=1) as pool:
         repeated = pool.submit(_repeated_rows, raw, ["crime_id"], skip_blank=True) if "crime_id" in raw.columns else None
