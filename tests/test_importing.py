@@ -330,3 +330,15 @@ def test_repeated_values_are_found_exactly_as_pandas_finds_them(values: list[str
     series = pd.Series(values, dtype="str")
     assert repeats_earlier(series).tolist() == series.duplicated(keep="first").tolist()
     assert repeats_earlier(series, skip_blank=True).tolist() == (series.duplicated(keep="first") & series.ne("")).tolist()
+
+
+def test_a_store_with_one_rows_file_per_dataset_reads_as_before(published_sample, tmp_path: Path) -> None:
+    path, _ = published_sample
+    store_dir = tmp_path / "store"
+    dataset_id = importing.import_file(store_dir, path, "police-uk")
+    events = store.read_table(store_dir, "events")
+    folder = store_dir / store.UPLOADS / store.list_datasets(store_dir)["sha256"].iloc[0]
+    (folder / "rows-000.parquet").replace(folder / "rows.parquet")  # as written before rows came in parts
+
+    pd.testing.assert_frame_equal(store.read_table(store_dir, "events"), events)
+    assert len(store.preview(store_dir, dataset_id)) == len(events)
