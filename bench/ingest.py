@@ -7,8 +7,8 @@ process so that peak memory is its own:
   1. a plain ``pandas.read_csv`` of the file (the baseline);
   2. ``hotspots import --source police-uk`` into an empty store (hash, validate, place, write, keep original);
      then, outside the timed import, the stored events are read back into pandas, as the dashboard does.
-Each is run ``--runs`` times, alternating, and the medians are compared (this machine's timings
-vary by a fifth between runs). Prints rows per second, peak memory and the import/read ratio.
+Each is run ``--runs`` times, alternating, after flushing pending disk writes, and the medians
+are compared (timings here vary by a fifth between runs). Prints rows per second, peak memory and the import/read ratio.
 Targets: >= 250,000 rows/s end to end, peak memory < 2 GB, import <= 4x the plain read.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -96,6 +97,7 @@ def police_uk_rows(n: int, seed: int = 0) -> pd.DataFrame:
 
 
 def _child(*args: str) -> dict:
+    os.sync()  # the last run's files reach the disk first, so its write-back is not timed in this run
     done = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, check=True)
     figures = {}
     for line in done.stdout.strip().splitlines():

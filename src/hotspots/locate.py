@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -139,7 +140,10 @@ def _disagreement_note(points: "_Points", checked: np.ndarray, given_codes: np.n
     Works on distinct (point, code) pairs weighted by their rows, so a million rows cost a few
     thousand joins; beyond 50,000 pairs it uses an even sample of them and says so. ``given_lsoa``:
     each distinct code's position in the LSOA lookup."""
-    pair = pa.array(points.codes[checked].astype(np.int64) * len(given_lsoa) + given_codes[checked]).dictionary_encode()
+    key = points.codes[checked].astype(np.int64)
+    key *= len(given_lsoa)
+    key += given_codes[checked]
+    pair = pa.array(key).dictionary_encode()
     pairs, rows = pair.dictionary.to_numpy(), np.bincount(pair.indices.to_numpy())
     if len(pairs) > DISAGREEMENT_SAMPLE:
         keep = np.linspace(0, len(pairs) - 1, DISAGREEMENT_SAMPLE).astype(int)
@@ -226,21 +230,25 @@ def _points(raw: RawTable, columns: dict[str, str], problems: RowProblems) -> _P
         # far fewer distinct points than rows: parse, check, reproject and join each one once.
         x_codes, x_text = raw.codes(columns[x_name])
         y_codes, y_text = raw.codes(columns[y_name])
-        encoded = pa.array(x_codes.astype(np.int64) * len(y_text) + y_codes).dictionary_encode()
+        key = x_codes.astype(np.int64)
+        key *= len(y_text)
+        key += y_codes
+        encoded = pa.array(key).dictionary_encode()
         codes, pairs = encoded.indices.to_numpy(), encoded.dictionary.to_numpy()
-        first = np.empty(len(pairs), dtype=np.int64)
-        first[codes[::-1]] = np.arange(len(codes))[::-1]  # the last write wins, so each code keeps its first row
+
+        def first(pair: int) -> int:  # the first row with this point: only wanted to name a line in a refusal
+            return int(np.argmax(codes == pair))
         x = _numbers(x_text, columns[x_name], problems, x_codes)[pairs // len(y_text)]
         y = _numbers(y_text, columns[y_name], problems, y_codes)[pairs % len(y_text)]
         degrees = _looks_like_degrees(x, y)
         if x_name == "longitude" and not degrees:
             raise ImportFileError(raw.name, "these values look like British National Grid metres, not WGS84 "
                                             "degrees: rename the columns to Easting and Northing",
-                                  line=raw.line(first[_first_value(x)]), column=raw.original(columns[x_name]))
+                                  line=raw.line(first(_first_value(x))), column=raw.original(columns[x_name]))
         if x_name == "easting" and degrees and columns[x_name] != "x":
             raise ImportFileError(raw.name, "these values look like WGS84 degrees, not British National Grid "
                                             "metres: rename the columns to Longitude and Latitude",
-                                  line=raw.line(first[_first_value(x)]), column=raw.original(columns[x_name]))
+                                  line=raw.line(first(_first_value(x))), column=raw.original(columns[x_name]))
         if degrees:
             _refuse_swapped_degrees(raw, columns[x_name], columns[y_name], x, y, first)
             bad = (np.abs(x) > 180) | (np.abs(y) > 90)
@@ -282,13 +290,13 @@ def _looks_like_degrees(x: np.ndarray, y: np.ndarray) -> bool:
 
 
 def _refuse_swapped_degrees(raw: RawTable, x_column: str, y_column: str, lon: np.ndarray, lat: np.ndarray,
-                             first: np.ndarray) -> None:
+                             first: Callable[[int], int]) -> None:
     (west, east), (south, north) = _GB_DEGREES
     given = ~np.isnan(lon) & ~np.isnan(lat)
     as_given = ((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))[given].mean() if given.any() else 1
     swapped = ((lat >= west) & (lat <= east) & (lon >= south) & (lon <= north))[given].mean() if given.any() else 0
     if as_given < 0.5 and swapped > 0.5:
-        row = first[int(np.flatnonzero(given)[0])]
+        row = first(int(np.flatnonzero(given)[0]))
         raise ImportFileError(raw.name, f"the '{raw.original(x_column)}' and '{raw.original(y_column)}' columns look "
                                         "swapped: the longitudes read like latitudes in Great Britain and the other "
                                         "way round. Swap the two column names", line=raw.line(row),
@@ -296,7 +304,7 @@ def _refuse_swapped_degrees(raw: RawTable, x_column: str, y_column: str, lon: np
 
 
 def _refuse_swapped(raw: RawTable, x_column: str, y_column: str, x: np.ndarray, y: np.ndarray,
-                     first: np.ndarray) -> None:
+                     first: Callable[[int], int]) -> None:
     given = ~np.isnan(x) & ~np.isnan(y)
     if given.sum() == 0:
         return
@@ -306,7 +314,7 @@ def _refuse_swapped(raw: RawTable, x_column: str, y_column: str, x: np.ndarray, 
     if as_given == 0 and swapped > 0.5:
         raise ImportFileError(raw.name, f"the '{raw.original(x_column)}' and '{raw.original(y_column)}' columns look "
                                         "swapped: no point falls in Greater Essex as given, but most do when swapped. "
-                                        "Swap the two column names", line=raw.line(first[sample[0]]),
+                                        "Swap the two column names", line=raw.line(first(sample[0])),
                               column=raw.original(x_column))
 
 

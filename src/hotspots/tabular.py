@@ -13,7 +13,7 @@ import csv
 import mmap
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -68,7 +68,9 @@ class RawTable:
     def column(self, column: str) -> pd.Series:
         """One column's values (trimmed in Arrow, then zero-copy into pandas' Arrow-backed strings)."""
         if column not in self._series:
-            trimmed = pc.utf8_trim_whitespace(self.table.column(column)).combine_chunks()
+            # Trimming copies; most parser blocks have nothing to trim, and those stay as they are.
+            trimmed = pa.chunked_array([pc.utf8_trim_whitespace(chunk) if _may_need_trimming(chunk) else chunk
+                                        for chunk in self.table.column(column).chunks], type=pa.string())
             self._series[column] = pd.Series(trimmed, dtype="str", name=column)
         return self._series[column]
 
@@ -107,18 +109,31 @@ def normalise_header(text: str) -> str:
 
 
 def read_csv_file(path: Path, name: str, keep: Collection[str] | None = None) -> RawTable:
-    """``read_csv_bytes`` of a file, memory-mapped rather than copied into memory."""
+    """``read_csv_bytes`` of a file. The checks see it memory-mapped (only what they touch is read);
+    Arrow reads the rows from the file itself, which costs less than paging in a map."""
     with open(path, "rb") as handle:
         empty = os.fstat(handle.fileno()).st_size == 0  # an empty file cannot be mapped
         data = b"" if empty else mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    return read_csv_bytes(data, name, keep)  # the map is released with its last reference
+
+    def rows_from(offset: int) -> pa.NativeFile:
+        rows = pa.OSFile(str(path))
+        rows.seek(offset)
+        return rows
+
+    return _read_csv(data, name, keep, rows_from)  # the map is released with its last reference
 
 
-def read_csv_bytes(data: bytes | mmap.mmap, name: str, keep: Collection[str] | None = None) -> RawTable:
+def read_csv_bytes(data: bytes, name: str, keep: Collection[str] | None = None) -> RawTable:
     """Parse ``data`` (the file's bytes) as comma-separated UTF-8 text with a header row.
 
     ``keep``: normalised names of the columns the caller reads; other columns are checked for
     shape only, which keeps wide files fast. Default: every column."""
+    return _read_csv(data, name, keep, lambda offset: pa.BufferReader(pa.py_buffer(data)[offset:]))
+
+
+def _read_csv(data: bytes | mmap.mmap, name: str, keep: Collection[str] | None,
+              rows_from: Callable[[int], pa.NativeFile]) -> RawTable:
+    """``read_csv_bytes``, with Arrow reading the rows from ``rows_from(offset of the header)``."""
     head = bytes(data[:_HEAD])  # comments, header and the first rows: checked in Python
     if not head.strip() and len(data) <= len(head):
         raise ImportFileError(name, "the file is empty: export it again with its header and rows")
@@ -143,7 +158,8 @@ def read_csv_bytes(data: bytes | mmap.mmap, name: str, keep: Collection[str] | N
     normalised = [normalise_header(h) for h in headers]
     kept = [i for i, column in enumerate(normalised) if keep is None or column in keep]
     # Arrow reads every column when asked for none: read the first, keep only the row count.
-    table = _parse(data, offset, len(headers), kept or [0], name, header_line).select(range(len(kept)))
+    with rows_from(offset) as rows:
+        table = _parse(data, rows, offset, len(headers), kept or [0], name, header_line).select(range(len(kept)))
     if table.num_rows == 0:
         raise ImportFileError(name, "has a header but no data rows", line=header_line + 1)
     table = table.rename_columns([normalised[i] for i in kept])
@@ -153,10 +169,27 @@ def read_csv_bytes(data: bytes | mmap.mmap, name: str, keep: Collection[str] | N
 
 
 def _distinct_codes(values: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    encoded = values.combine_chunks().dictionary_encode()
-    trimmed = pc.utf8_trim_whitespace(encoded.dictionary).to_numpy(zero_copy_only=False)
+    encoded = pc.dictionary_encode(values)  # one hash table across the chunks: they share the final dictionary
+    dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary if encoded.num_chunks else pa.array([], pa.string())
+    indices = np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks] or [np.array([], np.int32)])
+    trimmed = pc.utf8_trim_whitespace(dictionary).to_numpy(zero_copy_only=False)
     merged, uniques = pd.factorize(trimmed)  # values that differ only in spaces share a code
-    return merged[encoded.indices.to_numpy()], np.asarray(uniques, dtype=object)
+    return merged.astype(np.int32)[indices], np.asarray(uniques, dtype=object)
+
+
+def _may_need_trimming(values: pa.StringArray) -> bool:
+    """False only if no value starts or ends with whitespace: no value's first or last byte is an
+    ASCII space or control character, or part of a non-ASCII character (some of which are spaces)."""
+    if len(values) == 0:
+        return False
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + len(values) + 1]
+    if values.buffers()[2] is None:
+        return False
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    edges = np.concatenate([data[starts[filled]], data[ends[filled] - 1]])
+    return bool(((edges <= 0x20) | (edges >= 0x80)).any())
 
 
 def only_present_categories(values: pd.Categorical) -> pd.Categorical:
@@ -214,7 +247,8 @@ def _check_header(headers: list[str], text: str, name: str, line: int, following
                               line=line, column=repeated[0])
 
 
-def _parse(data: bytes | mmap.mmap, offset: int, columns: int, kept: list[int], name: str, header_line: int) -> pa.Table:
+def _parse(data: bytes | mmap.mmap, rows: pa.NativeFile, offset: int, columns: int, kept: list[int], name: str,
+           header_line: int) -> pa.Table:
     bad_rows: list[str] = []
 
     def note_bad_row(row) -> str:
@@ -223,7 +257,7 @@ def _parse(data: bytes | mmap.mmap, offset: int, columns: int, kept: list[int], 
 
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data)[offset:]),
+            rows,
             read_options=pacsv.ReadOptions(column_names=[f"f{i}" for i in range(columns)], skip_rows=1),
             parse_options=pacsv.ParseOptions(invalid_row_handler=note_bad_row, newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,

@@ -61,7 +61,8 @@ def repeats_earlier(values: pd.Series, *, skip_blank: bool = False) -> np.ndarra
     ordered = np.sort(hashes[compared])  # numpy sorts integers far faster than pandas hashes them
     candidates = np.flatnonzero(compared & np.isin(hashes, ordered[1:][ordered[1:] == ordered[:-1]]))
     repeated = np.zeros(len(values), dtype=bool)
-    repeated[candidates] = values.iloc[candidates].duplicated(keep="first").to_numpy()
+    if len(candidates):  # taking even no rows joins the parser's chunks into one copy
+        repeated[candidates] = values.iloc[candidates].duplicated(keep="first").to_numpy()
     return repeated
 
 
