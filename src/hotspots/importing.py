@@ -74,10 +74,9 @@ def refuse_unless_usable(prepared: Prepared, *, accept_rejects: bool) -> None:
                               column=first["column"])
     if len(prepared.table) == 0:
         raise ImportFileError(prepared.file_name, "no rows to import")
-    unplaced = prepared.unplaced
-    if len(unplaced) == len(prepared.table):
-        first = unplaced.iloc[0]
-        raise ImportFileError(first["source_file"], f"none of the {len(unplaced):,} rows could be placed in Greater "
+    if sum(prepared.unplaced_by_reason.values()) == len(prepared.table):
+        first = prepared.unplaced.iloc[0]
+        raise ImportFileError(first["source_file"], f"none of the {len(prepared.table):,} rows could be placed in Greater "
                                                     f"Essex (first: {first['unplaced_reason']}); check the location "
                                                     "columns and that the file covers this area",
                               line=int(first["source_line"]))
@@ -88,11 +87,10 @@ def report_tables(prepared: Prepared) -> dict[str, pd.DataFrame]:
     by reason, and ward names that matched no ward."""
     problems = prepared.problems
     unmatched = problems[problems["problem"].str.startswith("ward name not found")]
-    unplaced = prepared.unplaced
+    unplaced = prepared.unplaced_by_reason
     return {
         "rejected": validation.grouped_problems(problems),
-        "unplaced": (unplaced["unplaced_reason"].value_counts().rename_axis("reason").rename("rows").reset_index()
-                     if len(unplaced) else pd.DataFrame({"reason": [], "rows": []})),
+        "unplaced": pd.DataFrame({"reason": list(unplaced), "rows": list(unplaced.values())}),
         "unmatched_ward_names": (unmatched.groupby("value").agg(rows=("line", "size"), first_line=("line", "min"),
                                                                 hint=("problem", "first")).reset_index()
                                  .rename(columns={"value": "ward_name"})),

@@ -75,9 +75,16 @@ class Prepared:
             return self.table.iloc[0:0]
         return self.table[self.table["unplaced_reason"].notna()]
 
+    @property
+    def unplaced_by_reason(self) -> dict[str, int]:
+        """How many rows are stored but not placed, by reason, most first (counted without copying them out)."""
+        if "unplaced_reason" not in self.table:
+            return {}
+        return {reason: int(rows) for reason, rows in self.table["unplaced_reason"].value_counts().items() if rows}
+
     def summary(self) -> dict:
         """Counts for the validation report and the inventory."""
-        unplaced = self.unplaced["unplaced_reason"].value_counts().to_dict() if len(self.unplaced) else {}
+        unplaced = self.unplaced_by_reason
         return {"rows_read": self.rows_read, "rows_accepted": self.rows_accepted, "rows_rejected": self.rows_rejected,
                 "rows_unplaced": int(sum(unplaced.values())), "unplaced_by_reason": unplaced, "notes": self.notes}
 
@@ -303,11 +310,12 @@ def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems,
         encoding = pool.submit(raw.encode, ["month", "crime_type", "lsoa_code", "longitude", "latitude"])
         prepare_lookups()
         encoding.result()
-    # The Crime ID check runs beside the rest, which mostly holds one core; both mostly leave the GIL.
+    # The Crime ID check and the months run beside placement, which mostly holds one core; all mostly leave the GIL.
     with ThreadPoolExecutor(max_workers=1) as pool:
         repeated = pool.submit(_repeated_rows, raw, ["crime_id"], skip_blank=True) if "crime_id" in raw.columns else None
-        months = parse_dates(raw, "month", problems, formats=("%Y-%m",))
+        months = pool.submit(parse_dates, raw, "month", problems, formats=("%Y-%m",))
         placed = place_rows(raw, problems)
+        months = months.result()
         if repeated is not None:
             _report_repeated(raw, ["crime_id"], repeated.result(), problems)
     type_codes, types = raw.codes("crime_type")
