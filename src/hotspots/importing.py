@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -15,6 +18,7 @@ from hotspots._errors import ImportFileError, StoreError
 from hotspots.readers import READERS, Prepared
 
 SOURCES = tuple(READERS)
+T = TypeVar("T")
 
 
 def validate_file(path: Path, source: str, *, name: str | None = None, layer: str | None = None) -> Prepared:
@@ -50,7 +54,7 @@ def import_file(store_dir: Path, path: Path, source: str, *, name: str | None = 
     path = Path(path)
     name = name or path.name
     with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: overlap it with reading
-        hashing = pool.submit(file_hash, path) if sha256 is None else None
+        hashing = pool.submit(_in_spare_time, file_hash, path) if sha256 is None else None
         prepared = prepared or validate_file(path, source, name=name, layer=layer)
         sha256 = sha256 or hashing.result()
     earlier = store.find_by_hash(store_dir, sha256)
@@ -59,6 +63,14 @@ def import_file(store_dir: Path, path: Path, source: str, *, name: str | None = 
                          f"({earlier['original_name']}, {earlier['imported_at']:%Y-%m-%d %H:%M}); nothing was changed.")
     refuse_unless_usable(prepared, accept_rejects=accept_rejects)
     return store.add_dataset(store_dir, prepared, path, sha256, original_name=name, user=user, label=layer)
+
+
+def _in_spare_time(work: Callable[..., T], *args) -> T:
+    """``work(*args)`` on this thread at a lower priority (Linux sets it per thread): it then takes
+    the cores when the import leaves one idle, rather than slowing the parse it starts beside. Only
+    for a pool's own thread, which ends with its pool: an unprivileged thread cannot raise it back."""
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    return work(*args)
 
 
 def refuse_unless_usable(prepared: Prepared, *, accept_rejects: bool) -> None:
