@@ -114,12 +114,12 @@ def place_rows(raw: RawTable, problems: RowProblems) -> Placement:
         placed_by[rows[inside]] = PLACED_BY.index("coordinates")
         reason[rows[~inside]] = UNPLACED_REASONS.index("point outside Greater Essex")
 
-    out = pd.DataFrame({
-        "lsoa_code": pd.Categorical.from_codes(lsoa, lookup.index),
-        "ward_code": pd.Categorical.from_codes(np.where(lsoa >= 0, _ward_positions()[lsoa], -1), _wards()),
-        "easting": points.easting, "northing": points.northing,
-        "placed_by": pd.Categorical.from_codes(placed_by, PLACED_BY),
-        "unplaced_reason": pd.Categorical.from_codes(reason, UNPLACED_REASONS)})
+    out = pd.concat({  # side by side, not pd.DataFrame: that copies the two float columns into one block
+        "lsoa_code": pd.Series(pd.Categorical.from_codes(lsoa, lookup.index)),
+        "ward_code": pd.Series(pd.Categorical.from_codes(np.where(lsoa >= 0, _ward_positions()[lsoa], -1), _wards())),
+        "easting": pd.Series(points.easting), "northing": pd.Series(points.northing),
+        "placed_by": pd.Series(pd.Categorical.from_codes(placed_by, PLACED_BY)),
+        "unplaced_reason": pd.Series(pd.Categorical.from_codes(reason, UNPLACED_REASONS))}, axis=1)
     if "postcode" in columns:
         _place_by_postcode(raw, columns["postcode"], out)
     for code_or_name in ("ward_code", "ward_name"):

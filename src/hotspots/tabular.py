@@ -196,6 +196,8 @@ def only_present_categories(values: pd.Categorical) -> pd.Categorical:
     """``values`` without the categories no row has (pandas' own way hashes every row)."""
     codes = values.codes
     present = np.bincount(codes[codes >= 0], minlength=len(values.categories)) > 0
+    if present.all():
+        return values
     new_codes = np.append(np.cumsum(present) - 1, -1).astype(codes.dtype)  # code -1 (missing) stays -1
     return pd.Categorical.from_codes(new_codes[codes], values.categories[present])
 
