@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -289,6 +291,15 @@ def test_every_reader_has_a_sample_that_reads_cleanly(source: str) -> None:
     assert prepared.synthetic  # the samples say so in their first line
     if "placed_by" in prepared.table:
         assert prepared.table["placed_by"].notna().sum() >= prepared.rows_read - 1
+
+
+def test_an_import_keeps_the_file_hash_and_leaves_the_calling_thread_at_its_priority(tmp_path: Path) -> None:
+    # The hash is worked out on a lowered-priority helper thread; the dashboard's own thread must not slow down.
+    path = ROOT / "data" / "samples" / SAMPLES["police-uk"]
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    importing.import_file(tmp_path / "store", path, "police-uk")
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+    assert store.list_datasets(tmp_path / "store")["sha256"].tolist() == [hashlib.sha256(path.read_bytes()).hexdigest()]
 
 
 def test_a_row_placed_by_a_later_method_is_not_also_reported_unplaced(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -68,8 +69,10 @@ def import_file(store_dir: Path, path: Path, source: str, *, name: str | None = 
 def _in_spare_time(work: Callable[..., T], *args) -> T:
     """``work(*args)`` on this thread at a lower priority (Linux sets it per thread): it then takes
     the cores when the import leaves one idle, rather than slowing the parse it starts beside. Only
-    for a pool's own thread, which ends with its pool: an unprivileged thread cannot raise it back."""
-    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    for a pool's own thread, which ends with its pool: an unprivileged thread cannot raise it back.
+    Elsewhere the priority is per process, so the work runs as it is."""
+    if sys.platform == "linux":
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
     return work(*args)
 
 
