@@ -172,6 +172,8 @@ def _distinct_codes(values: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     encoded = pc.dictionary_encode(values)  # one hash table across the chunks: they share the final dictionary
     dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary if encoded.num_chunks else pa.array([], pa.string())
     indices = np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks] or [np.array([], np.int32)])
+    if not _may_need_trimming(dictionary):  # the usual case: the distinct values are already the trimmed ones
+        return indices, dictionary.to_numpy(zero_copy_only=False)
     trimmed = pc.utf8_trim_whitespace(dictionary).to_numpy(zero_copy_only=False)
     merged, uniques = pd.factorize(trimmed)  # values that differ only in spaces share a code
     return merged.astype(np.int32)[indices], np.asarray(uniques, dtype=object)
