@@ -252,17 +252,17 @@ def _points(raw: RawTable, columns: dict[str, str], problems: RowProblems) -> _P
         if degrees:
             _refuse_swapped_degrees(raw, columns[x_name], columns[y_name], x, y, first)
             bad = (np.abs(x) > 180) | (np.abs(y) > 90)
-            problems.add(bad[codes], columns[x_name], "longitude or latitude out of range")
+            problems.add_distinct(bad, codes, columns[x_name], "longitude or latitude out of range")
             x, y = _wgs84_to_bng().transform(np.where(bad, np.nan, x), np.where(bad, np.nan, y))
             x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         else:
             (x_low, x_high), (y_low, y_high) = _BNG_LIMITS
             bad = (x < x_low) | (x > x_high) | (y < y_low) | (y > y_high)
-            problems.add(bad[codes], columns[x_name],
+            problems.add_distinct(bad, codes, columns[x_name],
                          "not a British National Grid coordinate (easting 0-700,000, northing 0-1,300,000)")
         _refuse_swapped(raw, columns[x_name], columns[y_name], x, y, first)
         missing = ~np.isfinite(x) | ~np.isfinite(y)  # pyproj turns a missing input into inf
-        return _Points(np.where(missing[codes], -1, codes), x, y)
+        return _Points(np.where(missing[codes], -1, codes) if missing.any() else codes, x, y)
     return _Points(np.full(raw.rows, -1), np.array([]), np.array([]))
 
 
@@ -272,9 +272,7 @@ def _numbers(text: np.ndarray, column: str, problems: RowProblems, codes: np.nda
         values = pc.cast(pa.array(text, type=pa.string(), mask=text == ""), pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:
         values = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(dtype=float)
-    bad = np.isnan(values) & (text != "")
-    if bad.any():
-        problems.add(bad[codes], column, "not a number")
+    problems.add_distinct(np.isnan(values) & (text != ""), codes, column, "not a number")
     return values
 
 

@@ -232,11 +232,12 @@ def parse_dates(raw: RawTable, column: str, problems: RowProblems, *, required: 
                 formats: tuple[str, ...] = DATE_FORMATS) -> pd.Series:
     """Dates in the column's one format (detected from its first value); others are problems."""
     codes, text = raw.codes(column)  # far fewer distinct dates than rows: check and parse each once
-    given = (text != "")[codes]
-    problems.add(~given & required, column, "date missing")
-    if not given.any():
+    blank = text == ""
+    if required:
+        problems.add_distinct(blank, codes, column, "date missing")
+    if blank.all():
         return pd.Series(pd.NaT, index=pd.RangeIndex(raw.rows), dtype="datetime64[us]")
-    first_row = int(np.flatnonzero(given)[0])
+    first_row = int(np.flatnonzero(~blank[codes])[0]) if blank.any() else 0
     first = text[codes[first_row]]
     fmt = next((f for f in formats if pd.notna(pd.to_datetime(first, format=f, errors="coerce"))), None)
     if fmt is None:
@@ -249,12 +250,12 @@ def parse_dates(raw: RawTable, column: str, problems: RowProblems, *, required: 
         mixed[failed] = [any(pd.notna(pd.to_datetime(value, format=f, errors="coerce")) for f in formats if f != fmt)
                          for value in text[failed]]
         example = pd.Timestamp("2019-04-30").strftime(fmt)
-        problems.add(mixed[codes], column, f"written in a different date format from the rest of the column (which "
+        problems.add_distinct(mixed, codes, column, f"written in a different date format from the rest of the column (which "
                                            f"is like {example}): use one format")
-        problems.add((failed & ~mixed)[codes], column, "not a real date")
+        problems.add_distinct(failed & ~mixed, codes, column, "not a real date")
     today = pd.Timestamp.today().normalize()
-    problems.add((dates > today).to_numpy()[codes], column, "date in the future")
-    problems.add((dates < pd.Timestamp(f"{FIRST_YEAR}-01-01")).to_numpy()[codes], column,
+    problems.add_distinct((dates > today).to_numpy(), codes, column, "date in the future")
+    problems.add_distinct((dates < pd.Timestamp(f"{FIRST_YEAR}-01-01")).to_numpy(), codes, column,
                  f"date before {FIRST_YEAR}: check the year")
     return pd.Series(dates.to_numpy().astype("datetime64[us]")[codes])
 
@@ -324,7 +325,7 @@ def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems,
         "date": months, "age_band": _missing_text(raw.rows), "domestic": _unknown_flags(raw.rows),
         "reference": raw.column("crime_id") if "crime_id" in raw.columns else _missing_text(raw.rows),
     })
-    problems.add((types == "")[type_codes], "crime_type", "crime type missing")
+    problems.add_distinct(types == "", type_codes, "crime_type", "crime type missing")
     return raw, pd.concat([events, placed.table], axis=1), problems, placed.notes
 
 

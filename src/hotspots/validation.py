@@ -35,6 +35,12 @@ class RowProblems:
             "problem": problem,
         }))
 
+    def add_distinct(self, bad: np.ndarray, codes: np.ndarray, column: str, problem: str) -> None:
+        """``add`` for a check made once per distinct value: ``bad`` says which distinct values have the
+        problem, ``codes`` which distinct value each row holds."""
+        if bad.any():  # rows are only looked at when some value is bad
+            self.add(bad[codes], column, problem)
+
     def rows(self) -> np.ndarray:
         """Positions (0-based) of rows with at least one problem."""
         if not self._parts:
