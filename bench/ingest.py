@@ -7,8 +7,11 @@ process so that peak memory is its own:
   1. a plain ``pandas.read_csv`` of the file (the baseline);
   2. ``hotspots import --source police-uk`` into an empty store (hash, validate, place, write, keep original);
      then, outside the timed import, the stored events are read back into pandas, as the dashboard does.
-Each is run ``--runs`` times, alternating, after flushing pending disk writes, and the medians
-are compared (timings here vary by a fifth between runs). Prints rows per second, peak memory and the import/read ratio.
+Each is run ``--runs`` times, alternating, and the medians are compared (timings here vary by a
+fifth between runs). Every run starts alike: pending disk writes flushed, and the last run's store
+deleted (kept, each run's 300 MB of new files would sit on memory the next run's writes can't reuse:
+on a virtual machine, first use of memory is slow, and that alone adds a fifth to later imports).
+Prints rows per second, peak memory and the import/read ratio.
 Targets: >= 250,000 rows/s end to end, peak memory < 2 GB, import <= 4x the plain read.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -126,7 +130,9 @@ def main() -> None:
         plains, imports = [], []
         for run in range(args.runs):
             plains.append(_child("read_csv", str(path)))
-            imports.append(_child("import", str(path), str(Path(folder) / f"store-{run}")))
+            run_store = Path(folder) / f"store-{run}"
+            imports.append(_child("import", str(path), str(run_store)))
+            shutil.rmtree(run_store)  # each run starts with the same files on disk (and 9 runs need no 3 GB)
     plain, imported = _median_run(plains), _median_run(imports)
     if args.runs > 1:
         print("runs (s): read_csv " + ", ".join(f"{r['seconds']:.2f}" for r in plains)
