@@ -10,7 +10,7 @@ process so that peak memory is its own:
 Each is run ``--runs`` times, alternating, and the medians are compared (timings here vary by a
 fifth between runs). Every run starts alike: pending disk writes flushed, and the last run's store
 deleted (kept, each run's 300 MB of new files would sit on memory the next run's writes can't reuse:
-on a virtual machine, first use of memory is slow, and that alone adds a fifth to later imports).
+on this virtual machine that alone made later imports 10-20% slower).
 Prints rows per second, peak memory and the import/read ratio.
 Targets: >= 250,000 rows/s end to end, peak memory < 2 GB, import <= 4x the plain read.
 """
