@@ -3,8 +3,9 @@
 Every refusal is an ImportFileError naming the file, the line and the column. Leading lines that
 start with ``#`` are comments; a comment containing ``SYNTHETIC`` marks the file as synthetic.
 Headers are normalised (``"LSOA code"`` -> ``lsoa_code``) so readers can accept common variants.
-Big files are memory-mapped and parsed by Arrow on every core; columns stay in Arrow until a
-reader asks for them, as text (``RawTable.column``) or as codes into distinct values (``codes``).
+Files are parsed by Arrow on every core (the checks before it see a memory map of the file's head);
+columns stay in Arrow, in the parser's chunks, until a reader asks for them, as text
+(``RawTable.column``) or as codes into distinct values (``codes``).
 """
 
 from __future__ import annotations
