@@ -89,14 +89,14 @@ def place_rows(raw: RawTable, problems: RowProblems) -> Placement:
         given_codes, given_unique = raw.codes(columns["lsoa_code"])
         given_unique = np.asarray(pd.Index(given_unique).str.upper(), dtype=object)
         given_lsoa = lookup.index.get_indexer(given_unique)
-        row_lsoa = given_lsoa[given_codes]
-        placed_by_code = row_lsoa >= 0
-        lsoa[placed_by_code] = row_lsoa[placed_by_code]
+        lsoa = given_lsoa.astype(np.int32)[given_codes]  # -1 where the code is blank or unknown
+        placed_by_code = lsoa >= 0
         placed_by[placed_by_code] = PLACED_BY.index("lsoa_code")
         checked = placed_by_code & has_point
         if checked.any():
             notes.append(_disagreement_note(points, checked, given_codes, given_lsoa))
-        unknown = (given_unique != "")[given_codes] & ~placed_by_code
+        unknown_code = (given_unique != "") & (given_lsoa < 0)
+        unknown = unknown_code[given_codes] if unknown_code.any() else np.zeros(n, dtype=bool)
         if unknown.any():
             notes.append(f"{unknown.sum():,} rows carry an LSOA code not in the 2011 set for Greater Essex (2021 "
                          "codes of changed LSOAs, or outside the area); those with a point are placed by it.")
