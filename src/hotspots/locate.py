@@ -96,8 +96,8 @@ def place_rows(raw: RawTable, problems: RowProblems) -> Placement:
         if checked.any():
             notes.append(_disagreement_note(points, checked, given_codes, given_lsoa))
         unknown_code = (given_unique != "") & (given_lsoa < 0)
-        unknown = unknown_code[given_codes] if unknown_code.any() else np.zeros(n, dtype=bool)
-        if unknown.any():
+        if unknown_code.any():  # every distinct code is on some row
+            unknown = unknown_code[given_codes]
             notes.append(f"{unknown.sum():,} rows carry an LSOA code not in the 2011 set for Greater Essex (2021 "
                          "codes of changed LSOAs, or outside the area); those with a point are placed by it.")
             reason[unknown & ~has_point] = UNPLACED_REASONS.index("LSOA code not in Greater Essex and no point given")
