@@ -140,11 +140,8 @@ def _disagreement_note(points: "_Points", checked: np.ndarray, given_codes: np.n
     Works on distinct (point, code) pairs weighted by their rows, so a million rows cost a few
     thousand joins; beyond 50,000 pairs it uses an even sample of them and says so. ``given_lsoa``:
     each distinct code's position in the LSOA lookup."""
-    key = points.codes[checked].astype(np.int64)
-    key *= len(given_lsoa)
-    key += given_codes[checked]
-    pair = pa.array(key).dictionary_encode()
-    pairs, rows = pair.dictionary.to_numpy(), np.bincount(pair.indices.to_numpy())
+    pair_codes, pairs = _pair_codes(points.codes[checked], given_codes[checked], len(given_lsoa))
+    rows = np.bincount(pair_codes)
     if len(pairs) > DISAGREEMENT_SAMPLE:
         keep = np.linspace(0, len(pairs) - 1, DISAGREEMENT_SAMPLE).astype(int)
         pairs, rows = pairs[keep], rows[keep]
@@ -230,11 +227,7 @@ def _points(raw: RawTable, columns: dict[str, str], problems: RowProblems) -> _P
         # far fewer distinct points than rows: parse, check, reproject and join each one once.
         x_codes, x_text = raw.codes(columns[x_name])
         y_codes, y_text = raw.codes(columns[y_name])
-        key = x_codes.astype(np.int64)
-        key *= len(y_text)
-        key += y_codes
-        encoded = pa.array(key).dictionary_encode()
-        codes, pairs = encoded.indices.to_numpy(), encoded.dictionary.to_numpy()
+        codes, pairs = _pair_codes(x_codes, y_codes, len(y_text))
 
         def first(pair: int) -> int:  # the first row with this point: only wanted to name a line in a refusal
             return int(np.argmax(codes == pair))
@@ -264,6 +257,16 @@ def _points(raw: RawTable, columns: dict[str, str], problems: RowProblems) -> _P
         missing = ~np.isfinite(x) | ~np.isfinite(y)  # pyproj turns a missing input into inf
         return _Points(np.where(missing[codes], -1, codes) if missing.any() else codes, x, y)
     return _Points(np.full(raw.rows, -1), np.array([]), np.array([]))
+
+
+def _pair_codes(first: np.ndarray, second: np.ndarray, seconds: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's position among the distinct (first, second) code pairs, and those pairs as
+    ``first * seconds + second`` (``seconds``: how many distinct second codes there are)."""
+    key = first.astype(np.int64)
+    key *= seconds  # in place: these are million-row arrays
+    key += second
+    encoded = pa.array(key).dictionary_encode()
+    return encoded.indices.to_numpy(), encoded.dictionary.to_numpy()
 
 
 def _numbers(text: np.ndarray, column: str, problems: RowProblems, codes: np.ndarray) -> np.ndarray:
