@@ -69,7 +69,7 @@ if upload is not None:
         if st.button("Import into the store", type="primary", key="import"):
             try:
                 dataset_id = importing.import_file(target, path, source, name=upload.name, layer=layer or None,
-                                                   accept_rejects=accept, prepared=prepared)
+                                                   accept_rejects=accept)
             except (ImportFileError, StoreError) as refused:
                 st.error(f"**Not imported; the store is unchanged.** {refused}", icon=":material/block:")
             else:

@@ -32,3 +32,7 @@ class ImportFileError(ValueError):
 
 class StoreError(ValueError):
     """The data store refused an operation (a repeated file, an unknown dataset, a busy store)."""
+
+
+class OverlapError(StoreError):
+    """An import that covers months or holds references the store already holds (replace or refuse)."""

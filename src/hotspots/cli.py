@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 from hotspots import (aggregation, backtest, boundaries, demo, forecast, geography, importing, loading, settings, store,
@@ -68,7 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("--layer", default=None, help="counts only: the layer name for this table (default: file name)")
     imports.add_argument("--accept-rejects", action="store_true",
                          help="import the good rows even if some rows have problems; the rejects are kept on record")
-    imports.add_argument("--check", action="store_true", help="print the validation report only; write nothing")
+    imports.add_argument("--replace", action="store_true",
+                         help="where the file covers months (or holds references) already stored, replace the earlier "
+                              "ones (the usual case for a re-published police.uk month); without it such a file is refused")
+    imports.add_argument("--check", action="store_true",
+                         help="print the validation report and the verdict an import would get; write nothing")
     imports.add_argument("--user", default=None, help="who is importing (default: your login name)")
     _store_option(imports)
     imports.set_defaults(run=_import)
@@ -160,9 +165,24 @@ def _demo_load(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     target = args.store or store.default_store()
-    prepared = importing.validate_file(args.path, args.source, layer=args.layer)
+    # A check copies the file aside, outside the store; an import copies it into the store.
+    with tempfile.TemporaryDirectory() if args.check else store.incoming(target) as folder:
+        staged = importing.stage(target, args.path, args.source, Path(folder), layer=args.layer)
+        _print_report(args.path.name, staged)
+        if args.check:
+            importing.refuse_unless_importable(staged, accept_rejects=args.accept_rejects, replace=args.replace)
+            print("check only: nothing written; importing it with these options would succeed")
+            return 0
+        dataset_id = importing.commit(target, staged, user=args.user, layer=args.layer,
+                                      accept_rejects=args.accept_rejects, replace=args.replace)
+    print(f"imported as dataset {dataset_id} into {target}")
+    return 0
+
+
+def _print_report(name: str, staged: importing.Staged) -> None:
+    prepared = staged.prepared
     summary = prepared.summary()
-    print(f"{args.path.name}: {summary['rows_read']:,} rows read, {summary['rows_accepted']:,} accepted, "
+    print(f"{name}: {summary['rows_read']:,} rows read, {summary['rows_accepted']:,} accepted, "
           f"{summary['rows_rejected']:,} rejected, {summary['rows_unplaced']:,} not placed in an area")
     for reason, count in summary["unplaced_by_reason"].items():
         print(f"  not placed: {reason}: {count:,}")
@@ -171,14 +191,8 @@ def _import(args: argparse.Namespace) -> int:
     for row in validation.grouped_problems(prepared.problems).itertuples():
         print(f"  rejected: column {row.column}: {row.problem}: {row.rows:,} rows (lines {row.example_lines})",
               file=sys.stderr)
-    if args.check:
-        importing.refuse_unless_usable(prepared, accept_rejects=args.accept_rejects)
-        print("check only: nothing written")
-        return 0
-    dataset_id = importing.import_file(target, args.path, args.source, user=args.user, layer=args.layer,
-                                       accept_rejects=args.accept_rejects, prepared=prepared)
-    print(f"imported as dataset {dataset_id} into {target}")
-    return 0
+    if staged.overlap:
+        print(f"  overlap: {staged.overlap.describe()}", file=sys.stderr)
 
 
 def _datasets(args: argparse.Namespace) -> int:
@@ -196,7 +210,7 @@ def _datasets(args: argparse.Namespace) -> int:
         print(f"no datasets in {target}")
         return 0
     columns = ["dataset_id", "kind", "reader", "original_name", "imported_by", "imported_at", "rows_accepted",
-               "rows_rejected", "rows_unplaced", "synthetic"]
+               "rows_rejected", "rows_unplaced", "synthetic", "covers", "replaced"]
     print(inventory[columns].to_string(index=False))
     return 0
 

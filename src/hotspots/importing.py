@@ -5,17 +5,20 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
+import shutil
 import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
 
-from hotspots import store, validation
-from hotspots._errors import ImportFileError, StoreError
+from hotspots import inputs, store, validation
+from hotspots._errors import ImportFileError, OverlapError, StoreError
+from hotspots.coverage import Overlap
 from hotspots.readers import READERS, Prepared
 
 SOURCES = tuple(READERS)
@@ -35,7 +38,7 @@ def file_hash(path: Path) -> str:
     """SHA-256 of a file's bytes (of every file's path and bytes, in order, for a folder)."""
     digest = hashlib.sha256()
     path = Path(path)
-    members = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    members = inputs.folder_files(path, path.name, suffix="") if path.is_dir() else [path]
     for member in members:
         if path.is_dir():
             digest.update(str(member.relative_to(path)).encode())
@@ -46,24 +49,88 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_file(store_dir: Path, path: Path, source: str, *, name: str | None = None, user: str | None = None,
-                layer: str | None = None, accept_rejects: bool = False, prepared: Prepared | None = None,
-                sha256: str | None = None) -> int:
-    """Import one file; returns its dataset id. Refuses (store untouched) a repeated file, a file with
-    rejected rows unless ``accept_rejects``, and a file with nothing usable. ``sha256``: the file's
-    hash, if the caller has it already."""
+@dataclass(frozen=True)
+class Staged:
+    """A file ready to import: ``copy``, a private copy of the user's file taken before anything
+    read it (so the rows, the kept original and ``sha256`` come from the same bytes), what its
+    reader made of it, and what the store already holds of it."""
+
+    copy: Path
+    name: str
+    prepared: Prepared
+    sha256: str
+    same_file: dict | None
+    overlap: Overlap
+
+
+def stage(store_dir: Path, path: Path, source: str, folder: Path, *, name: str | None = None,
+          layer: str | None = None) -> Staged:
+    """Copy ``path`` into ``folder`` (from ``store.incoming``, or any private folder for a check),
+    then hash and validate the copy and look for what the store already holds of it. Writes nothing
+    to the store."""
     path = Path(path)
     name = name or path.name
+    copy = _private_copy(path, name, folder, source)
     with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: overlap it with reading
-        hashing = pool.submit(_in_spare_time, file_hash, path) if sha256 is None else None
-        prepared = prepared or validate_file(path, source, name=name, layer=layer)
-        sha256 = sha256 or hashing.result()
-    earlier = store.find_by_hash(store_dir, sha256)
-    if earlier:
-        raise StoreError(f"{name}: this file was already imported as dataset {earlier['dataset_id']} "
+        hashing = pool.submit(_in_spare_time, file_hash, copy)
+        prepared = validate_file(copy, source, name=name, layer=layer)
+        sha256 = hashing.result()
+    return Staged(copy, name, prepared, sha256, store.find_by_hash(store_dir, sha256),
+                  store.find_overlaps(store_dir, prepared))
+
+
+def refuse_unless_importable(staged: Staged, *, accept_rejects: bool, replace: bool) -> None:
+    """The verdict, the same for a check and an import: raise (StoreError, ImportFileError) unless
+    ``staged`` can be imported with these choices."""
+    if staged.same_file:
+        earlier = staged.same_file
+        raise StoreError(f"{staged.name}: this file was already imported as dataset {earlier['dataset_id']} "
                          f"({earlier['original_name']}, {earlier['imported_at']:%Y-%m-%d %H:%M}); nothing was changed.")
-    refuse_unless_usable(prepared, accept_rejects=accept_rejects)
-    return store.add_dataset(store_dir, prepared, path, sha256, original_name=name, user=user, label=layer)
+    refuse_unless_usable(staged.prepared, accept_rejects=accept_rejects)
+    if staged.overlap and not replace:
+        raise OverlapError(f"{staged.name}: {staged.overlap.describe()}; nothing was changed. Importing both would "
+                           "count those events twice: replace the earlier months with this file (--replace, or the "
+                           "choice on the Data page), or leave it out.")
+
+
+def commit(store_dir: Path, staged: Staged, *, user: str | None = None, layer: str | None = None,
+           accept_rejects: bool = False, replace: bool = False) -> int:
+    """Import a ``staged`` file whose copy is in a ``store.incoming`` folder; returns its dataset id."""
+    refuse_unless_importable(staged, accept_rejects=accept_rejects, replace=replace)
+    return store.add_dataset(store_dir, staged.prepared, staged.copy, staged.sha256, original_name=staged.name,
+                             user=user, label=layer, replace=replace)
+
+
+def import_file(store_dir: Path, path: Path, source: str, *, name: str | None = None, user: str | None = None,
+                layer: str | None = None, accept_rejects: bool = False, replace: bool = False) -> int:
+    """Import one file; returns its dataset id. Refuses, with the store unchanged: a file already
+    imported, a file with rejected rows unless ``accept_rejects``, a file with nothing usable, and
+    one covering months or holding references already stored unless ``replace`` (then the earlier
+    months and rows are replaced, kept on record)."""
+    with store.incoming(store_dir) as folder:
+        staged = stage(store_dir, path, source, folder, name=name, layer=layer)
+        return commit(store_dir, staged, user=user, layer=layer, accept_rejects=accept_rejects, replace=replace)
+
+
+def _private_copy(path: Path, name: str, folder: Path, source: str) -> Path:
+    """``path`` copied into ``folder`` under its own name: one regular file, or for a folder (the
+    police.uk reader's) the regular files it may read, with their places in it."""
+    target = folder / _safe_name(name)
+    if source == "police-uk" and Path(path).is_dir():
+        for member in inputs.folder_files(path, name, suffix=""):
+            inside = target / member.relative_to(path)
+            inside.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(member, inside)
+        target.mkdir(exist_ok=True)
+        return target
+    shutil.copyfile(inputs.regular_file(path, name), target)
+    return target
+
+
+def _safe_name(name: str) -> str:
+    """The last part of a user's file name, never a path out of the folder."""
+    base = Path(name.replace("\\", "/")).name
+    return base if base not in ("", ".", "..") else "upload"
 
 
 def _in_spare_time(work: Callable[..., T], *args) -> T:

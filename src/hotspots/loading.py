@@ -77,7 +77,7 @@ def load_demo_into(store_dir: Path, demo_dir: Path | None = None) -> list[int]:
     for key, path in paths.items():
         sha256 = importing.file_hash(path)
         if store.find_by_hash(store_dir, sha256) is None:  # demo keys are reader names
-            added.append(importing.import_file(store_dir, path, key, user="hotspots demo", sha256=sha256))
+            added.append(importing.import_file(store_dir, path, key, user="hotspots demo"))
     return added
 
 

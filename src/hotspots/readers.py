@@ -26,7 +26,7 @@ from hotspots.periods import financial_year_from_label, financial_year_of
 from hotspots.tabular import RawTable, only_present_categories, read_csv_bytes, read_csv_file
 from hotspots.validation import PROBLEM_COLUMNS, RowProblems, repeats_earlier
 
-EVENT_COLUMNS = ["source", "category", "date", "financial_year", "easting", "northing", "ward_code", "lsoa_code",
+EVENT_COLUMNS = ["source", "force", "category", "date", "financial_year", "easting", "northing", "ward_code", "lsoa_code",
                  "age_band", "domestic", "reference", "placed_by", "unplaced_reason", "source_file", "source_line"]
 NOMINAL_COLUMNS = ["nominal_id", "gang", "home_postcode", "date_added", "date_removed", "easting", "northing",
                    "ward_code", "lsoa_code", "placed_by", "unplaced_reason", "source_file", "source_line"]
@@ -39,7 +39,7 @@ TABLE_COLUMNS = {"events": EVENT_COLUMNS, "nominals": NOMINAL_COLUMNS, "populati
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M",
                 "%d/%m/%Y %H:%M:%S", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y")
 FIRST_YEAR = 2000
-POLICE_UK_READS = {"crime_id", "month", "crime_type", *(v for names in LOCATION_VARIANTS.values() for v in names)}
+POLICE_UK_READS = {"crime_id", "month", "reported_by", "crime_type", *(v for names in LOCATION_VARIANTS.values() for v in names)}
 YOUTH_AGES = (10, 24)
 AGE_BAND_EDGES = [0, 10, 18, 25, 35, 50, 65, 200]
 AGE_BANDS = ["0-9", "10-17", "18-24", "25-34", "35-49", "50-64", "65+"]
@@ -308,7 +308,7 @@ def _police_uk_files(path: Path, name: str) -> list[RawTable]:
 def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems, list[str]]:
     problems = RowProblems(raw)
     with ThreadPoolExecutor(max_workers=1) as pool:  # this thread readies the lookups while the columns are encoded
-        encoding = pool.submit(raw.encode, ["month", "crime_type", "lsoa_code", "longitude", "latitude"])
+        encoding = pool.submit(raw.encode, ["month", "crime_type", "reported_by", "lsoa_code", "longitude", "latitude"])
         prepare_lookups()
         encoding.result()
     # The Crime ID check and the months run beside placement, which mostly holds one core; all mostly leave the GIL.
@@ -321,7 +321,8 @@ def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems,
             _report_repeated(raw, ["crime_id"], repeated.result(), problems)
     type_codes, types = raw.codes("crime_type")
     events = pd.DataFrame({
-        "source": _constant("police-uk", raw.rows), "category": pd.Categorical.from_codes(type_codes, types),
+        "source": _constant("police-uk", raw.rows), "force": _forces(raw),
+        "category": pd.Categorical.from_codes(type_codes, types),
         "date": months, "age_band": _missing_text(raw.rows), "domestic": _unknown_flags(raw.rows),
         "reference": raw.column("crime_id") if "crime_id" in raw.columns else _missing_text(raw.rows),
     })
@@ -352,7 +353,8 @@ def _read_events(path: Path, name: str | None, source: str, required: dict[str, 
     problems.add(raw.column(columns["category"]).eq("").to_numpy(), columns["category"], "category missing")
     _refuse_repeated(raw, [columns["reference"]], problems, skip_blank=True)
     placed = place_rows(raw, problems)
-    table = pd.DataFrame({"source": source, "category": raw.column(columns["category"]).str.lower(), "date": dates,
+    table = pd.DataFrame({"source": source, "force": _constant("", raw.rows),
+                          "category": raw.column(columns["category"]).str.lower(), "date": dates,
                           "age_band": bands, "domestic": domestic, "reference": raw.column(columns["reference"])})
     return _finish("events", source, raw, pd.concat([table, placed.table], axis=1), problems, placed.notes)
 
@@ -406,6 +408,14 @@ def _concat(tables: list[pd.DataFrame]) -> pd.DataFrame:
 def _constant(value: str, rows: int) -> pd.Categorical:
     """The same text on every row, stored once."""
     return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), [value])
+
+
+def _forces(raw: RawTable) -> pd.Categorical:
+    """Each police.uk row's publishing force (``Reported by``): what a re-published month is keyed by."""
+    if "reported_by" not in raw.columns:
+        return _constant("", raw.rows)
+    codes, forces = raw.codes("reported_by")
+    return pd.Categorical.from_codes(codes, forces)
 
 
 def _missing_text(rows: int) -> pd.Categorical:

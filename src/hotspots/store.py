@@ -2,12 +2,18 @@
 
 Each dataset's folder, ``uploads/<sha256>/``, holds the original as it arrived (``original/``)
 and the dataset's rows as Parquet (``rows-000.parquet``, and more parts for big datasets),
-written before its record. The catalogue (``hotspots.duckdb``) holds the ``datasets`` records
-and the ``rejects``; a dataset exists once its record is committed, in one DuckDB transaction,
-so an import lands whole or not at all even if the process is killed half-way. A folder without
-a committed record is removed the next time the store is opened for writing. Readers query the
-committed datasets' Parquet files through DuckDB. DuckDB allows one writing process at a time,
-so connections are opened per operation and closed straight after. See ``docs/store.md`` for why.
+written before its record. An import first copies the user's file into a private folder
+(``uploads/.partial-<pid>-<token>/``, see ``incoming``) and reads only that copy, so the rows, the
+kept original and its hash come from the same bytes; the folder becomes the dataset's by one
+rename. The catalogue (``hotspots.duckdb``) holds the ``datasets`` records, the ``rejects``, what
+each dataset ``covers`` (months per source and force) and what replaced what (``replacements``
+of months, ``replaced_references`` of single rows); a dataset exists once its record is
+committed, in one DuckDB transaction, so an import lands whole or not at all even if the process
+is killed half-way. A folder without a committed record is removed the next time the store is
+opened for writing, unless the process staging it is still running. Readers query the committed
+datasets' Parquet files through DuckDB, leaving out replaced rows. DuckDB allows one writing
+process at a time, so connections are opened per operation and closed straight after. See
+``docs/store.md`` for why.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import contextlib
 import getpass
 import json
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,8 +35,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hotspots import settings
-from hotspots._errors import StoreError
+from hotspots import coverage, settings
+from hotspots._errors import OverlapError, StoreError
+from hotspots.coverage import Overlap
 from hotspots.readers import TABLE_COLUMNS, Prepared
 
 DATABASE_NAME = "hotspots.duckdb"
@@ -46,7 +54,18 @@ CREATE TABLE IF NOT EXISTS datasets (
     synthetic BOOLEAN NOT NULL, summary VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS rejects (
     dataset_id INTEGER NOT NULL, file VARCHAR, line INTEGER, "column" VARCHAR, value VARCHAR, problem VARCHAR);
+CREATE TABLE IF NOT EXISTS covers (
+    dataset_id INTEGER NOT NULL, source VARCHAR NOT NULL, force VARCHAR NOT NULL, month DATE NOT NULL,
+    "rows" INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS replacements (
+    dataset_id INTEGER NOT NULL, source VARCHAR NOT NULL, force VARCHAR NOT NULL, month DATE NOT NULL,
+    replaced_by INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS replaced_references (
+    dataset_id INTEGER NOT NULL, reference VARCHAR NOT NULL, replaced_by INTEGER NOT NULL);
 """
+#: A month of an earlier dataset that a later one replaced: its rows are left out when reading.
+_ACTIVE_COVERS = """(SELECT c.* FROM covers c WHERE NOT EXISTS (SELECT 1 FROM replacements r
+    WHERE r.dataset_id = c.dataset_id AND r.source = c.source AND r.force = c.force AND r.month = c.month))"""
 DATA_TABLES = tuple(TABLE_COLUMNS)
 #: Stored type of every data-table column (a table's columns are ``dataset_id`` then TABLE_COLUMNS);
 #: text columns not listed are strings.
@@ -76,33 +95,64 @@ def find_by_hash(store: Path, sha256: str) -> dict | None:
     return dict(zip(["dataset_id", "original_name", "imported_at"], row)) if row else None
 
 
+@contextlib.contextmanager
+def incoming(store: Path) -> Iterator[Path]:
+    """A private folder in the store for an import's copy of the user's file: yields the folder the
+    original goes in. ``add_dataset`` makes it the dataset's; otherwise it is removed on leaving,
+    with any store folders it had to create, so a refused import leaves the store as it was."""
+    created = [folder for folder in (store, store / UPLOADS) if not folder.exists()]
+    partial = store / UPLOADS / f".partial-{os.getpid()}-{secrets.token_hex(8)}"
+    (partial / ORIGINAL).mkdir(parents=True)
+    try:
+        yield partial / ORIGINAL
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)  # gone already when it became a dataset's folder
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):  # not empty: something else was stored there meanwhile
+                folder.rmdir()
+
+
+def find_overlaps(store: Path, prepared: Prepared) -> Overlap:
+    """What ``prepared`` shares with the datasets already stored and not replaced (read-only)."""
+    with _connect(store, read_only=True) as db:
+        return _overlaps(db, store, prepared)
+
+
 def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *, original_name: str,
-                user: str | None = None, label: str | None = None) -> int:
-    """Keep ``original``, write ``prepared``'s rows, then commit its record; returns the new dataset id."""
-    store.mkdir(parents=True, exist_ok=True)
+                user: str | None = None, label: str | None = None, replace: bool = False) -> int:
+    """Write ``prepared``'s rows beside ``original`` (a file in a folder from ``incoming``) and commit
+    its record; returns the new dataset id. Where it overlaps stored datasets, the earlier months
+    and rows are recorded as replaced if ``replace``, else OverlapError (nothing written)."""
+    covers = coverage.of_rows(prepared.kind, prepared.table)
     with ThreadPoolExecutor(max_workers=1) as pool:  # the rows are converted while the catalogue opens
         converting = pool.submit(_rows, prepared.kind, prepared.table)
         with _connect(store) as db:
-            dataset_id = db.execute("SELECT coalesce(max(dataset_id), 0) + 1 FROM datasets").fetchone()[0]
+            overlap = _overlaps(db, store, prepared)  # again under the write lock: another import may have landed
+            if overlap and not replace:
+                raise OverlapError(f"{original_name}: {overlap.describe()}; nothing was changed. Replace the earlier "
+                                   "months with this file (--replace, or the choice on the Data page), or leave it out.")
+            dataset_id = db.execute("SELECT coalesce(max(dataset_id), 0) + 1 FROM datasets").fetchall()[0][0]
             rows = converting.result()
             rows = rows.add_column(0, "dataset_id", pa.array(np.full(len(rows), dataset_id, dtype=np.int32)))
-            folder = _keep(store, original, sha256, original_name, prepared.kind, rows)
+            folder = _keep(store, original.parent.parent, sha256, prepared.kind, rows)
             try:
-                _commit_record(db, prepared, dataset_id, folder, store, sha256, original_name, user, label)
+                _commit_record(db, prepared, dataset_id, folder / ORIGINAL / original.name, store, sha256,
+                               original_name, user, label, covers, overlap)
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
     return int(dataset_id)
 
 
-def _commit_record(db: duckdb.DuckDBPyConnection, prepared: Prepared, dataset_id: int, folder: Path, store: Path,
-                   sha256: str, original_name: str, user: str | None, label: str | None) -> None:
-    """Insert the dataset's record and rejects in one transaction and commit: the dataset now exists."""
+def _commit_record(db: duckdb.DuckDBPyConnection, prepared: Prepared, dataset_id: int, kept: Path, store: Path,
+                   sha256: str, original_name: str, user: str | None, label: str | None, covers: pd.DataFrame,
+                   overlap: Overlap) -> None:
+    """Insert the dataset's record, rejects, coverage and what it replaces in one transaction and
+    commit: the dataset now exists."""
     summary = prepared.summary()
     record = pd.DataFrame([{
         "dataset_id": dataset_id, "kind": prepared.kind, "reader": prepared.reader, "label": label,
-        "original_name": original_name, "sha256": sha256,
-        "stored_file": str((folder / ORIGINAL / Path(original_name).name).relative_to(store)),
+        "original_name": original_name, "sha256": sha256, "stored_file": str(kept.relative_to(store)),
         "imported_by": user or getpass.getuser(),
         "imported_at": datetime.now(timezone.utc).replace(tzinfo=None),
         "rows_read": summary["rows_read"], "rows_accepted": summary["rows_accepted"],
@@ -112,17 +162,111 @@ def _commit_record(db: duckdb.DuckDBPyConnection, prepared: Prepared, dataset_id
     _insert(db, "datasets", record)
     if len(prepared.problems):
         _insert(db, "rejects", prepared.problems.assign(dataset_id=dataset_id))
+    if len(covers):
+        _insert(db, "covers", covers.assign(dataset_id=dataset_id))
+    if len(overlap.months):
+        _insert(db, "replacements", overlap.months[["dataset_id", "source", "force", "month"]]
+                .assign(replaced_by=dataset_id))
+    if len(overlap.references):
+        db.register("incoming_references", _references_table(prepared))
+        db.execute(f"""INSERT INTO replaced_references SELECT r.dataset_id, r.reference, ? FROM
+            ({_stored_references_sql(store, db, prepared.kind)}) r JOIN incoming_references i USING (reference)
+            WHERE r.dataset_id IN (SELECT UNNEST(?))""", [dataset_id, overlap.references["dataset_id"].tolist()])
+        db.unregister("incoming_references")
     db.execute("COMMIT")
 
 
+def _overlaps(db: duckdb.DuckDBPyConnection | None, store: Path, prepared: Prepared) -> Overlap:
+    """Months (same source, force and month) and references ``prepared`` shares with what is stored
+    and not replaced already."""
+    names = ["dataset_id", "original_name", "source", "force", "month"]
+    none = Overlap(pd.DataFrame(columns=names), pd.DataFrame(columns=["dataset_id", "original_name", "references"]))
+    if db is None:
+        return none
+    covers = coverage.of_rows(prepared.kind, prepared.table)
+    months = none.months
+    if len(covers):
+        db.register("incoming_covers", pa.Table.from_pandas(covers[["source", "force", "month"]], preserve_index=False))
+        months = db.execute(f"""SELECT c.dataset_id, d.original_name, c.source, c.force, c.month
+            FROM {_ACTIVE_COVERS} c JOIN incoming_covers i ON c.source = i.source AND c.force = i.force
+            AND c.month = CAST(i.month AS DATE) JOIN datasets d USING (dataset_id)
+            ORDER BY c.dataset_id, c.month""").df()
+        db.unregister("incoming_covers")
+    references = none.references
+    stored = _stored_references_sql(store, db, prepared.kind)
+    if stored is not None and len(coverage.distinct_references(prepared.kind, prepared.table)):
+        db.register("incoming_references", _references_table(prepared))
+        references = db.execute(f"""SELECT r.dataset_id, d.original_name, count(*) AS "references"
+            FROM ({stored}) r JOIN incoming_references i USING (reference) JOIN datasets d USING (dataset_id)
+            GROUP BY ALL ORDER BY r.dataset_id""").df()
+        db.unregister("incoming_references")
+    return Overlap(months, references)
+
+
+def _references_table(prepared: Prepared) -> pa.Table:
+    return pa.table({"reference": pa.array(coverage.distinct_references(prepared.kind, prepared.table), pa.string())})
+
+
+def _stored_references_sql(store: Path, db: duckdb.DuckDBPyConnection, kind: str) -> str | None:
+    """SQL for ``dataset_id, reference`` of the stored, not replaced rows of ``kind`` (None: no such rows)."""
+    column = coverage.REFERENCE_COLUMNS.get(kind)
+    files = _files_of(store, db, kind)
+    if column is None or not files:
+        return None
+    return (f"SELECT dataset_id, \"{column}\" AS reference FROM ({_active_rows_sql(kind, _parquet_sql(files))}) "
+            f"WHERE \"{column}\" <> ''")
+
+
+def _parquet_sql(files: list[str]) -> str:
+    """SQL reading the Parquet ``files`` (globs) as one table; a column missing from older parts is NULL."""
+    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    return f"read_parquet([{listed}], union_by_name = true)"
+
+
+def _files_of(store: Path, db: duckdb.DuckDBPyConnection | None, kind: str) -> list[str]:
+    if db is None:
+        return []
+    return [str(_dataset_folder(store, sha) / ROWS_FILES) for (sha,) in db.execute(
+        "SELECT sha256 FROM datasets WHERE kind = ? ORDER BY dataset_id", [kind]).fetchall()]
+
+
+def _active_rows_sql(kind: str, rows: str) -> str:
+    """``rows`` (SQL for stored rows of ``kind``) without those a later dataset replaced."""
+    if kind == "events":
+        month = "CAST(date_trunc('month', t.date) AS DATE)"
+        return (f"SELECT t.* FROM {rows} t WHERE NOT EXISTS (SELECT 1 FROM replacements r WHERE r.dataset_id = "
+                f"t.dataset_id AND r.source = t.source AND r.force = coalesce(t.force, '') AND r.month = {month}) "
+                "AND NOT EXISTS (SELECT 1 FROM replaced_references x WHERE x.dataset_id = t.dataset_id "
+                "AND x.reference = t.reference)")
+    if kind == "nominals":
+        return (f"SELECT t.* FROM {rows} t WHERE NOT EXISTS (SELECT 1 FROM replaced_references x "
+                "WHERE x.dataset_id = t.dataset_id AND x.reference = t.nominal_id)")
+    if kind == "counts":
+        return (f"SELECT t.* FROM {rows} t WHERE NOT EXISTS (SELECT 1 FROM replacements r WHERE r.dataset_id = "
+                "t.dataset_id AND r.source = 'counts' AND r.force = t.layer AND r.month = make_date(t.financial_year, 4, 1))")
+    return f"SELECT * FROM {rows}"
+
+
 def list_datasets(store: Path) -> pd.DataFrame:
-    """Every dataset with its provenance, newest first."""
+    """Every dataset with its provenance, newest first; ``covers`` says which months (or financial
+    years) it covers and ``replaced`` which of them later datasets replaced, e.g. ``"2023-01 by
+    dataset 5"``."""
     with _connect(store, read_only=True) as db:
         if db is None:
             return pd.DataFrame(columns=["dataset_id", "kind", "reader", "label", "original_name", "sha256",
                                          "stored_file", "imported_by", "imported_at", "rows_read", "rows_accepted",
-                                         "rows_rejected", "rows_unplaced", "synthetic", "summary"])
-        return db.execute("SELECT * FROM datasets ORDER BY dataset_id DESC").df()
+                                         "rows_rejected", "rows_unplaced", "synthetic", "summary", "covers",
+                                         "replaced"])
+        datasets = db.execute("SELECT * FROM datasets ORDER BY dataset_id DESC").df()
+        covers = db.execute("SELECT dataset_id, source, month FROM covers").df()
+        replaced = db.execute("SELECT dataset_id, source, month, replaced_by FROM replacements").df()
+    spans = {key: coverage.month_span(group["month"], group["source"].iloc[0])
+             for key, group in covers.groupby("dataset_id")}
+    replaced_text = {key: "; ".join(f"{coverage.month_span(by['month'], by['source'].iloc[0])} by dataset {later}"
+                                    for later, by in group.groupby("replaced_by"))
+                     for key, group in replaced.groupby("dataset_id")}
+    return datasets.assign(covers=[spans.get(i, "") for i in datasets["dataset_id"]],
+                           replaced=[replaced_text.get(i, "") for i in datasets["dataset_id"]])
 
 
 def preview(store: Path, dataset_id: int, rows: int = 20) -> pd.DataFrame:
@@ -142,29 +286,49 @@ def rejected_rows(store: Path, dataset_id: int) -> pd.DataFrame:
 
 
 def delete_dataset(store: Path, dataset_id: int) -> None:
-    """Remove one dataset's record and rejects (one transaction), then its folder of rows and original."""
+    """Remove one dataset's record, rejects and coverage (one transaction; months it had replaced
+    count again), then its folder of rows and original."""
     with _connect(store) as db:
         folder, _ = _dataset_files(store, db, dataset_id)
         db.execute("BEGIN TRANSACTION")
-        for table in ("rejects", "datasets"):
+        for table in ("rejects", "covers", "replacements", "replaced_references", "datasets"):
             db.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
+        for table in ("replacements", "replaced_references"):
+            db.execute(f"DELETE FROM {table} WHERE replaced_by = ?", [dataset_id])
         db.execute("COMMIT")
     shutil.rmtree(folder, ignore_errors=True)
 
 
 def read_table(store: Path, table: str, where: str = "TRUE") -> pd.DataFrame:
-    """All rows of one data table (``events``, ``nominals``, ...) with their dataset id."""
+    """All rows of one data table (``events``, ``nominals``, ...) with their dataset id, less the
+    rows a later dataset replaced."""
     if table not in (*DATA_TABLES, "datasets"):
         raise StoreError(f"Unknown table {table!r}; the store has {', '.join(DATA_TABLES)}.")
     with _connect(store, read_only=True) as db:
         if table == "datasets":
             return list_datasets(store) if db is None else db.execute(f"SELECT * FROM datasets WHERE {where}").df()
-        files = [] if db is None else [str(_dataset_folder(store, sha) / ROWS_FILES) for (sha,) in db.execute(
-            "SELECT sha256 FROM datasets WHERE kind = ? ORDER BY dataset_id", [table]).fetchall()]
-        reader = duckdb.connect() if db is None else db
-        rows = (reader.read_parquet(files) if files
-                else reader.from_arrow(_row_schema(table).empty_table()))
+        files = _files_of(store, db, table)
+        if not files:
+            return _to_pandas(duckdb.connect().from_arrow(_row_schema(table).empty_table()).to_arrow_table())
+        rows = db.sql(_active_rows_sql(table, _parquet_sql(files)) if _has_replacements(db)
+                      else f"SELECT * FROM {_parquet_sql(files)}")
         return _to_pandas(rows.filter(where).to_arrow_table())
+
+
+def covered_months(store: Path) -> pd.DataFrame:
+    """``dataset_id, source, force, month, rows`` of every month the stored datasets cover and no
+    later dataset replaced (count tables: one row per financial year, at its April)."""
+    with _connect(store, read_only=True) as db:
+        if db is None:
+            return pd.DataFrame(columns=["dataset_id", *coverage.COVERAGE_COLUMNS])
+        frame = db.execute(f'SELECT dataset_id, source, force, month, "rows" FROM {_ACTIVE_COVERS} c '
+                           "ORDER BY dataset_id, source, force, month").df()
+    return frame.astype({"month": "datetime64[us]"})
+
+
+def _has_replacements(db: duckdb.DuckDBPyConnection) -> bool:
+    return any(db.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0]
+               for table in ("replacements", "replaced_references"))
 
 
 def _to_pandas(rows: pa.Table) -> pd.DataFrame:
@@ -236,18 +400,17 @@ def _dataset_files(store: Path, db: duckdb.DuckDBPyConnection | None, dataset_id
     return folder, [str(part) for part in sorted(folder.glob(ROWS_FILES))]
 
 
-def _keep(store: Path, original: Path, sha256: str, name: str, kind: str, rows: pa.Table) -> Path:
-    """The dataset's folder: the original as it arrived and its rows, put in place by one rename."""
+def _keep(store: Path, partial: Path, sha256: str, kind: str, rows: pa.Table) -> Path:
+    """The dataset's folder: ``partial`` (from ``incoming``, holding the original) with the rows
+    written beside it, put in place by one rename. Nothing is left behind if writing fails."""
     folder = _dataset_folder(store, sha256)
-    partial = store / UPLOADS / f".partial-{sha256}"
-    shutil.rmtree(partial, ignore_errors=True)
-    (partial / ORIGINAL).mkdir(parents=True)
-    copy = shutil.copytree if original.is_dir() else shutil.copy2
-    with ThreadPoolExecutor(max_workers=1) as pool:  # both release the GIL: copy while writing
-        copied = pool.submit(copy, original, partial / ORIGINAL / Path(name).name)
+    try:
         _write_rows(kind, rows, partial)
-        copied.result()
-    shutil.rmtree(folder, ignore_errors=True)
+    except BaseException:
+        for part in partial.glob(ROWS_FILES):
+            part.unlink()
+        raise
+    shutil.rmtree(folder, ignore_errors=True)  # an uncommitted leftover of an earlier, killed import
     partial.replace(folder)
     return folder
 
@@ -263,15 +426,18 @@ def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
     except duckdb.IOException as error:
         raise StoreError(f"The store at {store} is in use by another process (DuckDB allows one writer): "
                          f"close it and try again ({error}).") from error
-    if read_only and _rows_in_database(db):  # a store from before rows moved to Parquet: upgrade it once
+    if read_only and _needs_upgrade(db):  # a store written by an earlier version: upgrade it once
         db.close()
         with _connect(store):
             pass
         db = duckdb.connect(str(path), read_only=True)
     try:
         if not read_only:
+            uncovered = not _tables(db, ["covers"]) and bool(_tables(db, ["datasets"]))
             db.execute(_SCHEMA)
             _move_rows_to_files(store, db)
+            if uncovered:
+                _cover_stored_datasets(store, db)
             _remove_uncommitted_uploads(store, db)
         yield db
     finally:  # closing with a transaction still open rolls it back
@@ -284,14 +450,68 @@ def _remove_uncommitted_uploads(store: Path, db: duckdb.DuckDBPyConnection) -> N
         return
     kept = {row[0] for row in db.execute("SELECT sha256 FROM datasets").fetchall()}
     for folder in uploads.iterdir():
-        if folder.name not in kept:
+        if folder.name not in kept and not _staged_by_running_process(folder):
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _rows_in_database(db: duckdb.DuckDBPyConnection) -> list[str]:
-    listed = ", ".join(f"'{table}'" for table in DATA_TABLES)
+def _staged_by_running_process(folder: Path) -> bool:
+    """Whether ``folder`` is an ``incoming`` folder of a process still running (its import is under way)."""
+    if not folder.name.startswith(".partial-"):
+        return False
+    pid = folder.name.removeprefix(".partial-").split("-")[0]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    return True
+
+
+def _tables(db: duckdb.DuckDBPyConnection, names: list[str] | tuple[str, ...]) -> list[str]:
+    """Which of ``names`` are tables in the catalogue."""
+    listed = ", ".join(f"'{table}'" for table in names)
     return [row[0] for row in db.execute(
         f"SELECT table_name FROM duckdb_tables() WHERE table_name IN ({listed})").fetchall()]
+
+
+def _rows_in_database(db: duckdb.DuckDBPyConnection) -> list[str]:
+    return _tables(db, DATA_TABLES)
+
+
+def _needs_upgrade(db: duckdb.DuckDBPyConnection) -> bool:
+    return bool(_rows_in_database(db)) or (bool(_tables(db, ["datasets"])) and not _tables(db, ["covers"]))
+
+
+def _cover_stored_datasets(store: Path, db: duckdb.DuckDBPyConnection) -> None:
+    """Upgrade a store written before coverage was recorded: each dataset's coverage from its rows,
+    and a ``force`` column (blank: unknown) in events written without one."""
+    db.execute("BEGIN TRANSACTION")
+    for dataset_id, kind, sha256 in db.execute("SELECT dataset_id, kind, sha256 FROM datasets").fetchall():
+        if kind not in ("events", "counts"):
+            continue
+        folder = _dataset_folder(store, sha256)
+        rows = db.sql(f"SELECT * FROM {_parquet_sql([str(folder / ROWS_FILES)])}").to_arrow_table()
+        if kind == "events" and "force" not in rows.column_names:  # new parts written aside, then swapped in
+            upgraded = folder / ".upgraded"
+            shutil.rmtree(upgraded, ignore_errors=True)
+            upgraded.mkdir()
+            _write_rows(kind, rows.append_column("force", pa.array([""] * rows.num_rows, pa.string())), upgraded)
+            for part in folder.glob(ROWS_FILES):
+                part.unlink()
+            for part in upgraded.glob(ROWS_FILES):
+                part.replace(folder / part.name)
+            upgraded.rmdir()
+        frame = _to_pandas(rows.select([c for c in ("source", "force", "date", "layer", "financial_year")
+                                        if c in rows.column_names]))
+        if kind == "events" and "force" not in frame:
+            frame["force"] = ""
+        covers = coverage.of_rows(kind, frame)
+        if len(covers):
+            _insert(db, "covers", covers.assign(dataset_id=dataset_id))
+    db.execute("COMMIT")
 
 
 def _move_rows_to_files(store: Path, db: duckdb.DuckDBPyConnection) -> None:
@@ -304,7 +524,9 @@ def _move_rows_to_files(store: Path, db: duckdb.DuckDBPyConnection) -> None:
     for dataset_id, kind, sha256, stored_file in db.execute(
             "SELECT dataset_id, kind, sha256, stored_file FROM datasets").fetchall():
         folder = _dataset_folder(store, sha256)
-        columns = ", ".join(f'"{c}"' for c in ["dataset_id", *TABLE_COLUMNS[kind]])
+        present = {row[0] for row in db.execute(f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{kind}'")
+                   .fetchall()}
+        columns = ", ".join(f'"{c}"' if c in present else f"'' AS \"{c}\"" for c in ["dataset_id", *TABLE_COLUMNS[kind]])
         rows = db.sql(f"SELECT {columns} FROM {kind} WHERE dataset_id = {int(dataset_id)}").to_arrow_table()
         _write_rows(kind, rows, folder)
         kept = folder / ORIGINAL / Path(stored_file).name
