@@ -95,7 +95,7 @@ class Prepared:
 def read_police_uk(path: Path, name: str | None = None) -> Prepared:
     """police.uk street-level crime: one CSV, a folder of them, or the monthly zip archive."""
     files = _police_uk_files(Path(path), name or Path(path).name)
-    parts = [_police_uk_rows(raw) for raw in files]
+    parts = _one_file_per_month([_police_uk_rows(raw) for raw in files])
     return _combine("events", "police-uk", name or Path(path).name, parts)
 
 
@@ -328,6 +328,32 @@ def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems,
     })
     problems.add_distinct(types == "", type_codes, "crime_type", "crime type missing")
     return raw, pd.concat([events, placed.table], axis=1), problems, placed.notes
+
+
+def _one_file_per_month(parts: list[tuple[RawTable, pd.DataFrame, RowProblems, list[str]]]
+                        ) -> list[tuple[RawTable, pd.DataFrame, RowProblems, list[str]]]:
+    """The parts of a folder or zip, each force's month from one file only: a file holding the same
+    rows as an earlier one (the same month saved twice, or under two names) is left out with a
+    note; two different files of one force's month (a month police.uk re-published, downloaded
+    twice) are refused, since nothing in them says which is newer."""
+    kept: list[tuple[RawTable, pd.DataFrame, RowProblems, list[str]]] = []
+    holder: dict[tuple[str, str], RawTable] = {}
+    for part in parts:
+        raw, table = part[0], part[1]
+        months = table["date"].dt.strftime("%Y-%m")
+        keys = set(zip(table["force"].astype("str"), months.dropna())) if len(table) else set()
+        earlier = next((holder[key] for key in sorted(keys) if key in holder), None)
+        if earlier is None:
+            holder.update(dict.fromkeys(keys, raw))
+            kept.append(part)
+        elif earlier.table.equals(raw.table):
+            kept[0][3].append(f"{raw.name} holds the same rows as {earlier.name}: counted once, from {earlier.name}")
+        else:
+            force, month = next(key for key in sorted(keys) if key in holder)
+            raise ImportFileError(raw.name, f"holds {force or 'the'} {month} rows, as {earlier.name} does, but they "
+                                            "differ (police.uk re-publishes months with updated outcomes): keep only "
+                                            "the newer file and import again")
+    return kept
 
 
 def _read_events(path: Path, name: str | None, source: str, required: dict[str, tuple[str, ...]],

@@ -99,14 +99,19 @@ def find_by_hash(store: Path, sha256: str) -> dict | None:
 def incoming(store: Path) -> Iterator[Path]:
     """A private folder in the store for an import's copy of the user's file: yields the folder the
     original goes in. ``add_dataset`` makes it the dataset's; otherwise it is removed on leaving,
-    with any store folders it had to create, so a refused import leaves the store as it was."""
+    with any store folders (and an empty catalogue) it had to create, so a refused import leaves
+    the store as it was."""
     created = [folder for folder in (store, store / UPLOADS) if not folder.exists()]
     partial = store / UPLOADS / f".partial-{os.getpid()}-{secrets.token_hex(8)}"
     (partial / ORIGINAL).mkdir(parents=True)
     try:
         yield partial / ORIGINAL
     finally:
-        shutil.rmtree(partial, ignore_errors=True)  # gone already when it became a dataset's folder
+        landed = not partial.exists()  # renamed to the dataset's folder
+        shutil.rmtree(partial, ignore_errors=True)
+        if store in created and not landed and list_datasets(store).empty:
+            for name in (DATABASE_NAME, DATABASE_NAME + ".wal"):
+                (store / name).unlink(missing_ok=True)
         for folder in reversed(created):
             with contextlib.suppress(OSError):  # not empty: something else was stored there meanwhile
                 folder.rmdir()

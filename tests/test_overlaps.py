@@ -1,0 +1,237 @@
+"""Never counting twice: re-published months, the same file twice, overlapping extracts; and the
+store's promises around them (a refusal changes nothing, the kept original is what was read)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hotspots import aggregation, cli, importing, loading, readers, store
+from hotspots._errors import ImportFileError, OverlapError
+
+HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+          "Last outcome category,Context\n")
+
+
+def street_file(month: str, outcome: str = "Under investigation", *, rows: int = 6, force: str = "Essex Police",
+                first_id: int = 0) -> str:
+    """One force's police.uk month, placed by LSOA code (Thurrock 015A, in Grays Riverside)."""
+    return HEADER + "".join(
+        f"{first_id + i:058x}{month.replace('-', '')},{month},{force},{force},,,No Location,E01015921,"
+        f"Thurrock 015A,Violence and sexual offences,{outcome},\n" for i in range(rows))
+
+
+def snapshot(store_dir: Path) -> dict[str, str]:
+    return {str(p.relative_to(store_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(store_dir.rglob("*")) if p.is_file()}
+
+
+def ward_counts(store_dir: Path) -> pd.Series:
+    counts = aggregation.area_counts(loading.load_dataset(store_dir), "police-uk:violence-and-sexual-offences")
+    return counts.set_index(["area_code", "period"])["count"]
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_a_republished_month_is_refused_or_replaces_the_earlier_one_and_counts_stay_the_same(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    january = importing.import_file(store_dir, write(tmp_path / "a" / "2023-01-essex-street.csv",
+                                                     street_file("2023-01")), "police-uk")
+    importing.import_file(store_dir, write(tmp_path / "a" / "2023-02-essex-street.csv", street_file("2023-02")),
+                          "police-uk")
+    counts_before = ward_counts(store_dir)
+    republished = write(tmp_path / "b" / "2023-01-essex-street.csv",
+                        street_file("2023-01", "Investigation complete; no suspect identified"))
+    before = snapshot(store_dir)
+    with pytest.raises(OverlapError, match=r"dataset 1 \(2023-01-essex-street.csv\) already holds 2023-01 for Essex Police"):
+        importing.import_file(store_dir, republished, "police-uk")
+    assert snapshot(store_dir) == before
+
+    newer = importing.import_file(store_dir, republished, "police-uk", replace=True)
+    pd.testing.assert_series_equal(ward_counts(store_dir), counts_before)
+    inventory = store.list_datasets(store_dir).set_index("dataset_id")
+    assert inventory.loc[january, "covers"] == "2023-01"
+    assert inventory.loc[january, "replaced"] == f"2023-01 by dataset {newer}"
+    assert inventory.loc[newer, "replaced"] == ""
+    events = store.read_table(store_dir, "events")
+    assert set(events.loc[events["date"].dt.month.eq(1), "dataset_id"]) == {newer}  # the newer outcomes are read
+
+    store.delete_dataset(store_dir, newer)  # deleting the newer file brings the earlier month back
+    pd.testing.assert_series_equal(ward_counts(store_dir), counts_before)
+    assert store.list_datasets(store_dir).set_index("dataset_id").loc[january, "replaced"] == ""
+
+
+def test_a_month_of_another_force_is_no_overlap(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, write(tmp_path / "2023-01-essex-street.csv", street_file("2023-01")), "police-uk")
+    importing.import_file(store_dir, write(tmp_path / "2023-01-btp-street.csv",
+                                           street_file("2023-01", force="British Transport Police", first_id=100)),
+                          "police-uk")
+    assert len(store.read_table(store_dir, "events")) == 12
+
+
+def test_the_same_month_twice_in_a_folder_or_a_zip_is_counted_once(tmp_path: Path) -> None:
+    month = street_file("2023-01")
+    # Outcomes are not read: a re-published month with only new outcomes counts the same.
+    republished = street_file("2023-01", "Unable to prosecute suspect")
+    folder = tmp_path / "download"
+    write(folder / "2023-01" / "2023-01-essex-street.csv", month)
+    write(folder / "copy of 2023-01" / "2023-01-essex-street.csv", month)  # the same file under another name
+    prepared = importing.validate_file(folder, "police-uk")
+    assert len(prepared.table) == 6
+    assert any("holds the same rows as" in note and "counted once" in note for note in prepared.notes)
+
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("2023-01/2023-01-essex-street.csv", month)
+        zipped.writestr("2023-01 (1)/2023-01-essex-street.csv", republished)
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, archive, "police-uk")
+    assert len(store.read_table(store_dir, "events")) == 6
+
+
+def test_two_different_files_of_one_month_in_a_folder_are_refused_by_name(tmp_path: Path) -> None:
+    folder = tmp_path / "download"
+    write(folder / "old" / "2023-01-essex-street.csv", street_file("2023-01"))
+    write(folder / "new" / "2023-01-essex-street.csv", street_file("2023-01", rows=7))  # a crime recorded since
+    with pytest.raises(ImportFileError, match=r"download/old/2023-01-essex-street.csv.*Essex Police 2023-01.*"
+                                              r"keep only the newer file"):
+        importing.validate_file(folder, "police-uk")
+
+
+EXTRACT = "crime_reference,offence_date,offence_group,victim_age,domestic,lsoa_code\n"
+
+
+def test_an_extract_repeating_earlier_crime_references_is_refused_or_replaces_those_rows(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    first = write(tmp_path / "extract-1.csv", EXTRACT + "".join(
+        f"CR{i},2022-0{1 + i}-15,violence with injury,17,N,E01015921\n" for i in range(3)))
+    importing.import_file(store_dir, first, "police")
+    # A later extract from July: CR2 was recorded again with a corrected date, outside the months of the first.
+    second = write(tmp_path / "extract-2.csv", EXTRACT + "CR2,2022-07-01,violence with injury,17,N,E01015921\n"
+                                                         "CR9,2022-07-02,violence with injury,17,N,E01015921\n")
+    with pytest.raises(OverlapError, match=r"already holds 1 of its references"):
+        importing.import_file(store_dir, second, "police")
+    later = importing.import_file(store_dir, second, "police", replace=True)
+    events = store.read_table(store_dir, "events")
+    assert sorted(events["reference"]) == ["CR0", "CR1", "CR2", "CR9"]
+    assert events.loc[events["reference"].eq("CR2"), "dataset_id"].tolist() == [later]
+
+
+def test_a_count_table_for_a_year_already_stored_is_refused_or_replaces_it(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    table = "area_code,period,count\nE05002229,2019/20,3\nE05002230,2019/20,1\n"
+    importing.import_file(store_dir, write(tmp_path / "knife.csv", table), "counts", layer="knife")
+    revised = write(tmp_path / "knife-revised.csv", table.replace(",3\n", ",4\n") + "E05002229,2020/21,2\n")
+    with pytest.raises(OverlapError, match="already holds 2019/20"):
+        importing.import_file(store_dir, revised, "counts", layer="knife")
+    importing.import_file(store_dir, write(tmp_path / "other.csv", table.replace(",1\n", ",2\n")), "counts",
+                          layer="other-layer")  # another layer: no overlap
+    importing.import_file(store_dir, revised, "counts", layer="knife", replace=True)
+    counts = loading.load_dataset(store_dir).counts
+    knife = counts[counts["layer"].eq("knife")].set_index(["area_code", "financial_year"])["count"]
+    assert knife.to_dict() == {("E05002229", 2019): 4, ("E05002230", 2019): 1, ("E05002229", 2020): 2}
+
+
+def test_the_check_gives_the_import_s_verdict_and_writes_nothing(tmp_path: Path, capsys) -> None:
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, write(tmp_path / "a" / "2023-01-essex-street.csv", street_file("2023-01")),
+                          "police-uk")
+    republished = write(tmp_path / "b" / "2023-01-essex-street.csv", street_file("2023-01", "Unable to prosecute"))
+    before = snapshot(store_dir)
+    arguments = ["import", "--source", "police-uk", str(republished), "--store", str(store_dir)]
+    assert cli.main([*arguments, "--check"]) == 2
+    assert "already holds 2023-01" in capsys.readouterr().err
+    assert cli.main(arguments) == 2
+    assert snapshot(store_dir) == before
+    assert cli.main([*arguments, "--check", "--replace"]) == 0
+    assert snapshot(store_dir) == before
+    assert cli.main([*arguments, "--replace"]) == 0
+    capsys.readouterr()
+    assert cli.main(["datasets", "--store", str(store_dir)]) == 0
+    assert "2023-01 by dataset 2" in capsys.readouterr().out
+
+
+def test_the_rows_the_kept_original_and_its_hash_come_from_the_same_bytes_when_the_file_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path / "2023-01-essex-street.csv", street_file("2023-01"))
+    original = path.read_bytes()
+    read = readers.READERS["police-uk"]
+
+    def changed_while_reading(file: Path, name: str | None = None):
+        path.write_text(street_file("2023-01", rows=9))  # someone saves over the file mid-import
+        return read(file, name)
+
+    monkeypatch.setitem(readers.READERS, "police-uk", changed_while_reading)
+    store_dir = tmp_path / "store"
+    dataset_id = importing.import_file(store_dir, path, "police-uk")
+    record = store.list_datasets(store_dir).iloc[0]
+    kept = (store_dir / record["stored_file"]).read_bytes()
+    assert kept == original
+    assert record["sha256"] == hashlib.sha256(original).hexdigest()
+    assert len(store.read_table(store_dir, "events", f"dataset_id = {dataset_id}")) == 6
+
+
+def test_a_failure_while_writing_leaves_the_store_byte_for_byte_as_it_was(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, write(tmp_path / "2023-01-essex-street.csv", street_file("2023-01")), "police-uk")
+    before = snapshot(store_dir)
+
+    def full_disk(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "_write_rows", full_disk)
+    with pytest.raises(OSError):
+        importing.import_file(store_dir, write(tmp_path / "2023-02-essex-street.csv", street_file("2023-02")),
+                              "police-uk")
+    assert snapshot(store_dir) == before
+    assert [p.name for p in (store_dir / store.UPLOADS).iterdir()] == [store.list_datasets(store_dir)["sha256"][0]]
+    fresh = tmp_path / "fresh-store"
+    with pytest.raises(OSError):
+        importing.import_file(fresh, write(tmp_path / "2023-03-essex-street.csv", street_file("2023-03")), "police-uk")
+    assert not fresh.exists()  # a refused first import does not even leave the store's folder
+
+
+def test_another_process_s_import_under_way_is_not_cleared_by_a_writer(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, write(tmp_path / "2023-01-essex-street.csv", street_file("2023-01")), "police-uk")
+    running = store_dir / store.UPLOADS / f".partial-{os.getpid()}-0123"
+    dead = store_dir / store.UPLOADS / ".partial-999999999-0123"  # no such process
+    for folder in (running, dead):
+        (folder / store.ORIGINAL).mkdir(parents=True)
+    importing.import_file(store_dir, write(tmp_path / "2023-02-essex-street.csv", street_file("2023-02")), "police-uk")
+    assert running.exists() and not dead.exists()
+
+
+def test_a_parquet_store_from_before_coverage_was_recorded_is_upgraded(tmp_path: Path) -> None:
+    import duckdb
+    import pyarrow.parquet as pq
+
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, write(tmp_path / "2023-01-essex-street.csv", street_file("2023-01")), "police-uk")
+    events = store.read_table(store_dir, "events")
+    folder = store_dir / store.UPLOADS / store.list_datasets(store_dir)["sha256"][0]
+    for part in folder.glob(store.ROWS_FILES):  # as written before rows had a force
+        pq.write_table(pq.read_table(part).drop_columns(["force"]), part)
+    with duckdb.connect(str(store_dir / store.DATABASE_NAME)) as db:
+        for table in ("covers", "replacements", "replaced_references"):
+            db.execute(f"DROP TABLE {table}")
+
+    upgraded = store.read_table(store_dir, "events")
+    pd.testing.assert_frame_equal(upgraded.drop(columns="force"), events.drop(columns="force"))
+    assert store.list_datasets(store_dir)["covers"].tolist() == ["2023-01"]
+    # Known from then on: a re-published month of the unknown force is still caught (same references).
+    with pytest.raises(OverlapError, match="already holds 6 of its references"):
+        importing.import_file(store_dir, write(tmp_path / "b" / "2023-01-essex-street.csv",
+                                               street_file("2023-01", "Unable to prosecute")), "police-uk")
+
