@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hotspots import geography
+from hotspots import coverage, geography
 from hotspots._errors import PeriodError
 from hotspots.loading import Dataset
 from hotspots.periods import financial_year_label, financial_year_of
@@ -143,6 +143,37 @@ def covered_years(dataset: Dataset, layer_key: str) -> list[int]:
         return list(range(first, max(data_years(dataset) or [first]) + 1))
     years = dataset.events.loc[dataset.events["source"].eq(layer.source), "financial_year"].dropna().unique()
     return sorted(int(y) for y in years)
+
+
+def months_covered(dataset: Dataset, layer_key: str) -> dict[int, int] | None:
+    """Financial year -> how many of its months the layer's source covers; None for the register
+    of nominals, which is a list of people over time, not monthly records."""
+    layer = resolve_layer(layer_key)
+    if layer.source == "nominals":
+        return None
+    rows = dataset.coverage
+    if layer.source == "counts":
+        rows = rows[rows["source"].eq("counts") & rows["force"].eq(layer.categories[0])]
+        return {int(month.year): 12 for month in pd.DatetimeIndex(rows["month"])}
+    return coverage.months_by_year(rows[rows["source"].eq(layer.source)])
+
+
+def period_label(dataset: Dataset, layer_key: str, last_year: int, years: int = 1) -> str:
+    """``"2018/19"``, or ``"2018/19, 5 of 12 months"`` when the layer's source covers only part of it."""
+    return coverage.period_label(last_year, years, months_covered(dataset, layer_key))
+
+
+def complete_years(dataset: Dataset, layer_key: str) -> tuple[list[int], list[str]]:
+    """The financial years with data that the layer's source covers in full, and a note per year
+    left out (``"2023/24 is left out: 5 of 12 months"``): forecasts and backtests use whole years."""
+    years = covered_years(dataset, layer_key)
+    months = months_covered(dataset, layer_key)
+    if months is None:
+        return years, []
+    whole = [year for year in years if months.get(year, 0) >= 12]
+    notes = [f"{financial_year_label(year)} is left out: its data cover {months.get(year, 0)} of 12 months"
+             for year in years if year not in whole]
+    return whole, notes
 
 
 MEASURES = {

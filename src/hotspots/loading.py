@@ -6,7 +6,7 @@
 ``nominals``: ``nominal_id, gang, home_postcode, date_added, date_removed, easting, northing,
 ward_code, lsoa_code``. ``population``: ``ward_code, financial_year, population_10_24``.
 ``deprivation``: ``ward_code, imd_score``. ``counts``: count tables users imported as aggregates,
-``layer, area_code, financial_year, count``.
+``layer, area_code, financial_year, count``. ``coverage``: the months each source covers.
 
 The synthetic demo is imported into its own store by the same path as any user's file.
 """
@@ -32,6 +32,9 @@ class Dataset:
     synthetic: bool
     counts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["layer", "area_code", "financial_year", "count"]))
+    #: ``source, force, month``: every month the stored datasets cover (see ``coverage``); count
+    #: tables' whole years are source ``counts`` with the layer as force, at each year's April.
+    coverage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["source", "force", "month"]))
 
 
 def load_dataset(store_dir: Path) -> Dataset:
@@ -49,7 +52,8 @@ def load_dataset(store_dir: Path) -> Dataset:
     return Dataset(events=events, nominals=nominals, population=population,
                    deprivation=ward_deprivation(store.read_table(store_dir, "deprivation")),
                    synthetic=bool(inventory["synthetic"].any()),
-                   counts=store.read_table(store_dir, "counts")[["layer", "area_code", "financial_year", "count"]])
+                   counts=store.read_table(store_dir, "counts")[["layer", "area_code", "financial_year", "count"]],
+                   coverage=store.covered_months(store_dir)[["source", "force", "month"]])
 
 
 def ward_deprivation(rows: pd.DataFrame) -> pd.DataFrame:

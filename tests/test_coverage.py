@@ -1,0 +1,47 @@
+"""Partial periods say so: which months each source covers, and whole years for forecasts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from hotspots import aggregation, coverage, importing, loading
+
+EXTRACT = "crime_reference,offence_date,offence_group,victim_age,domestic,lsoa_code\n"
+
+
+def test_events_cover_every_month_from_first_to_last_per_source_and_force() -> None:
+    table = pd.DataFrame({"source": ["police-uk"] * 3 + ["police"], "force": ["Essex Police"] * 3 + [""],
+                          "date": pd.to_datetime(["2023-01-01", "2023-03-01", "2023-03-01", "2022-11-20"])})
+    covered = coverage.of_rows("events", table)
+    essex = covered[covered["source"].eq("police-uk")]
+    assert essex["month"].dt.strftime("%Y-%m").tolist() == ["2023-01", "2023-02", "2023-03"]
+    assert essex["rows"].tolist() == [1, 0, 2]  # a month inside the span with nothing in it is covered, with zero
+    assert covered.loc[covered["source"].eq("police"), "month"].dt.strftime("%Y-%m").tolist() == ["2022-11"]
+
+
+def test_a_financial_year_is_labelled_with_the_months_it_covers() -> None:
+    months = coverage.months_by_year(pd.DataFrame({"month": pd.date_range("2018-04-01", "2018-08-01", freq="MS")}))
+    assert months == {2018: 5}
+    assert coverage.period_label(2018, 1, months) == "2018/19, 5 of 12 months"
+    assert coverage.period_label(2018, 1, {2018: 12}) == "2018/19"
+    assert coverage.period_label(2018, 2, {2017: 12, 2018: 5}) == "2017/18-2018/19, 17 of 24 months"
+    assert coverage.period_label(2018, 1, None) == "2018/19"  # a register has no months
+    assert coverage.month_span(pd.Series(pd.to_datetime(["2023-01-01", "2023-02-01", "2023-05-01"]))) == \
+        "2023-01 to 2023-02, 2023-05"
+
+
+def test_the_forecast_years_leave_out_a_partial_year_and_say_so(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    rows = [f"CR{i},{day:%Y-%m-%d},violence with injury,17,N,E01015921\n"
+            for i, day in enumerate(pd.date_range("2017-04-01", "2019-08-31", freq="7D"))]
+    path = tmp_path / "extract.csv"
+    path.write_text(EXTRACT + "".join(rows))
+    importing.import_file(store_dir, path, "police")
+    dataset = loading.load_dataset(store_dir)
+    assert aggregation.months_covered(dataset, "violence-with-injury") == {2017: 12, 2018: 12, 2019: 5}
+    assert aggregation.period_label(dataset, "violence-with-injury", 2019) == "2019/20, 5 of 12 months"
+    years, notes = aggregation.complete_years(dataset, "violence-with-injury")
+    assert years == [2017, 2018]
+    assert notes == ["2019/20 is left out: its data cover 5 of 12 months"]
