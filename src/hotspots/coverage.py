@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hotspots.periods import financial_year_label
 
@@ -63,20 +65,36 @@ def of_rows(kind: str, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _event_months(table: pd.DataFrame) -> pd.DataFrame:
-    dated = table[table["date"].notna()]
-    months = dated["date"].dt.to_period("M")
-    per_month = (dated.assign(force=dated["force"].astype("str").fillna(""), month=months)
-                 .groupby(["source", "force", "month"], observed=True).size())
-    frames = []
-    for (source, force), rows in per_month.groupby(level=["source", "force"], observed=True):
-        rows = rows.droplevel(["source", "force"])
-        span = pd.period_range(rows.index.min(), rows.index.max(), freq="M")
-        filled = rows.reindex(span, fill_value=0)
-        frames.append(pd.DataFrame({"source": str(source), "force": str(force), "month": span.to_timestamp(),
-                                    "rows": filled.to_numpy()}))
-    if not frames:
+    """Months per (source, force), from integer keys: a million rows take milliseconds."""
+    dated = table["date"].notna().to_numpy()
+    source_codes, sources = _codes(table["source"], dated)
+    force_codes, forces = _codes(table["force"], dated)
+    months = table["date"].to_numpy()[dated].astype("datetime64[M]").astype(np.int64)
+    if not len(months):
         return of_rows("population", table)
-    return pd.concat(frames, ignore_index=True).astype({"rows": "int64", "month": "datetime64[us]"})
+    first, spread = months.min(), int(months.max() - months.min()) + 1
+    pair = source_codes.astype(np.int64) * len(forces) + force_codes
+    per_month = np.bincount(pair * spread + (months - first), minlength=len(sources) * len(forces) * spread)
+    frames = []
+    for key in np.unique(pair):
+        counts = per_month[key * spread: (key + 1) * spread]
+        held = np.flatnonzero(counts)
+        span = slice(held[0], held[-1] + 1)  # from this source and force's first month to its last
+        frames.append(pd.DataFrame({
+            "source": str(sources[key // len(forces)]), "force": str(forces[key % len(forces)]),
+            "month": (first + np.arange(spread)[span]).astype("datetime64[M]").astype("datetime64[us]"),
+            "rows": counts[span].astype(np.int64)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _codes(column: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Positions of the ``keep`` rows' values in a list of distinct values (a missing value is ``""``);
+    a categorical's own codes, without building a million strings."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype("category")
+    values = [str(v) for v in column.cat.categories] + [""]
+    codes = column.cat.codes.to_numpy()[keep].astype(np.int64)
+    return np.where(codes < 0, len(values) - 1, codes), values
 
 
 def months_by_year(coverage: pd.DataFrame) -> dict[int, int]:
@@ -125,10 +143,10 @@ def _runs(values: list[int], step: int, label) -> list[str]:
     return [label(run[0]) if len(run) == 1 else f"{label(run[0])} to {label(run[-1])}" for run in runs]
 
 
-def distinct_references(kind: str, table: pd.DataFrame) -> np.ndarray:
-    """The non-blank references of a reader's rows (none for tables without references)."""
+def distinct_references(kind: str, table: pd.DataFrame) -> pa.Array:
+    """The distinct non-blank references of a reader's rows (none for tables without references)."""
     column = REFERENCE_COLUMNS.get(kind)
     if column is None or column not in table:
-        return np.array([], dtype=object)
-    values = pd.Series(table[column].astype("str").dropna().unique())
-    return values[values.str.strip().ne("")].to_numpy(dtype=object)
+        return pa.array([], pa.string())
+    values = pc.unique(pa.chunked_array([pa.array(table[column], pa.string(), from_pandas=True)]))
+    return values.filter(pc.and_(pc.is_valid(values), pc.not_equal(pc.utf8_trim_whitespace(values), "")))

@@ -209,7 +209,7 @@ def _overlaps(db: duckdb.DuckDBPyConnection | None, store: Path, prepared: Prepa
 
 
 def _references_table(prepared: Prepared) -> pa.Table:
-    return pa.table({"reference": pa.array(coverage.distinct_references(prepared.kind, prepared.table), pa.string())})
+    return pa.table({"reference": coverage.distinct_references(prepared.kind, prepared.table)})
 
 
 def _stored_references_sql(store: Path, db: duckdb.DuckDBPyConnection, kind: str) -> str | None:
