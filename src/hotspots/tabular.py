@@ -10,12 +10,14 @@ columns stay in Arrow, in the parser's chunks, until a reader asks for them, as 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import mmap
 import os
 import re
-from collections.abc import Callable, Collection
+import sys
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -42,7 +44,7 @@ _SIGNATURES = (
 _OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 _HEAD = 1 << 20  # bytes copied into Python for the checks before parsing (header, comments, signatures)
 _FORMULA_START = r"^\s*[=+\-@]"
-_PLAIN_NUMBER = r"^\s*(-|[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?)\s*$"
+_PLAIN_NUMBER = r"^\s*(-|[+-]?((\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?|(?i:inf|infinity|nan)))\s*$"
 _SCAN = 1 << 24  # bytes compared at a time when counting line ends
 
 
@@ -353,16 +355,17 @@ def _parse(data: bytes | mmap.mmap, rows: pa.NativeFile, offset: int, columns: i
         return "skip"
 
     try:
-        table = pacsv.read_csv(
-            rows,
-            read_options=pacsv.ReadOptions(column_names=[f"f{i}" for i in range(columns)], skip_rows=1),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=note_bad_row, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                                 column_types={f"f{i}": pa.string() for i in range(columns)},
-                                                 include_columns=[f"f{i}" for i in kept]),
-        )
+        with _undecodable_rows_noted(note_bad_row) as undecodable:
+            table = pacsv.read_csv(
+                rows,
+                read_options=pacsv.ReadOptions(column_names=[f"f{i}" for i in range(columns)], skip_rows=1),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=note_bad_row, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                     column_types={f"f{i}": pa.string() for i in range(columns)},
+                                                     include_columns=[f"f{i}" for i in kept]),
+            )
     except pa.ArrowInvalid as error:
-        if "UTF8" in str(error):
+        if "UTF8" in str(error) or undecodable:
             _refuse_non_utf8(data, name)
         raise ImportFileError(name, f"cannot be read as CSV ({error}); check the quoting", line=header_line) from None
     if bad_rows:
@@ -374,10 +377,32 @@ def _parse(data: bytes | mmap.mmap, rows: pa.NativeFile, offset: int, columns: i
     return table
 
 
+@contextlib.contextmanager
+def _undecodable_rows_noted(handler: Callable) -> Iterator[list[BaseException]]:
+    """Arrow decodes a malformed row's text before calling ``handler`` with it; when the text is not
+    UTF-8 that fails outside our reach (Python would print it as an "ignored" exception) and the
+    parse stops. Those failures are collected here instead, so that the file is refused by name;
+    any other unraisable exception goes to the hook as before."""
+    undecodable: list[BaseException] = []
+    previous = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if unraisable.object is handler and isinstance(unraisable.exc_value, UnicodeDecodeError):
+            undecodable.append(unraisable.exc_value)
+        else:
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield undecodable
+    finally:
+        sys.unraisablehook = previous
+
+
 def _refuse_formulas(raw: RawTable) -> None:
     """Refuse a cell a spreadsheet would run as a formula (CSV injection, OWASP): one starting, after
     any spaces, with ``=``, ``+``, ``-`` or ``@``. Plain numbers (``-1``, ``+0.5``, ``-1e3``, ``-1,234``)
-    and a lone ``-`` (a common "none") are values, read by the column's own checks; a minus inside
+    ``-inf`` and a lone ``-`` (a common "none") are values, read by the column's own checks; a minus inside
     text (``2021-01-01``, ``10-17``) starts nothing. Scanned in Arrow, a column per core."""
     def first_formula(column: str) -> int | None:
         values = raw.table.column(column)
