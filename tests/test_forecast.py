@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots import cli, forecast
-from hotspots._errors import CountTableError
+from hotspots import cli, forecast, readers
+from hotspots._errors import CountTableError, ImportFileError
 
 
 def _table(counts: dict[str, list[int]], first_year: int = 2014) -> pd.DataFrame:
@@ -72,18 +72,19 @@ def test_edge_cases_are_reported():
 
 
 @pytest.mark.parametrize("content, message", [
-    ("area_code,period,count\nW1,2018/19,1.5\n", r"row 2, column count: '1.5' is not valid"),
-    ("area_code,period,count\nW1,2018/19,-1\n", r"row 2, column count: '-1'"),
-    ("area_code,period,count\nW1,2018/19,1\nW1,2018/20,1\n", r"row 3, column period: '2018/20'"),
-    ("area_code,period,count\nW1,2018/19,1\nW1,2018/19,2\n", r"rows \[2, 3\] repeat the same area_code and period"),
-    ("area,period,count\nW1,2018/19,1\n", "missing column\\(s\\) area_code"),
-    ("area_code,period,count\n", "has a header but no rows"),
+    ("area_code,period,count\nW1,2018/19,1.5\n", r"line 2, column 'count': '1.5': not a whole number"),
+    ("area_code,period,count\nW1,2018/19,-1\n", r"line 2, column 'count': '-1': below 0"),
+    ("area_code,period,count\nW1,2018/19,1\nW1,2018/20,1\n", r"line 3, column 'period': '2018/20': not a financial year"),
+    ("area_code,period,count\nW1,2018/19,1\nW1,2018/19,2\n",
+     r"line 3, column 'period': '2018/19 \(first on line 2\)': repeats an earlier row"),
+    ("area,period,count\nW1,2018/19,1\n", "missing required column area_code"),
+    ("area_code,period,count\n", "has a header but no data rows"),
 ])
-def test_bad_count_tables_name_row_and_column(tmp_path, content, message):
+def test_bad_count_tables_name_line_and_column(tmp_path, content, message):
     path = tmp_path / "counts.csv"
     path.write_text(content)
-    with pytest.raises(CountTableError, match=f"counts.csv: .*{message}|{message}"):
-        forecast.read_count_table(path)
+    with pytest.raises(ImportFileError, match=f"^counts.csv, {message}|^counts.csv.*{message}"):
+        readers.count_table(path)
 
 
 def test_cli_forecast_writes_every_area_with_both_prior_years(tmp_path):
@@ -102,4 +103,4 @@ def test_cli_bad_counts_exit_2(tmp_path, capsys):
     counts = tmp_path / "counts.csv"
     counts.write_text("area_code,period,count\nW1,2018/19,many\n")
     assert cli.main(["forecast", "--counts", str(counts), "--out", str(tmp_path / "o.csv")]) == 2
-    assert "row 2, column count" in capsys.readouterr().err
+    assert "counts.csv, line 2, column 'count'" in capsys.readouterr().err

@@ -9,8 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hotspots import (aggregation, backtest, boundaries, demo, forecast, geography, importing, loading, settings, store,
-                      validation)
+from hotspots import (aggregation, backtest, boundaries, demo, forecast, geography, importing, loading, readers, settings,
+                      store, validation)
 from hotspots.periods import financial_year_from_label, financial_year_label
 
 
@@ -234,7 +234,7 @@ def _counts(args: argparse.Namespace) -> int:
 
 
 def _forecast(args: argparse.Namespace) -> int:
-    counts = forecast.read_count_table(args.counts)
+    counts = readers.count_table(args.counts)  # any area codes: no boundaries say which areas there are
     target = None if args.target is None else financial_year_from_label(args.target)
     result = forecast.forecast_rule(counts, target_year=target)
     for note in result.notes:
@@ -248,12 +248,13 @@ def _forecast(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    counts = forecast.read_count_table(args.counts)
-    population = None if args.population is None else forecast.read_population_table(args.population)
-    neighbours = area_sizes = None
-    if args.boundaries is not None:
+    neighbours = area_sizes = area_codes = None
+    if args.boundaries is not None:  # then the counts and population must be of these areas
         areas = boundaries.boundaries_from_file(args.boundaries)
         neighbours, area_sizes = boundaries.queen_neighbours(areas), areas.set_index("area_code").area
+        area_codes = areas["area_code"]
+    counts = readers.count_table(args.counts, area_codes=area_codes)
+    population = None if args.population is None else readers.population_table(args.population, area_codes=area_codes)
     for missing, what in ((population, "--population"), (args.boundaries, "--boundaries")):
         if missing is None:
             print(f"note: no {what}: the parts that need it are left out", file=sys.stderr)

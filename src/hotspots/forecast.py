@@ -3,14 +3,14 @@
 For every target year Y with counts for Y-2, Y-1 and Y, an area's prior count is
 count(Y-2) + count(Y-1), put in a band (default 0, 1-2, 3-5, 6+); the outcome is count(Y) >= 1
 (and >= 2, shown too). Pooling every (area, Y) pair gives P(outcome | band) with a 95% Wilson
-interval; applying it to the latest two years forecasts the next.
+interval; applying it to the latest two years forecasts the next. Count tables are read by
+``readers.count_table``, the same reader the import uses.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,50 +36,6 @@ class RuleForecast:
     band_table: pd.DataFrame
     not_forecast: pd.DataFrame
     notes: list[str] = field(default_factory=list)
-
-
-def read_count_table(path: str | Path) -> pd.DataFrame:
-    """Read ``area_code,period,count`` (``ward_code`` accepted; other columns ignored).
-
-    Returns ``area_code, financial_year, count``. An area-year absent from the file means no data;
-    a row with count 0 means zero. Raises CountTableError naming the file, row and column.
-    """
-    path = Path(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise CountTableError(f"{path.name}: cannot be read as CSV ({error}).") from error
-    return counts_from_frame(raw, source=path.name)
-
-
-def counts_from_frame(raw: pd.DataFrame, *, source: str) -> pd.DataFrame:
-    """Validate a count table already in memory; see ``read_count_table``."""
-    raw = raw.rename(columns=lambda c: str(c).strip().lower())
-    if "area_code" not in raw and "ward_code" in raw:
-        raw = raw.rename(columns={"ward_code": "area_code"})
-    missing = [c for c in ("area_code", "period", "count") if c not in raw]
-    if missing:
-        raise CountTableError(f"{source}: missing column(s) {', '.join(missing)}; "
-                              f"found {', '.join(raw.columns)}. Expected area_code,period,count.")
-    if raw.empty:
-        raise CountTableError(f"{source}: has a header but no rows.")
-    years = [_cell(financial_year_from_label, value, source, row, "period") for row, value in enumerate(raw["period"], 2)]
-    counts = [_cell(_whole_count, value, source, row, "count") for row, value in enumerate(raw["count"], 2)]
-    table = pd.DataFrame({"area_code": raw["area_code"].str.strip(), "financial_year": years, "count": counts})
-    duplicated = table.duplicated(["area_code", "financial_year"], keep=False)
-    if duplicated.any():
-        rows = [int(i) + 2 for i in table.index[duplicated]][:6]
-        raise CountTableError(f"{source}: rows {rows} repeat the same area_code and period; give each once.")
-    return table.sort_values(["area_code", "financial_year"], ignore_index=True)
-
-
-def read_population_table(path: str | Path) -> pd.DataFrame:
-    """Read ``area_code,period,population`` (``ward_code`` and ``population_10_24`` accepted)."""
-    path = Path(path)
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns=lambda c: str(c).strip().lower())
-    raw = raw.rename(columns={"ward_code": "area_code", "population_10_24": "population"})
-    renamed = counts_from_frame(raw.rename(columns={"population": "count"}), source=path.name)
-    return renamed.rename(columns={"count": "population"})
 
 
 def band_labels(bands: tuple[tuple[int, int | None], ...] = DEFAULT_BANDS) -> list[str]:
@@ -205,18 +161,3 @@ def _check_bands(bands) -> None:
     contiguous = all((high is not None and high + 1 == nxt) for (_, high), nxt in zip(bands[:-1], lows[1:]))
     if lows[0] != 0 or not contiguous or bands[-1][1] is not None:
         raise ValueError(f"Bands must start at 0, follow on without gaps and end open (like 6+); got {bands}.")
-
-
-def _whole_count(text: str) -> int:
-    value = float(text)
-    if not np.isfinite(value) or value < 0 or value != int(value):
-        raise ValueError("not a whole number of 0 or more")
-    return int(value)
-
-
-def _cell(parse, value: str, source: str, row: int, column: str):
-    try:
-        return parse(value)
-    except ValueError as error:
-        raise CountTableError(f"{source}: row {row}, column {column}: {value!r} is not valid ({error}). "
-                              "Counts are whole numbers of 0 or more; periods are written like 2018/19.") from error

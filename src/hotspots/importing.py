@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import pandas as pd
 
-from hotspots import inputs, store, validation
+from hotspots import geography, inputs, store, validation
 from hotspots._errors import ImportFileError, OverlapError, StoreError
 from hotspots.coverage import Overlap
 from hotspots.readers import READERS, Prepared
@@ -29,8 +29,10 @@ def validate_file(path: Path, source: str, *, name: str | None = None, layer: st
     """Read and check a file without writing anything: the validation report."""
     if source not in READERS:
         raise ImportFileError(name or Path(path).name, f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
-    if source == "counts":
-        return READERS[source](Path(path), name, layer=layer)
+    if source == "counts":  # the built-in region's areas: its wards and LSOAs
+        lookup = geography.lsoa_lookup()
+        return READERS[source](Path(path), name, layer=layer,
+                               area_codes=[*lookup["ward_code"].unique(), *lookup["lsoa_code"]])
     return READERS[source](Path(path), name)
 
 

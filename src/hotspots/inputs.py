@@ -1,8 +1,10 @@
 """Which files on disk an import may read: regular files, and the regular files inside a folder.
 
 Everything is decided from ``stat`` (``lstat`` for links), never by opening: opening a FIFO blocks
-until someone writes to it, and reading a device can run for ever. Refusals are ImportFileErrors
-that say what the path is and what to do.
+until someone writes to it, and reading a device can run for ever. Zip archives are read as
+streams with a cap on the bytes they expand to (``settings.MAX_UNZIPPED_BYTES``), counted as read:
+an archive's own record of its sizes is not trusted. Refusals are ImportFileErrors that say what
+the path is and what to do.
 """
 
 from __future__ import annotations
@@ -10,9 +12,16 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import zipfile
+import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
+from hotspots import settings
 from hotspots._errors import ImportFileError
+
+_CHUNK = 1 << 20  # bytes decompressed at a time
 
 
 def regular_file(path: Path, name: str) -> Path:
@@ -32,6 +41,63 @@ def regular_file(path: Path, name: str) -> Path:
         raise ImportFileError(name, f"is {_special_kind(mode)}, not a regular file: copy the data into an ordinary "
                                     "file and give that")
     return path
+
+
+def open_regular_file(path: Path, name: str) -> BinaryIO:
+    """``regular_file``, then the file opened for reading in binary. It is opened without waiting
+    (a FIFO put in its place since the check cannot block) and checked again once open."""
+    path = regular_file(path, name)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise ImportFileError(name, _unreachable(path, error)) from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise ImportFileError(name, f"is {_special_kind(mode)}, not a regular file: copy the data into an ordinary "
+                                    "file and give that")
+    return os.fdopen(descriptor, "rb")
+
+
+def zip_members(path: Path, name: str, wanted: Callable[[str], bool], *, none_wanted: str) -> list[tuple[str, bytearray]]:
+    """The bytes of each member of the zip archive at ``path`` for which ``wanted(member name)``,
+    in the archive's order; refused (ImportFileError) if no member is wanted (``none_wanted`` says
+    what to do, followed by what the archive holds), if not a readable zip archive, encrypted,
+    damaged (a member's checksum is checked as it is read) or expanding past
+    ``settings.MAX_UNZIPPED_BYTES`` in all. Folders and ``__MACOSX/`` copies are not members."""
+    limit = settings.MAX_UNZIPPED_BYTES
+    with open_regular_file(path, name) as handle:
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                members = [info for info in archive.infolist() if not info.is_dir()
+                           and not info.filename.startswith("__MACOSX/") and wanted(info.filename)]
+                if not members:
+                    listed = ", ".join(archive.namelist()[:5]) or "nothing"
+                    raise ImportFileError(name, f"{none_wanted}; it holds {listed}")
+                out, total = [], 0
+                for info in members:
+                    if info.flag_bits & 0x1:
+                        raise ImportFileError(f"{name}:{info.filename}", "is encrypted (the zip has a password): "
+                                                                         "unzip it yourself and import the files")
+                    data = _read_capped(archive, info, limit - total, f"{name}:{info.filename}", limit)
+                    total += len(data)
+                    out.append((info.filename, data))
+                return out
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+            raise ImportFileError(name, f"is a damaged or unsupported zip archive ({error}): download it again, or "
+                                        "unzip it yourself and import the folder") from None
+
+
+def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, room: int, member: str, limit: int) -> bytearray:
+    data = bytearray()
+    with archive.open(info) as stream:
+        while chunk := stream.read(min(_CHUNK, room - len(data) + 1)):
+            data += chunk
+            if len(data) > room:
+                raise ImportFileError(member, f"the archive's files expand to more than {limit:,} bytes, the limit "
+                                              "for a zip (hotspots.settings.MAX_UNZIPPED_BYTES): unzip it yourself "
+                                              "and import the folder, or check it is the archive you meant")
+    return data
 
 
 def folder_files(folder: Path, name: str, *, suffix: str = ".csv") -> list[Path]:

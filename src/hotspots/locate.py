@@ -221,7 +221,13 @@ class _Points:
 
 def _points(raw: RawTable, columns: dict[str, str], problems: RowProblems) -> _Points:
     for x_name, y_name in (("longitude", "latitude"), ("easting", "northing")):
-        if x_name not in columns or y_name not in columns:
+        if (x_name in columns) != (y_name in columns):
+            given, missing = (x_name, y_name) if x_name in columns else (y_name, x_name)
+            raise ImportFileError(raw.name, f"has a '{raw.original(columns[given])}' column but no {missing.title()} "
+                                            f"column: a point needs both; add the {missing.title()} column, or "
+                                            f"rename or delete '{raw.original(columns[given])}'",
+                                  line=raw.first_line - 1, column=raw.original(columns[given]))
+        if x_name not in columns:
             continue
         # police.uk snaps every crime to one of a fixed set of anonymous map points, so there are
         # far fewer distinct points than rows: parse, check, reproject and join each one once.
@@ -244,15 +250,19 @@ def _points(raw: RawTable, columns: dict[str, str], problems: RowProblems) -> _P
                                   line=raw.line(first(_first_value(x))), column=raw.original(columns[x_name]))
         if degrees:
             _refuse_swapped_degrees(raw, columns[x_name], columns[y_name], x, y, first)
-            bad = (np.abs(x) > 180) | (np.abs(y) > 90)
-            problems.add_distinct(bad, codes, columns[x_name], "longitude or latitude out of range")
+            bad_x, bad_y = np.abs(x) > 180, np.abs(y) > 90
+            problems.add_distinct(bad_x, codes, columns[x_name], "longitude out of range (-180 to 180)")
+            problems.add_distinct(bad_y, codes, columns[y_name], "latitude out of range (-90 to 90)")
+            bad = bad_x | bad_y
             x, y = _wgs84_to_bng().transform(np.where(bad, np.nan, x), np.where(bad, np.nan, y))
             x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         else:
             (x_low, x_high), (y_low, y_high) = _BNG_LIMITS
-            bad = (x < x_low) | (x > x_high) | (y < y_low) | (y > y_high)
-            problems.add_distinct(bad, codes, columns[x_name],
-                         "not a British National Grid coordinate (easting 0-700,000, northing 0-1,300,000)")
+            bad_x, bad_y = (x < x_low) | (x > x_high), (y < y_low) | (y > y_high)
+            problems.add_distinct(bad_x, codes, columns[x_name],
+                                  f"not a British National Grid easting ({x_low:,}-{x_high:,})")
+            problems.add_distinct(bad_y, codes, columns[y_name],
+                                  f"not a British National Grid northing ({y_low:,}-{y_high:,})")
         _refuse_swapped(raw, columns[x_name], columns[y_name], x, y, first)
         missing = ~np.isfinite(x) | ~np.isfinite(y)  # pyproj turns a missing input into inf
         return _Points(np.where(missing[codes], -1, codes) if missing.any() else codes, x, y)

@@ -9,8 +9,7 @@ each reader accepts the common variants listed in ``docs/data-model.md``.
 from __future__ import annotations
 
 import re
-import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from hotspots import geography
-from hotspots._errors import CountTableError, ImportFileError, PeriodError
-from hotspots.forecast import counts_from_frame
+from hotspots._errors import ImportFileError, PeriodError
+from hotspots.inputs import folder_files, open_regular_file, zip_members
 from hotspots.locate import LOCATION_VARIANTS, find_columns, place_rows, prepare_lookups
-from hotspots.periods import financial_year_from_label, financial_year_of
+from hotspots.periods import financial_year_from_label, financial_year_label, financial_year_of
 from hotspots.tabular import RawTable, only_present_categories, read_csv_bytes, read_csv_file
 from hotspots.validation import PROBLEM_COLUMNS, RowProblems, repeats_earlier
 
@@ -39,6 +38,9 @@ TABLE_COLUMNS = {"events": EVENT_COLUMNS, "nominals": NOMINAL_COLUMNS, "populati
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M",
                 "%d/%m/%Y %H:%M:%S", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y")
 FIRST_YEAR = 2000
+#: Counts and populations are stored as int32 (``store.COLUMN_TYPES``): a larger whole number is a row problem.
+LARGEST_STORED_INTEGER = int(np.iinfo(np.int32).max)
+_ZIP_SIGNATURE = b"PK\x03\x04"
 POLICE_UK_READS = {"crime_id", "month", "reported_by", "crime_type", *(v for names in LOCATION_VARIANTS.values() for v in names)}
 YOUTH_AGES = (10, 24)
 AGE_BAND_EDGES = [0, 10, 18, 25, 35, 50, 65, 200]
@@ -174,10 +176,16 @@ def read_population(path: Path, name: str | None = None) -> Prepared:
                                         "age_24) or one row per age with age and population columns",
                               line=raw.first_line - 1)
     table = pd.DataFrame({"ward_code": _ward_codes(raw, columns["area"], problems), "financial_year": years,
-                          "population_10_24": people, "source_line": raw.first_line + np.arange(raw.rows)})
+                          "population_10_24": people, "source_line": raw.lines(np.arange(raw.rows))})
     table = (table.drop(index=table.index[problems.rows()])
              .groupby(["ward_code", "financial_year"], as_index=False)
              .agg(population_10_24=("population_10_24", "sum"), source_line=("source_line", "min")))
+    too_many = table["population_10_24"].gt(LARGEST_STORED_INTEGER)
+    if too_many.any():  # each value fits, their sum for one ward and year does not
+        first = table[too_many].iloc[0]
+        raise ImportFileError(raw.name, f"the population of {first['ward_code']} in {first['financial_year']} adds up "
+                                        f"to {first['population_10_24']:,}, above {LARGEST_STORED_INTEGER:,}, the "
+                                        "largest number stored: check the values", line=int(first["source_line"]))
     return _prepared("population", "population", raw, table, problems)
 
 
@@ -194,27 +202,95 @@ def read_deprivation(path: Path, name: str | None = None) -> Prepared:
     is_lsoa, is_ward = codes.isin(lookup["lsoa_code"]), codes.isin(lookup["ward_code"])
     problems.add(~(is_lsoa | is_ward).to_numpy(), columns["area"],
                  "not a Greater Essex LSOA (2011) or ward code")
-    scores = _numbers(raw, columns["score"], problems)
+    scores = _numbers(raw, columns["score"], problems, minimum=0)  # IMD scores run from 0 up
     _refuse_repeated(raw, [columns["area"]], problems)
     table = pd.DataFrame({"area_code": codes, "area_level": np.where(is_lsoa, "lsoa", "ward"), "imd_score": scores})
     return _finish("deprivation", "deprivation", raw, table, problems)
 
 
-def read_count_table(path: Path, name: str | None = None, *, layer: str | None = None) -> Prepared:
-    """A plain ``area_code,period,count`` table for users who only have aggregates; ``layer`` names it."""
+def read_count_table(path: Path, name: str | None = None, *, layer: str | None = None,
+                     area_codes: Collection[str] | None = None) -> Prepared:
+    """A plain ``area_code,period,count`` table for users who only have aggregates; ``layer`` names it.
+
+    ``area_codes``: the codes of the region's areas; a code not among them is a row problem
+    (None: any code). Counts are whole numbers from 0 to ``LARGEST_STORED_INTEGER``; periods are
+    financial years (``2019/20``) from ``FIRST_YEAR`` to the current one. The one reader of count
+    tables: the import uses it, and so do the command line's forecast and backtest (``count_table``)."""
     raw = _read(path, name)
-    frame = raw.frame.rename(columns={"ward_code": "area_code", "lsoa_code": "area_code", "financial_year": "period",
-                                      "year": "period"})
-    try:
-        counts = counts_from_frame(frame, source=raw.name)
-    except (CountTableError, PeriodError) as error:
-        raise ImportFileError(raw.name, str(error).removeprefix(f"{raw.name}: ")) from None
-    if counts["count"].lt(0).any():
-        row = int(np.flatnonzero(counts["count"].lt(0).to_numpy())[0])
-        raise ImportFileError(raw.name, "a count is negative: counts are whole numbers from 0 up",
-                              line=raw.line(row), column="count")
-    counts = counts.assign(layer=layer or Path(raw.name).stem, source_line=0)
-    return _prepared("counts", "counts", raw, counts[COUNT_COLUMNS], RowProblems(raw))
+    table, problems = _area_period_values(raw, ("count",), area_codes)
+    table = table.rename(columns={"value": "count"}).assign(layer=layer or Path(raw.name).stem)
+    return _finish("counts", "counts", raw, table, problems)
+
+
+def count_table(path: Path, *, area_codes: Collection[str] | None = None) -> pd.DataFrame:
+    """``read_count_table`` for the forecast and backtest: ``area_code, financial_year, count``,
+    sorted; any row problem refuses the file (ImportFileError naming its line and column)."""
+    prepared = read_count_table(path, area_codes=area_codes)
+    _refuse_problems(prepared)
+    return (prepared.table[["area_code", "financial_year", "count"]].astype({"financial_year": "int64", "count": "int64"})
+            .sort_values(["area_code", "financial_year"], ignore_index=True))
+
+
+def population_table(path: Path, *, area_codes: Collection[str] | None = None) -> pd.DataFrame:
+    """``area_code,period,population`` (``ward_code``, ``population_10_24`` accepted) for the backtest's
+    offset, read by the count-table rules: ``area_code, financial_year, population``."""
+    raw = _read(path, None)
+    table, problems = _area_period_values(raw, ("population", "population_10_24", "count"), area_codes)
+    prepared = _finish("counts", "counts", raw, table.rename(columns={"value": "count"}).assign(layer=""), problems)
+    _refuse_problems(prepared)
+    return (prepared.table[["area_code", "financial_year", "count"]].astype({"financial_year": "int64", "count": "int64"})
+            .rename(columns={"count": "population"}).sort_values(["area_code", "financial_year"], ignore_index=True))
+
+
+def _area_period_values(raw: RawTable, value_names: tuple[str, ...],
+                        area_codes: Collection[str] | None) -> tuple[pd.DataFrame, RowProblems]:
+    """The shared core of count and population tables: one whole number per area and period."""
+    columns = _require(raw, {"area_code": ("area_code", "ward_code", "lsoa_code", "code"),
+                             "period": ("period", "financial_year", "year"), "value": value_names})
+    problems = RowProblems(raw)
+    codes = raw.column(columns["area_code"])
+    problems.add(codes.eq("").to_numpy(), columns["area_code"], "area code missing")
+    if area_codes is not None:
+        known = codes.isin(pd.Index(area_codes))
+        problems.add((~known & codes.ne("")).to_numpy(), columns["area_code"],
+                     "not an area of this region: check the code, or load the boundaries it belongs to")
+    years = _financial_years(raw, columns["period"], problems)
+    values = _integers(raw, columns["value"], problems, minimum=0)
+    table = pd.DataFrame({"area_code": codes, "financial_year": years, "value": values})
+    repeated = table.duplicated(["area_code", "financial_year"]).to_numpy() & years.notna().to_numpy()
+    if repeated.any():
+        first = pd.Series(raw.lines(np.arange(raw.rows))).groupby(
+            [table["area_code"], table["financial_year"].fillna(-1)]).transform("min")
+        problems.add(repeated, columns["period"], "repeats an earlier row's area code and period: give each once",
+                     values=raw.column(columns["period"]) + " (first on line " + first.astype(str) + ")")
+    return table, problems
+
+
+def _financial_years(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
+    """Periods written like ``2019/20``; before ``FIRST_YEAR`` or after the current financial year are problems."""
+    codes, text = raw.codes(column)
+
+    def start_year(label: str) -> float:
+        try:
+            return financial_year_from_label(label)
+        except PeriodError:
+            return np.nan
+    years = np.array([start_year(label) for label in text], dtype=float)  # one per distinct period
+    problems.add_distinct(np.isnan(years), codes, column, "not a financial year: write it like 2019/20")
+    current = int(financial_year_of(pd.Series([pd.Timestamp.today()])).iloc[0])
+    problems.add_distinct(years < FIRST_YEAR, codes, column, f"before {financial_year_label(FIRST_YEAR)}: check the year")
+    problems.add_distinct(years > current, codes, column,
+                          f"after the current financial year ({financial_year_label(current)}): check the year")
+    return pd.Series(years[codes]).astype("Int64")
+
+
+def _refuse_problems(prepared: Prepared) -> None:
+    if len(prepared.problems):
+        first = prepared.problems.iloc[0]
+        more = prepared.rows_rejected - 1
+        raise ImportFileError(first["file"], f"{first['value']!r}: {first['problem']}"
+                                             + (f" ({more:,} more rows have problems)" if more > 0 else ""),
+                              line=int(first["line"]), column=first["column"])
 
 
 READERS: dict[str, Callable[..., Prepared]] = {
@@ -241,7 +317,8 @@ def parse_dates(raw: RawTable, column: str, problems: RowProblems, *, required: 
     first = text[codes[first_row]]
     fmt = next((f for f in formats if pd.notna(pd.to_datetime(first, format=f, errors="coerce"))), None)
     if fmt is None:
-        raise ImportFileError(raw.name, f"cannot read the date {first!r}: write dates as YYYY-MM-DD or DD/MM/YYYY",
+        written = " or ".join(_pattern(f) for f in formats[:2])
+        raise ImportFileError(raw.name, f"cannot read the date {first!r}: write dates as {written}",
                               line=raw.line(first_row), column=raw.original(column))
     dates = pd.to_datetime(pd.Series(text), format=fmt, errors="coerce")
     failed = dates.isna().to_numpy() & (text != "")
@@ -261,6 +338,13 @@ def parse_dates(raw: RawTable, column: str, problems: RowProblems, *, required: 
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+
+
+def _pattern(date_format: str) -> str:
+    """``"%Y-%m"`` -> ``"YYYY-MM"``: a date format as people write it."""
+    for code, shown in (("%Y", "YYYY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss")):
+        date_format = date_format.replace(code, shown)
+    return date_format
 
 
 def _read(path: Path, name: str | None) -> RawTable:
@@ -284,25 +368,30 @@ def _require(raw: RawTable, required: dict[str, tuple[str, ...]],
 
 
 def _police_uk_files(path: Path, name: str) -> list[RawTable]:
+    """The street files of a police.uk download: one CSV, a folder of them (see ``inputs.folder_files``
+    for what is followed), or the zip archive (members ``*-street.csv``, read with a size cap)."""
     if path.is_dir():
-        members = sorted(path.rglob("*.csv"))
+        members = folder_files(path, name)
         if not members:
             raise ImportFileError(name, "the folder holds no .csv files: point at the police.uk street files")
-        tables = [read_csv_file(p, f"{name}/{p.relative_to(path)}", POLICE_UK_READS) for p in members]
-    elif zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            street = [m for m in archive.namelist() if m.endswith("-street.csv")]
-            if not street:
-                listed = ", ".join(archive.namelist()[:5]) or "nothing"
-                raise ImportFileError(name, f"the zip holds no police.uk street files (*-street.csv); it holds {listed}. "
-                                            "Download the archive with 'Include crime data' ticked")
-            tables = [read_csv_bytes(archive.read(m), f"{name}:{m}", POLICE_UK_READS) for m in street]
+        tables = [read_csv_file(p, f"{name}/{p.relative_to(path).as_posix()}", POLICE_UK_READS) for p in members]
+    elif _is_zip(path, name):
+        street = zip_members(path, name, lambda member: member.endswith("-street.csv"),
+                             none_wanted="the zip holds no police.uk street files (*-street.csv): download the "
+                                         "archive with 'Include crime data' ticked")
+        tables = [read_csv_bytes(data, f"{name}:{member}", POLICE_UK_READS) for member, data in street]
     else:
         tables = [read_csv_file(path, name, POLICE_UK_READS)]
     for raw in tables:
         if "crime_type" not in raw.columns or "month" not in raw.columns:
             _require(raw, {"month": ("month",), "crime_type": ("crime_type",)})
     return tables
+
+
+def _is_zip(path: Path, name: str) -> bool:
+    """A zip archive by its name or its first bytes (a damaged zip is then refused as one, not read as text)."""
+    with open_regular_file(path, name) as handle:
+        return path.suffix.lower() == ".zip" or handle.read(len(_ZIP_SIGNATURE)) == _ZIP_SIGNATURE
 
 
 def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems, list[str]]:
@@ -382,7 +471,26 @@ def _read_events(path: Path, name: str | None, source: str, required: dict[str, 
     table = pd.DataFrame({"source": source, "force": _constant("", raw.rows),
                           "category": raw.column(columns["category"]).str.lower(), "date": dates,
                           "age_band": bands, "domestic": domestic, "reference": raw.column(columns["reference"])})
-    return _finish("events", source, raw, pd.concat([table, placed.table], axis=1), problems, placed.notes)
+    # Police extracts hold every offence group, most of them mapped by no layer on purpose: only
+    # ambulance categories, a short fixed list, are worth a word when one is not counted.
+    notes = [*placed.notes, *(_uncounted_categories(source, table["category"]) if source == "ambulance" else [])]
+    return _finish("events", source, raw, pd.concat([table, placed.table], axis=1), problems, notes)
+
+
+def _uncounted_categories(source: str, categories: pd.Series) -> list[str]:
+    """A note naming the categories no map layer of ``source`` counts: such rows are stored but
+    appear on no map (a typo such as 'stabbing', or a category the product does not map)."""
+    from hotspots.aggregation import LAYERS  # aggregation reads the store, which imports this module
+
+    counted = {geography.slug(c): c for layer in LAYERS.values() if layer.source == source for c in layer.categories}
+    rows = categories[categories.ne("")].value_counts()
+    uncounted = rows[[geography.slug(c) not in counted for c in rows.index]]
+    if uncounted.empty:
+        return []
+    shown = ", ".join(f"'{c}' ({n:,} rows)" for c, n in uncounted.head(5).items())
+    return [f"{int(uncounted.sum()):,} rows have a category no map layer counts ({shown}"
+            f"{', ...' if len(uncounted) > 5 else ''}): they are stored but appear on no map. The layers count "
+            f"{', '.join(sorted(counted.values()))}."]
 
 
 def _finish(kind: str, reader: str, raw: RawTable, table: pd.DataFrame, problems: RowProblems,
@@ -400,7 +508,7 @@ def _combine(kind: str, reader: str, name: str, parts: list[tuple[RawTable, pd.D
     tables, problems, notes = [], [], []
     rows_read = 0
     for raw, table, row_problems, part_notes in parts:
-        table = table.assign(source_line=raw.first_line + np.arange(len(table)))
+        table = table.assign(source_line=raw.lines(np.arange(len(table))))
         if kind in ("events", "nominals"):
             table = table.assign(source_file=_constant(raw.name, len(table)))
         if kind == "events":  # rows without a date are rejected; the stand-in only keeps the column whole
@@ -475,34 +583,43 @@ def _report_repeated(raw: RawTable, columns: list[str], repeated: np.ndarray, pr
         return
     keys = pd.DataFrame({column: raw.column(column) for column in columns})
     group = keys.groupby(columns, sort=False).ngroup().to_numpy()
-    first_lines = pd.Series(raw.first_line + np.arange(raw.rows)).groupby(group).transform("min")
+    first_lines = pd.Series(raw.lines(np.arange(raw.rows))).groupby(group).transform("min")
     problems.add(repeated, columns[0], "repeats an earlier row (same " + ", ".join(
         raw.original(c) for c in columns) + "): remove the duplicate",
                  values=keys[columns[0]] + " (first on line " + first_lines.astype(str) + ")")
 
 
-def _numbers(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
+def _numbers(raw: RawTable, column: str, problems: RowProblems, *, minimum: float | None = None) -> pd.Series:
+    """Finite numbers; text, infinity, NaN and values below ``minimum`` are row problems."""
     values = pd.to_numeric(raw.column(column), errors="coerce")
-    problems.add((values.isna() & raw.column(column).ne("")).to_numpy(), column, "not a number")
-    problems.add(raw.column(column).eq("").to_numpy(), column, "value missing")
+    given = raw.column(column).ne("")
+    problems.add((values.isna() & given).to_numpy(), column, "not a number")
+    problems.add((values.notna() & ~np.isfinite(values)).to_numpy(), column, "not a finite number")
+    problems.add((~given).to_numpy(), column, "value missing")
+    if minimum is not None:
+        problems.add(values.lt(minimum).to_numpy() & np.isfinite(values).to_numpy(), column, f"below {minimum:g}")
     return values
 
 
 def _integers(raw: RawTable, column: str, problems: RowProblems, *, minimum: int | None = None,
-              maximum: int | None = None, required: bool = True) -> pd.Series:
+              maximum: int = LARGEST_STORED_INTEGER, required: bool = True) -> pd.Series:
+    """Whole numbers (``1,500`` read as 1500); others, and those outside [minimum, maximum], are row
+    problems and read as missing (0 where a value is required, so the column stays whole)."""
     text = raw.column(column).str.replace(",", "", regex=False)
     values = pd.to_numeric(text, errors="coerce")
     given = text.ne("")
-    problems.add((values.isna() & given).to_numpy(), column, "not a whole number")
-    problems.add((values.notna() & values.ne(values.round())).to_numpy(), column, "not a whole number")
+    whole = values.notna() & np.isfinite(values) & values.eq(values.round())
+    problems.add((given & ~whole).to_numpy(), column, "not a whole number")
     if required:
         problems.add((~given).to_numpy(), column, "value missing")
     if minimum is not None:
-        problems.add(values.lt(minimum).to_numpy(), column, f"below {minimum}: a count cannot be negative"
+        problems.add((whole & values.lt(minimum)).to_numpy(), column, f"below {minimum}: a count cannot be negative"
                      if minimum == 0 else f"below {minimum}")
-    if maximum is not None:
-        problems.add(values.gt(maximum).to_numpy(), column, f"above {maximum}")
-    return values.astype("Int64") if values.notna().all() or not required else values.fillna(0).round().astype("Int64")
+    problems.add((whole & values.gt(maximum)).to_numpy(), column, f"above {maximum:,}, the largest number stored"
+                 if maximum == LARGEST_STORED_INTEGER else f"above {maximum}")
+    usable = whole & values.between(-LARGEST_STORED_INTEGER, LARGEST_STORED_INTEGER)
+    values = values.where(usable)
+    return values.fillna(0).astype("Int64") if required else values.astype("Int64")
 
 
 def _years(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:

@@ -22,6 +22,12 @@ SEED : int
     Seed for the demo generator and for permutation inference.
 FIRST_DEMO_YEAR, LAST_DEMO_YEAR : int
     Start years of the first and last financial years of the demo data (2014 is 2014/15).
+MAX_UNZIPPED_BYTES : int
+    Most bytes the members read from one zip archive may expand to, in all (default 2 GiB).
+    Counted while decompressing, so a small archive that expands to gigabytes (a zip bomb) is
+    refused after reading 2 GiB at most; the Data page takes 1 GB uploads, and police.uk's
+    yearly Essex download (about 300 MB unzipped) fits many times over. A bigger archive can be
+    unzipped and its folder imported.
 """
 
 from __future__ import annotations
@@ -43,3 +49,5 @@ LOOKUP_PATH = REPO_ROOT / "geo" / "lsoa11_ward13_lookup.csv"
 SEED = 20201
 FIRST_DEMO_YEAR = 2014
 LAST_DEMO_YEAR = 2023
+
+MAX_UNZIPPED_BYTES = 2 * 1024**3

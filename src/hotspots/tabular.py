@@ -10,11 +10,14 @@ columns stay in Arrow, in the parser's chunks, until a reader asks for them, as 
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import mmap
 import os
 import re
-from collections.abc import Callable, Collection
+import sys
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from hotspots._errors import ImportFileError
+from hotspots.inputs import open_regular_file
 
 _SIGNATURES = (
     (b"PK\x03\x04", "is an Excel workbook or a zip archive with a .csv name, not a CSV file: in Excel use "
@@ -39,6 +43,9 @@ _SIGNATURES = (
 )
 _OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 _HEAD = 1 << 20  # bytes copied into Python for the checks before parsing (header, comments, signatures)
+_FORMULA_START = r"^\s*[=+\-@]"
+_PLAIN_NUMBER = r"^\s*(-|[+-]?((\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?|(?i:inf|infinity|nan)))\s*$"
+_SCAN = 1 << 24  # bytes compared at a time when counting line ends
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class RawTable:
     first_line: int
     headers: dict[str, str]
     synthetic: bool
+    row_lines: np.ndarray | None = field(default=None, repr=False, compare=False)
     _series: dict[str, pd.Series] = field(default_factory=dict, repr=False, compare=False)
     _codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -96,8 +104,13 @@ class RawTable:
             self._codes.update(zip(todo, pool.map(lambda column: _distinct_codes(self.table.column(column)), todo)))
 
     def line(self, row: int) -> int:
-        """File line number of data row ``row`` (0-based position in ``frame``)."""
-        return self.first_line + int(row)
+        """Physical line of the file on which data row ``row`` (0-based position in ``frame``) starts."""
+        return int(self.lines(np.array([row]))[0])
+
+    def lines(self, rows: np.ndarray) -> np.ndarray:
+        """``line`` of each of ``rows``: counted past blank lines and newlines inside quoted values."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return self.first_line + rows if self.row_lines is None else self.row_lines[rows]
 
     def original(self, column: str) -> str:
         """The column's header as written in the file."""
@@ -110,21 +123,23 @@ def normalise_header(text: str) -> str:
 
 
 def read_csv_file(path: Path, name: str, keep: Collection[str] | None = None) -> RawTable:
-    """``read_csv_bytes`` of a file. The checks see it memory-mapped (only what they touch is read);
-    Arrow reads the rows from the file itself, which costs less than paging in a map."""
-    with open(path, "rb") as handle:
+    """``read_csv_bytes`` of a regular file (anything else is refused unopened, see ``inputs``).
+    The checks see it memory-mapped (only what they touch is read); Arrow reads the rows from the
+    same open file, which costs less than paging in a map."""
+    with open_regular_file(path, name) as handle:
         empty = os.fstat(handle.fileno()).st_size == 0  # an empty file cannot be mapped
         data = b"" if empty else mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
-    def rows_from(offset: int) -> pa.NativeFile:
-        rows = pa.OSFile(str(path))
-        rows.seek(offset)
-        return rows
+        def rows_from(offset: int) -> pa.NativeFile:
+            # The open file, not its path again: the path may since lead elsewhere (even to a FIFO).
+            rows = pa.OSFile(f"/dev/fd/{handle.fileno()}") if os.path.exists("/dev/fd") else pa.OSFile(str(path))
+            rows.seek(offset)
+            return rows
 
-    return _read_csv(data, name, keep, rows_from)  # the map is released with its last reference
+        return _read_csv(data, name, keep, rows_from)  # the map is released with its last reference
 
 
-def read_csv_bytes(data: bytes, name: str, keep: Collection[str] | None = None) -> RawTable:
+def read_csv_bytes(data: bytes | bytearray, name: str, keep: Collection[str] | None = None) -> RawTable:
     """Parse ``data`` (the file's bytes) as comma-separated UTF-8 text with a header row.
 
     ``keep``: normalised names of the columns the caller reads; other columns are checked for
@@ -132,7 +147,7 @@ def read_csv_bytes(data: bytes, name: str, keep: Collection[str] | None = None) 
     return _read_csv(data, name, keep, lambda offset: pa.BufferReader(pa.py_buffer(data)[offset:]))
 
 
-def _read_csv(data: bytes | mmap.mmap, name: str, keep: Collection[str] | None,
+def _read_csv(data: bytes | bytearray | mmap.mmap, name: str, keep: Collection[str] | None,
               rows_from: Callable[[int], pa.NativeFile]) -> RawTable:
     """``read_csv_bytes``, with Arrow reading the rows from ``rows_from(offset of the header)``."""
     head = bytes(data[:_HEAD])  # comments, header and the first rows: checked in Python
@@ -141,21 +156,20 @@ def _read_csv(data: bytes | mmap.mmap, name: str, keep: Collection[str] | None,
     for signature, problem in _SIGNATURES:
         if head.startswith(signature):
             raise ImportFileError(name, problem, line=1)
-    if b"\x00" in head[:4096]:
-        raise ImportFileError(name, "contains binary data, not text: export the table as CSV", line=1)
+    _refuse_nul(data, name)
     start = len(b"\xef\xbb\xbf") if head.startswith(b"\xef\xbb\xbf") else 0
     comments, synthetic, offset = _leading_comments(head, start)
-    header_end = head.find(b"\n", offset)
-    if header_end < 0 and len(data) > len(head):
+    header_end, body = _line_end(head, offset)
+    if header_end == len(head) and len(data) > len(head):
         raise ImportFileError(name, f"no line break in the first {_HEAD:,} bytes: this is not a CSV file", line=1)
-    header_bytes = head[offset: header_end if header_end >= 0 else len(head)]
+    header_bytes = head[offset:header_end]
     header_line = comments + 1
     try:
-        header_text = header_bytes.decode("utf-8").rstrip("\r")
+        header_text = header_bytes.decode("utf-8")
     except UnicodeDecodeError:
         _refuse_non_utf8(data, name)
     headers = next(csv.reader([header_text]))
-    _check_header(headers, header_text, name, header_line, head[header_end + 1: header_end + 4096])
+    _check_header(headers, header_text, name, header_line, head[body: body + 4096])
     normalised = [normalise_header(h) for h in headers]
     kept = [i for i, column in enumerate(normalised) if keep is None or column in keep]
     # Arrow reads every column when asked for none: read the first, keep only the row count.
@@ -164,9 +178,89 @@ def _read_csv(data: bytes | mmap.mmap, name: str, keep: Collection[str] | None,
     if table.num_rows == 0:
         raise ImportFileError(name, "has a header but no data rows", line=header_line + 1)
     table = table.rename_columns([normalised[i] for i in kept])
-    raw = RawTable(name, table, header_line + 1, dict(zip(normalised, headers)), synthetic)
+    raw = RawTable(name, table, header_line + 1, dict(zip(normalised, headers)), synthetic,
+                   _row_lines(data, body, header_line, table.num_rows))
     _refuse_formulas(raw)
     return raw
+
+
+def _line_end(data: bytes, offset: int) -> tuple[int, int]:
+    """Where the line starting at ``offset`` ends, and where the next starts (``\\n``, ``\\r\\n`` or
+    a lone ``\\r``, as old Mac files have: Arrow's parser takes all three)."""
+    newline, carriage = data.find(b"\n", offset), data.find(b"\r", offset)
+    ends = [position for position in (newline, carriage) if position >= 0]
+    if not ends:
+        return len(data), len(data)
+    end = min(ends)
+    return end, end + (2 if data[end: end + 2] == b"\r\n" else 1)
+
+
+def _line_of(data: bytes | bytearray | mmap.mmap, position: int) -> int:
+    """The physical line (from 1) holding byte ``position``."""
+    before = bytes(data[:position])
+    return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+
+
+def _refuse_nul(data: bytes | bytearray | mmap.mmap, name: str) -> None:
+    """A NUL byte anywhere (one memchr over the whole file): binary data, or text in UTF-16 without its mark."""
+    position = data.find(b"\x00")
+    if position >= 0:
+        raise ImportFileError(name, "contains a NUL byte, which text never holds: this is binary data or a damaged "
+                                    "export; export the table as CSV UTF-8 again", line=_line_of(data, position))
+
+
+def _row_lines(data: bytes | bytearray | mmap.mmap, body: int, header_line: int, rows: int) -> np.ndarray | None:
+    """The physical line each data row starts on, or None when that is simply the row's position
+    after the header: no blank lines, no newlines inside quoted values, one line ending per row.
+    Files with no quote, no carriage return and no blank line are that (three memchr scans);
+    others have their line feeds counted (in chunks: no copy of the file)."""
+    if data.find(b'"', body) < 0 and data.find(b"\r", body) < 0 and data.find(b"\n\n", max(body - 1, 0)) < 0:
+        return None
+    view = np.frombuffer(data, dtype=np.uint8)[body:] if len(data) > body else np.zeros(0, np.uint8)
+    feeds = sum(int(np.count_nonzero(view[at: at + _SCAN] == 0x0A)) for at in range(0, len(view), _SCAN))
+    returns = sum(int(np.count_nonzero(view[at: at + _SCAN] == 0x0D)) for at in range(0, len(view), _SCAN))
+    last_ended = len(view) > 0 and view[-1] in (0x0A, 0x0D)
+    if returns in (0, feeds) and feeds == rows - (0 if last_ended else 1):
+        return None  # every line ends in \n (or every one in \r\n) and is one row
+    return _irregular_row_lines(view, header_line, rows)
+
+
+def _irregular_row_lines(body: np.ndarray, header_line: int, rows: int) -> np.ndarray:
+    """``_row_lines`` for a file with blank lines, quoted newlines or other line endings: line ends
+    outside quotes end records (quotes counted by parity, as RFC 4180 escapes them in pairs);
+    empty records are the blank lines the parser skips."""
+    feeds = np.flatnonzero(body == 0x0A)
+    returns = np.flatnonzero(body == 0x0D)
+    lone_returns = returns[(returns + 1 >= len(body)) | (body[np.minimum(returns + 1, len(body) - 1)] != 0x0A)]
+    line_ends = np.sort(np.concatenate([feeds, lone_returns]))  # the last byte of each physical line
+    quotes = np.flatnonzero(body == 0x22)
+    outside = np.searchsorted(quotes, line_ends) % 2 == 0
+    record_ends = line_ends[outside]
+    # A record's text runs from after the previous record's end to its own end (less a \r before a \n).
+    starts = np.concatenate([[0], record_ends[:-1] + 1]) if len(record_ends) else np.array([0])
+    text_ends = record_ends - ((record_ends > 0) & (body[record_ends] == 0x0A) & (body[np.maximum(record_ends - 1, 0)]
+                                                                                   == 0x0D))
+    filled = text_ends > starts[:len(record_ends)]
+    first_lines = np.searchsorted(line_ends, starts[:len(record_ends)][filled])
+    tail = record_ends[-1] + 1 if len(record_ends) else 0
+    if tail < len(body):  # a last row without a line end
+        first_lines = np.append(first_lines, np.searchsorted(line_ends, tail))
+    lines = header_line + 1 + first_lines
+    if len(lines) != rows:  # quotes the parser reads differently (a stray quote inside a value): count as parsed
+        return _row_lines_by_parsing(body, header_line, rows)
+    return lines
+
+
+def _row_lines_by_parsing(body: np.ndarray, header_line: int, rows: int) -> np.ndarray:
+    """The slow, sure way, for the rare file the byte counts cannot settle: Python's CSV reader."""
+    text = io.StringIO(body.tobytes().decode("utf-8", "replace"), newline="")
+    reader = csv.reader(text)
+    lines, line = [], header_line + 1
+    for record in reader:
+        if record:
+            lines.append(line)
+        line = header_line + 1 + reader.line_num
+    return np.array((lines + [line] * rows)[:rows], dtype=np.int64)
 
 
 def _distinct_codes(values: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -205,12 +299,11 @@ def only_present_categories(values: pd.Categorical) -> pd.Categorical:
     return pd.Categorical.from_codes(new_codes[codes], values.categories[present])
 
 
-def _refuse_non_utf8(data: bytes | mmap.mmap, name: str) -> None:
-    data = bytes(data)
+def _refuse_non_utf8(data: bytes | bytearray | mmap.mmap, name: str) -> None:
     try:
-        data.decode("utf-8")
+        bytes(data).decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+        line = _line_of(data, error.start)
         byte = data[error.start: error.start + 1].hex().upper()
         raise ImportFileError(name, f"byte 0x{byte} is not UTF-8 text (the file was probably saved as "
                                     "Windows-1252 or Latin-1): save it as 'CSV UTF-8' and import it again",
@@ -218,12 +311,13 @@ def _refuse_non_utf8(data: bytes | mmap.mmap, name: str) -> None:
 
 
 def _leading_comments(data: bytes, offset: int) -> tuple[int, bool, int]:
+    """How many lines come before the header (comments, and blank lines), whether a comment says
+    SYNTHETIC, and where the header starts."""
     count, synthetic = 0, False
-    while data.startswith(b"#", offset):
-        end = data.find(b"\n", offset)
-        end = len(data) if end < 0 else end
+    while offset < len(data) and (data.startswith(b"#", offset) or data[offset: offset + 1] in (b"\n", b"\r")):
+        end, following = _line_end(data, offset)
         synthetic |= b"SYNTHETIC" in data[offset:end]
-        count, offset = count + 1, end + 1
+        count, offset = count + 1, following
     return count, synthetic, offset
 
 
@@ -261,35 +355,68 @@ def _parse(data: bytes | mmap.mmap, rows: pa.NativeFile, offset: int, columns: i
         return "skip"
 
     try:
-        table = pacsv.read_csv(
-            rows,
-            read_options=pacsv.ReadOptions(column_names=[f"f{i}" for i in range(columns)], skip_rows=1),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=note_bad_row, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                                 column_types={f"f{i}": pa.string() for i in range(columns)},
-                                                 include_columns=[f"f{i}" for i in kept]),
-        )
+        with _undecodable_rows_noted(note_bad_row) as undecodable:
+            table = pacsv.read_csv(
+                rows,
+                read_options=pacsv.ReadOptions(column_names=[f"f{i}" for i in range(columns)], skip_rows=1),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=note_bad_row, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                     column_types={f"f{i}": pa.string() for i in range(columns)},
+                                                     include_columns=[f"f{i}" for i in kept]),
+            )
     except pa.ArrowInvalid as error:
-        if "UTF8" in str(error):
+        if "UTF8" in str(error) or undecodable:
             _refuse_non_utf8(data, name)
         raise ImportFileError(name, f"cannot be read as CSV ({error}); check the quoting", line=header_line) from None
     if bad_rows:
         text = bad_rows[0].encode("utf-8")
         position = data.find(text, offset)
-        line = bytes(data[:position]).count(b"\n") + 1 if position >= 0 else None
+        line = _line_of(data, position) if position >= 0 else None
         raise ImportFileError(name, f"this row has a different number of cells from the header ({len(bad_rows)} "
                                     "such rows): check for stray commas or a missing quote", line=line)
     return table
 
 
-def _refuse_formulas(raw: RawTable) -> None:
-    with ThreadPoolExecutor() as pool:  # a column per core: Arrow's scan leaves the GIL
-        flagged = list(pool.map(lambda column: pc.any(pc.starts_with(raw.table.column(column), "=")).as_py(),
-                                raw.columns))
-    for column, has_formula in zip(raw.columns, flagged):
-        if has_formula:
-            row = int(raw.column(column).str.startswith("=").to_numpy().argmax())
-            raise ImportFileError(raw.name, f"the cell {raw.column(column).iat[row]!r} is a spreadsheet formula, not "
-                                            "a value: paste values only (Paste Special > Values) and save again",
-                                  line=raw.line(row), column=raw.original(column))
+@contextlib.contextmanager
+def _undecodable_rows_noted(handler: Callable) -> Iterator[list[BaseException]]:
+    """Arrow decodes a malformed row's text before calling ``handler`` with it; when the text is not
+    UTF-8 that fails outside our reach (Python would print it as an "ignored" exception) and the
+    parse stops. Those failures are collected here instead, so that the file is refused by name;
+    any other unraisable exception goes to the hook as before."""
+    undecodable: list[BaseException] = []
+    previous = sys.unraisablehook
 
+    def hook(unraisable) -> None:
+        if unraisable.object is handler and isinstance(unraisable.exc_value, UnicodeDecodeError):
+            undecodable.append(unraisable.exc_value)
+        else:
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield undecodable
+    finally:
+        sys.unraisablehook = previous
+
+
+def _refuse_formulas(raw: RawTable) -> None:
+    """Refuse a cell a spreadsheet would run as a formula (CSV injection, OWASP): one starting, after
+    any spaces, with ``=``, ``+``, ``-`` or ``@``. Plain numbers (``-1``, ``+0.5``, ``-1e3``, ``-1,234``)
+    ``-inf`` and a lone ``-`` (a common "none") are values, read by the column's own checks; a minus inside
+    text (``2021-01-01``, ``10-17``) starts nothing. Scanned in Arrow, a column per core."""
+    def first_formula(column: str) -> int | None:
+        values = raw.table.column(column)
+        flagged = pc.match_substring_regex(values, _FORMULA_START)
+        if not pc.any(flagged).as_py():
+            return None
+        formula = pc.and_(flagged, pc.invert(pc.match_substring_regex(values, _PLAIN_NUMBER)))
+        return int(pc.index(formula, True).as_py()) if pc.any(formula).as_py() else None
+
+    with ThreadPoolExecutor() as pool:
+        found = list(pool.map(first_formula, raw.columns))
+    for column, row in zip(raw.columns, found):
+        if row is not None:
+            raise ImportFileError(raw.name, f"the cell {raw.column(column).iat[row]!r} would run as a spreadsheet "
+                                            "formula (it starts with =, +, - or @), so it is not taken as a value: "
+                                            "paste values only (Paste Special > Values), or remove the sign, and "
+                                            "save again", line=raw.line(row), column=raw.original(column))

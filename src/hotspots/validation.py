@@ -29,7 +29,7 @@ class RowProblems:
         self._parts.append(pd.DataFrame({
             "row": rows,
             "file": self.raw.name,
-            "line": rows + self.raw.first_line,
+            "line": self.raw.lines(rows),
             "column": self.raw.original(column),
             "value": shown.iloc[rows].astype(str).to_numpy() if shown is not None else "",
             "problem": problem,
