@@ -114,8 +114,8 @@ def add_user(credentials: Path, name: str, role: str, password: str) -> Account:
     return Account(name, role, users[name]["session_key"])
 
 
-def set_role(credentials: Path, name: str, role: str) -> str:
-    """Give a user another role, ending their sign-in cookies; return the role they had."""
+def set_role(credentials: Path, name: str, role: str) -> tuple[Account, str]:
+    """Give a user another role, ending their sign-in cookies; return the account and the role it had."""
     files, name = _files(credentials), _normal_name(name)
     roles.role(role)
     with locked(files.lock):
@@ -123,7 +123,7 @@ def set_role(credentials: Path, name: str, role: str) -> str:
         record = _existing(users, name, files)
         previous, record["role"], record["session_key"] = record["role"], role, secrets.token_hex(8)
         _write_users(files, users)
-    return previous
+    return Account(name, role, record["session_key"]), previous
 
 
 def remove_user(credentials: Path, name: str) -> Account:

@@ -301,10 +301,9 @@ def _users_list(args: argparse.Namespace) -> int:
 
 def _users_set_role(args: argparse.Namespace) -> int:
     path = args.credentials or accounts.default_credentials_path()
-    previous = accounts.set_role(path, args.name, args.role)
-    name = args.name.strip().lower()
-    _record_account_change(args, "role-changed", {"name": name, "from": previous, "to": args.role})
-    print(f"{name}: {previous} -> {args.role}")
+    account, previous = accounts.set_role(path, args.name, args.role)
+    _record_account_change(args, "role-changed", {"name": account.name, "from": previous, "to": account.role})
+    print(f"{account.name}: {previous} -> {account.role}")
     return 0
 
 
