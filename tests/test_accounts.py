@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
@@ -249,7 +250,6 @@ def test_an_altered_cookie_or_another_secret_is_refused(credentials: Path) -> No
     token = accounts.issue_token(bob, secret, now=NOW)
     payload, signature = token.split(".")
     police_payload = json.dumps(["bob", "police", bob.session_key, int(NOW.timestamp())], separators=(",", ":"))
-    import base64
     forged = base64.urlsafe_b64encode(police_payload.encode()).decode().rstrip("=") + "." + signature
     for bad in (forged, token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "garbage",
                 accounts.issue_token(bob, b"\x01" * 32, now=NOW)):
