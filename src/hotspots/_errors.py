@@ -36,3 +36,31 @@ class StoreError(ValueError):
 
 class OverlapError(StoreError):
     """An import that covers months or holds references the store already holds (replace or refuse)."""
+
+
+class AccountError(ValueError):
+    """A user-account change refused: an unknown role, an existing or a missing user, a weak password."""
+
+
+class CredentialsFileError(ValueError):
+    """The credentials file, its signing secret or its sign-in state cannot be used as they are."""
+
+
+class SignInError(ValueError):
+    """A refused sign-in. The message is the same whether or not the user exists.
+
+    ``audit_user`` is the account's name when it exists and None otherwise, for the audit trail
+    only: whatever a visitor typed as a name (perhaps their password) is never recorded.
+    """
+
+    def __init__(self, message: str, *, audit_user: str | None):
+        super().__init__(message)
+        self.audit_user = audit_user
+
+
+class SessionTokenError(ValueError):
+    """A sign-in cookie refused: expired, altered, or for an account that has changed since."""
+
+
+class AuditError(ValueError):
+    """The audit trail cannot be appended to or read as it is."""

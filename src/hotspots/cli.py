@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import sys
 import tempfile
 from pathlib import Path
 
-from hotspots import (aggregation, backtest, boundaries, demo, forecast, geography, importing, loading, readers, settings,
-                      store, validation)
+from hotspots import (accounts, aggregation, audit, backtest, boundaries, demo, forecast, geography, importing, loading,
+                      readers, roles, settings, store, validation)
 from hotspots.periods import financial_year_from_label, financial_year_label
 
 
@@ -114,6 +115,34 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument("--top-share", type=float, default=0.1, help="share of areas flagged for hit rate and PAI")
     backtest.add_argument("--out", type=Path, required=True, help="output METRICS.json")
     backtest.set_defaults(run=_backtest)
+
+    users = commands.add_parser("users", help="dashboard accounts: add, list, set-role, remove").add_subparsers(
+        title="users commands")
+    add_user = users.add_parser("add", help="add an account; asks for its password twice")
+    add_user.add_argument("name")
+    add_user.add_argument("--role", required=True, choices=roles.ROLES)
+    add_user.add_argument("--password-stdin", action="store_true",
+                          help="read the password from piped standard input (one line) instead of asking")
+    list_users = users.add_parser("list", help="every account and its role")
+    set_role = users.add_parser("set-role", help="give an account another role (ends its sign-ins)")
+    set_role.add_argument("name")
+    set_role.add_argument("role", choices=roles.ROLES)
+    remove_user = users.add_parser("remove", help="remove an account (ends its sign-ins)")
+    remove_user.add_argument("name")
+    for command, run in ((add_user, _users_add), (list_users, _users_list), (set_role, _users_set_role),
+                         (remove_user, _users_remove)):
+        command.add_argument("--credentials", type=Path, default=None,
+                             help=f"credentials file (default: $HOTSPOTS_CREDENTIALS or {settings.CREDENTIALS_PATH})")
+        _store_option(command, default_help="$HOTSPOTS_STORE or " + str(settings.STORE_DIR) + ", for the audit trail")
+        command.set_defaults(run=run)
+
+    audit_trail = commands.add_parser("audit", help="list the audit trail; `audit verify` checks its hash chain")
+    _store_option(audit_trail)
+    audit_trail.set_defaults(run=_audit_list)
+    verify = audit_trail.add_subparsers(title="audit commands").add_parser(
+        "verify", help="check every entry and its link to the one before; exit 2 at the first bad entry")
+    verify.add_argument("--store", type=Path, default=argparse.SUPPRESS, help="store folder (as for `audit`)")
+    verify.set_defaults(run=_audit_verify)
     return parser
 
 
@@ -265,3 +294,84 @@ def _backtest(args: argparse.Namespace) -> int:
     print(means.round(3).to_string())
     print(f"wrote {args.out}")
     return 0
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    path = args.credentials or accounts.default_credentials_path()
+    account = accounts.add_user(path, args.name, args.role, _new_password(from_stdin=args.password_stdin))
+    _record_account_change(args, "user-added", {"name": account.name, "role": account.role})
+    print(f"added {account.name} ({account.role}) to {path}")
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    path = args.credentials or accounts.default_credentials_path()
+    listed = accounts.list_accounts(path)
+    for account in listed:
+        print(f"{account.name}  {account.role}")
+    if not listed:
+        print(f"no accounts in {path}")
+    return 0
+
+
+def _users_set_role(args: argparse.Namespace) -> int:
+    path = args.credentials or accounts.default_credentials_path()
+    account, previous = accounts.set_role(path, args.name, args.role)
+    _record_account_change(args, "role-changed", {"name": account.name, "from": previous, "to": account.role})
+    print(f"{account.name}: {previous} -> {account.role}")
+    return 0
+
+
+def _users_remove(args: argparse.Namespace) -> int:
+    path = args.credentials or accounts.default_credentials_path()
+    account = accounts.remove_user(path, args.name)
+    _record_account_change(args, "user-removed", {"name": account.name, "role": account.role})
+    print(f"removed {account.name} ({account.role}) from {path}")
+    return 0
+
+
+def _new_password(*, from_stdin: bool) -> str:
+    """The new password: one line of piped input, or asked for twice at the terminal (never an argument)."""
+    if from_stdin:
+        if sys.stdin.isatty():
+            raise ValueError("--password-stdin reads a piped password: at a terminal, leave it out and be asked.")
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ValueError("No terminal to ask for the password at: pipe it in with --password-stdin.")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != password:
+        raise ValueError("The two passwords differ: nothing was changed. Run the command again.")
+    return password
+
+
+def _record_account_change(args: argparse.Namespace, action: str, what: dict) -> None:
+    """The command line acts with the credentials file's own rights: recorded as an admin, by login name."""
+    audit.record(args.store or store.default_store(), user=getpass.getuser(), role="admin", action=action,
+                 what={**what, "via": "command line"})
+
+
+def _audit_list(args: argparse.Namespace) -> int:
+    target = args.store or store.default_store()
+    listed = audit.entries(target)
+    for entry in listed:
+        print(f"{entry.number:>6}  {entry.time:%Y-%m-%d %H:%M:%S} UTC  {_printable(entry.user or '-')}  "
+              f"{_printable(entry.role or '-')}  {entry.action}  {json.dumps(entry.what, sort_keys=True)}")
+    if not listed:
+        print(f"no audit entries in {target}")
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    target = args.store or store.default_store()
+    check = audit.verify(target)
+    if not check.ok:
+        print(f"hotspots: {audit.audit_path(target)}: {check.problem} (the {check.entries} entries before it are "
+              f"intact)", file=sys.stderr)
+        return 2
+    print(f"audit trail intact: {check.entries} entries; last hash {check.last_hash}")
+    return 0
+
+
+def _printable(text: str) -> str:
+    """Text as it is, with control characters (terminal escapes) written out instead of obeyed."""
+    return "".join(character if character.isprintable() else repr(character)[1:-1] for character in text)

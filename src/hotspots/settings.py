@@ -28,6 +28,26 @@ MAX_UNZIPPED_BYTES : int
     refused after reading 2 GiB at most; the Data page takes 1 GB uploads, and police.uk's
     yearly Essex download (about 300 MB unzipped) fits many times over. A bigger archive can be
     unzipped and its folder imported.
+CREDENTIALS_PATH : pathlib.Path
+    The accounts file when ``$HOTSPOTS_CREDENTIALS`` is not set
+    (``~/.config/ward-hotspots/credentials.json``, outside the repository). Its signing secret,
+    sign-in state and lock file are kept beside it (see docs/access.md).
+MIN_PASSWORD_LENGTH : int
+    Shortest password ``hotspots users add`` accepts (default 12 characters).
+PASSWORD_HASH_TIME_COST, PASSWORD_HASH_MEMORY_KIB, PASSWORD_HASH_PARALLELISM : int
+    Argon2id parameters for new password hashes (default 3 passes over 64 MiB on 4 lanes,
+    argon2-cffi's own defaults, RFC 9106's second recommendation). A stored hash made with other
+    parameters is rehashed with these at the user's next sign-in.
+SIGN_IN_MAX_FAILURES : int
+    Failed sign-ins in a row after which a name is locked (default 5). A failure older than
+    ``SIGN_IN_LOCKOUT_MINUTES`` is forgotten.
+SIGN_IN_LOCKOUT_MINUTES : float
+    How long a locked name stays locked (default 15 minutes).
+SESSION_IDLE_MINUTES : float
+    A sign-in cookie not renewed for this long is refused (default 30 minutes of inactivity).
+ANONYMOUS_PUBLIC : bool
+    Whether a visitor who does not sign in gets the ``public`` role (default False: they get
+    nothing but the sign-in page).
 """
 
 from __future__ import annotations
@@ -51,3 +71,12 @@ FIRST_DEMO_YEAR = 2014
 LAST_DEMO_YEAR = 2023
 
 MAX_UNZIPPED_BYTES = 2 * 1024**3
+CREDENTIALS_PATH = Path.home() / ".config" / "ward-hotspots" / "credentials.json"
+MIN_PASSWORD_LENGTH = 12
+PASSWORD_HASH_TIME_COST = 3
+PASSWORD_HASH_MEMORY_KIB = 65536
+PASSWORD_HASH_PARALLELISM = 4
+SIGN_IN_MAX_FAILURES = 5
+SIGN_IN_LOCKOUT_MINUTES = 15.0
+SESSION_IDLE_MINUTES = 30.0
+ANONYMOUS_PUBLIC = False
