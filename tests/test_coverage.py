@@ -45,3 +45,17 @@ def test_the_forecast_years_leave_out_a_partial_year_and_say_so(tmp_path: Path) 
     years, notes = aggregation.complete_years(dataset, "violence-with-injury")
     assert years == [2017, 2018]
     assert notes == ["2019/20 is left out: its data cover 5 of 12 months"]
+
+
+def test_the_counts_command_says_which_years_are_partial(tmp_path: Path, capsys) -> None:
+    from hotspots import cli
+
+    store_dir = tmp_path / "store"
+    path = tmp_path / "extract.csv"
+    path.write_text(EXTRACT + "".join(f"CR{i},{day:%Y-%m-%d},violence with injury,17,N,E01015921\n"
+                                      for i, day in enumerate(pd.date_range("2018-04-01", "2019-06-30", freq="9D"))))
+    importing.import_file(store_dir, path, "police")
+    out = tmp_path / "counts.csv"
+    assert cli.main(["counts", "--layer", "violence-with-injury", "--store", str(store_dir), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "2019/20 covers 3 of 12 months" in err and "2018/19" not in err

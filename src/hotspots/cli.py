@@ -253,10 +253,16 @@ def _counts(args: argparse.Namespace) -> int:
             raise ValueError(f"--filter {text!r}: write COLUMN=VALUE[,VALUE...], e.g. age_band=10-17,18-24")
         filters[column.strip()] = [v.strip() for v in values.split(",")]
     periods = [financial_year_from_label(p) for p in args.period] if args.period else None
-    table = aggregation.area_counts(loading.load_dataset(target), args.layer, by=args.by, region=args.region,
-                                    periods=periods, filters=filters)
+    dataset = loading.load_dataset(target)
+    table = aggregation.area_counts(dataset, args.layer, by=args.by, region=args.region, periods=periods, filters=filters)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
+    months = aggregation.months_covered(dataset, args.layer)
+    for label in sorted(set(table["period"])):
+        held = None if months is None else months.get(financial_year_from_label(label), 0)
+        if held is not None and held < 12:
+            print(f"note: {label} covers {held} of 12 months of the source's data: its counts are not a whole "
+                  "year's (the dashboard's forecast leaves such years out)", file=sys.stderr)
     print(f"wrote {len(table):,} rows ({table['area_code'].nunique()} {args.by}s x {table['period'].nunique()} years, "
           f"{table['count'].sum():,} events) to {args.out}")
     return 0
