@@ -17,7 +17,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from hotspots._errors import CountTableError
-from hotspots.periods import financial_year_from_label, financial_year_label, window_label
+from hotspots.periods import financial_year_label, window_label
 
 logger = logging.getLogger(__name__)
 
