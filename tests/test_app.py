@@ -217,7 +217,9 @@ def test_forecast_page_maps_every_model(forecast_page, model):
     assert not forecast_page.exception, forecast_page.exception
     assert _ward_features(_map_script(forecast_page)) == 20
     wards = forecast_page.dataframe[0].value
-    assert wards.iloc[:, 5].between(0, 1).all()  # the chosen model's probability column
+    assert list(wards.columns) == ["ward_name", "prior_two_year_count", "band", "probability", "risk_band", "chosen",
+                                   "explanation"]
+    assert wards["chosen"].between(0, 100).all() and wards["chosen"].gt(1).any()  # percentages, not shares
 
 
 @pytest.fixture

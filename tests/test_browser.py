@@ -224,9 +224,9 @@ def _payload_store(store_dir: Path, work: Path, demo_dir: Path) -> None:
     nominals = pd.read_csv(samples / "synthetic_gang_nominals.csv", comment="#", dtype=str, keep_default_na=False)
     nominals["Gang"] = [payload(f"gang{i % 2}") for i in range(len(nominals))]
     nominals.to_csv(work / "nominals.csv", index=False)
-    police = pd.read_csv(samples / "synthetic_police_recorded_crime.csv", comment="#", dtype=str,
-                         keep_default_na=False)
-    police.loc[police.index[:2], ["Easting", "Northing", "Ward Name"]] = ["", "", payload("ward")]
+    police = pd.DataFrame({"Crime Reference": [f"C{i}" for i in range(6)], "Offence Date": "01/05/2021",
+                           "Offence Group": "Violence with injury", "Victim Age": "16", "DV Flag": "N",
+                           "Ward Name": ["Grays Riverside", "Tilbury St. Chads"] * 2 + [payload("ward")] * 2})
     police.to_csv(work / "police.csv", index=False)
     street = pd.read_csv(samples / "synthetic_police_uk_street.csv", comment="#", dtype=str, keep_default_na=False)
     street[["Crime type", "Location", "LSOA name"]] = [payload("crime"), payload("location"), payload("lsoa")]
