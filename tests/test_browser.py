@@ -243,7 +243,8 @@ def _payload_store(store_dir: Path, work: Path, demo_dir: Path) -> None:
 def payload_server(demo_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("payloads")
     _payload_store(folder / "store", folder / "files", demo_dir)
-    with streamlit_server(folder, HOTSPOTS_DEMO_DIR=str(demo_dir), HOTSPOTS_STORE=str(folder / "store")) as url:
+    with streamlit_server(folder, HOTSPOTS_DEMO_DIR=str(demo_dir), HOTSPOTS_STORE=str(folder / "store"),
+                          HOTSPOTS_BASEMAP="off") as url:  # street tiles would be an outside request
         yield url
 
 
@@ -303,18 +304,20 @@ def open_page(page: Page, url: str) -> None:
     settle(page)
 
 
-def switch_on(page: Page, label: str, on: bool = True) -> None:
-    """Set a toggle (st.toggle) by its label, if it is on the page."""
+def switch_on(page: Page, label: str) -> None:
+    """Turn on a toggle (st.toggle) by its label, as a tap on it would."""
     switch = page.get_by_role("switch", name=label)
-    if switch.count() and switch.is_checked() != on:
-        switch.click()
+    if not switch.is_checked():
+        page.locator("[data-testid='stCheckbox'] label", has_text=label).click()
         settle(page)
+    assert switch.is_checked(), f"the switch {label!r} did not turn on"
 
 
 def choose(page: Page, label: str, option: str) -> None:
     """Pick the first option of the ``label`` selectbox whose text contains ``option``."""
     box = page.locator("[data-testid='stSelectbox']", has=page.get_by_text(label, exact=True))
     box.first.click()
+    page.keyboard.type(option)  # the list is virtual: options far down are not in the page until filtered
     page.get_by_role("option").filter(has_text=option).first.click()
     settle(page)
 
@@ -333,7 +336,6 @@ def test_payloads_in_every_user_string_create_no_element_and_no_outside_request(
     page.set_default_timeout(60_000)
 
     open_page(page, payload_server)
-    switch_on(page, "Street basemap", False)
     switch_on(page, "Police users: show restricted layers")
     watch.check(page, "ward map")
     for layer in ("imported count table", "police.uk", "Gang nominals"):
@@ -347,7 +349,6 @@ def test_payloads_in_every_user_string_create_no_element_and_no_outside_request(
     watch.check(page, "ward profile")
 
     open_page(page, f"{payload_server}/forecast")
-    switch_on(page, "Street basemap", False)
     choose(page, "Measure", "imported count table")
     watch.check(page, "forecast")
 

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from hotspots import geography, loading, store
+from hotspots import geography, loading, settings, store
 from hotspots._errors import UnknownRegionError
 from hotspots.aggregation import Layer
 from hotspots.loading import Dataset
@@ -19,6 +19,8 @@ ALL_REGION = "All of Greater Essex"
 DEFAULT_REGION = "Thurrock"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_AUTOLINK_STARTS = re.compile(r"(\\:|\\@|(?i:www)(?=\\\.))")
+WORD_JOINER = "\u2060"  # zero width, no break: invisible, but no web address or e-mail address spans it
 
 
 def text(value: object) -> str:
@@ -28,11 +30,15 @@ def text(value: object) -> str:
     st.subheader, metric and widget labels...) renders it as Markdown, with images, links, bare
     web addresses, emphasis, code, ``$`` maths and ``:red[...]``/``:material/...:`` directives.
     CommonMark lets a backslash escape any ASCII punctuation character, and escaping all of them
-    turns every one of those off at once (raw HTML is shown as its text, as are bare addresses:
-    ``http\\://`` is no link). Line breaks become spaces, so a value never starts a block of its own.
-    Use it for user text only: plain-text places (selectbox options, table cells) need no escaping.
+    turns every one of those off at once (raw HTML is then shown as its text). Bare addresses are
+    the exception: GitHub-flavoured Markdown finds them in the text left after parsing, escapes
+    and all, so an invisible word joiner goes after every ``:`` and ``@`` and after ``www``
+    (``http:`` + joiner + ``//`` is no link). Line breaks become spaces, so a value never starts a
+    block of its own. Use it for user text only: plain-text places (selectbox options, table
+    cells) need no escaping.
     """
-    return _ASCII_PUNCTUATION.sub(r"\\\1", " ".join(str(value).splitlines()))
+    escaped = _ASCII_PUNCTUATION.sub(r"\\\1", " ".join(str(value).splitlines()))
+    return _AUTOLINK_STARTS.sub("\\1" + WORD_JOINER, escaped)
 
 
 def page_setup(title: str) -> Dataset:
@@ -132,7 +138,7 @@ def restricted_switch() -> bool:
 
 def basemap_switch() -> bool:
     """The one switch for street tiles (the only outside address a page asks for), kept between pages."""
-    shown = st.toggle("Street basemap", value=st.session_state.get("show_basemap", True), key="basemap",
+    shown = st.toggle("Street basemap", value=st.session_state.get("show_basemap", settings.BASEMAP), key="basemap",
                       help="Off for closed networks: no map tiles are requested.")
     st.session_state["show_basemap"] = shown
     return shown
