@@ -29,10 +29,12 @@ def region_counts(layer_key: str, source: tuple[str, tuple]) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False)
-def model_inputs(source: tuple[str, tuple]) -> tuple[pd.DataFrame, dict[str, list[str]], pd.Series]:
+def model_inputs(source: tuple[str, tuple]) -> tuple[pd.DataFrame | None, dict[str, list[str]], pd.Series]:
+    """Population (None when the store has none: the regressions then go without an offset, and say
+    so), neighbours and ward areas."""
     wards = geography.wards().rename(columns={"ward_code": "area_code", "ward_name": "area_name"})
     population = cached_dataset(*source).population.rename(columns={"ward_code": "area_code", "population_10_24": "population"})
-    return population, boundaries.queen_neighbours(wards), wards.set_index("area_code").area
+    return population if len(population) else None, boundaries.queen_neighbours(wards), wards.set_index("area_code").area
 
 
 @st.cache_data(show_spinner="Backtesting every model on every past year...")
@@ -75,8 +77,14 @@ except (CountTableError, PeriodError) as unusable:
     st.warning(f"No forecast for this layer: {text(unusable)} Import more years of data on the Data page.")
     st.stop()
 population, neighbours, _ = model_inputs(source)
-chosen = rule.areas[["area_code", "probability"]] if model == "rule" else backtest.forecast_with_model(
-    counts, model, target_year=target, population=population, neighbours=neighbours)
+chosen = rule.areas[["area_code", "probability"]]
+if model != "rule":
+    try:
+        chosen = backtest.forecast_with_model(counts, model, target_year=target, population=population,
+                                              neighbours=neighbours)
+    except CountTableError as unusable:
+        st.warning(f"No {MODEL_LABELS[model]} forecast: {text(unusable)} The map shows the rule instead.")
+        model = "rule"
 
 region = region_label(lad_codes)
 areas = cached_display_wards(lad_codes)
@@ -119,8 +127,7 @@ st.dataframe(percent(rule.band_table, ["probability", "lower", "upper", "probabi
 st.subheader("Backtest: each model forecasting past years it had not seen")
 result = backtest_for(layer_key, source)
 if isinstance(result, str):
-    st.info(f"No backtest for this layer: {text(result)} The rule above needs three years; the backtest needs "
-            "one more, so that every model has an earlier year to learn from before the year it forecasts.")
+    st.info(f"No backtest for this layer: {text(result)}")
 else:
     means = result.metrics.groupby("model", sort=False)[["brier", "log_loss", "auc", "hit_rate", "pai"]].mean()
     st.dataframe(percent(means, ["hit_rate"]).rename(index=MODEL_LABELS), width="stretch",
@@ -129,7 +136,7 @@ else:
                                 "auc": st.column_config.NumberColumn("ROC AUC", format="%.3f"),
                                 "hit_rate": st.column_config.NumberColumn("Hit rate, top 10%", format=WHOLE_PERCENT),
                                 "pai": st.column_config.NumberColumn("PAI", format="%.1f")})
-    for note in result.notes:
+    for note in dict.fromkeys(result.notes):  # a model's warning repeats for each ward-year it was fitted on
         st.caption(f"Backtest note: {text(note)}")
     st.caption("Calibration: predicted chance against the share that had at least one (closer to the diagonal is "
                "better).")

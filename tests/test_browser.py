@@ -338,10 +338,12 @@ def test_payloads_in_every_user_string_create_no_element_and_no_outside_request(
     open_page(page, payload_server)
     switch_on(page, "Police users: show restricted layers")
     watch.check(page, "ward map")
-    for layer in ("imported count table", "police.uk", "Gang nominals"):
+    for layer, shown in (("imported count table", "layer"), ("police.uk", None), ("Gang nominals", "gang1")):
         choose(page, "Layer", layer)
         if layer == "Gang nominals":
             choose(page, "Gang", "gang1")
+        if shown:  # the payload is on the page, as text (the test would pass vacuously otherwise)
+            assert page.get_by_text(f"{PAYLOAD_HOST}/{shown}.png").count() >= 1, layer
         visit_tabs(page, watch, f"ward map, layer {layer}")
 
     open_page(page, f"{payload_server}/ward_profile")
@@ -361,6 +363,20 @@ def test_payloads_in_every_user_string_create_no_element_and_no_outside_request(
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
         {"name": "**bold** <b>x</b> [a](http:x).csv", "mimeType": "text/csv", "buffer": refused})
     page.get_by_text("Cannot import this file").wait_for()
+    assert page.get_by_text(f"{PAYLOAD_HOST}/cell.png").count() == 1
     watch.check(page, "data, refused upload")
     page.screenshot(path=str(ARTIFACTS / "injection-refused-upload.png"))
+
+    choose(page, "What is in the file?", "Police recorded crime")
+    rejected = ("Crime Ref,Offence Date,Offence Group,Victim Age,DV Flag,Ward Name\n"
+                "C1,01/05/2021,Violence with injury,16,N,Grays Riverside\n"
+                f"C2,\"{payload('date')}\",Violence with injury,16,N,\"{payload('typed-ward')}\"\n").encode()
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        {"name": "rejects.csv", "mimeType": "text/csv", "buffer": rejected})
+    page.get_by_text("Validation report for").wait_for()
+    watch.check(page, "data, validation report")
+    page.get_by_role("button", name="Import into the store").click()
+    page.get_by_text("Not imported; the store is unchanged").wait_for()
+    assert page.get_by_text(f"{PAYLOAD_HOST}/date.png").count() == 1
+    watch.check(page, "data, import refused")
     context.close()

@@ -76,7 +76,9 @@ def backtest(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
               if (models is None or name in models) and (name != "spatial_lag" or neighbours is not None)}
     targets = sorted(design["target_year"].unique())[1:]
     if not targets:
-        raise forecast.CountTableError("The backtest needs at least four consecutive financial years.")
+        raise forecast.CountTableError(
+            "The backtest needs at least four consecutive financial years: the rule's three, and one more so "
+            "that every model learns from an earlier year before the year it forecasts.")
     predictions = []
     for year in targets:
         train, test = design[design["target_year"] < year], design[design["target_year"] == year]
