@@ -8,6 +8,7 @@ import streamlit as st
 
 from hotspots import importing, store
 from hotspots._errors import ImportFileError, StoreError
+from ui.common import text
 
 SOURCE_LABELS = {
     "police-uk": "police.uk street-level crime (CSV, folder export or monthly zip)",
@@ -25,7 +26,7 @@ INVENTORY_COLUMNS = {"dataset_id": "ID", "kind": "Table", "reader": "Source", "l
 
 st.header("Data", divider=False)
 target = store.default_store()
-st.caption(f"Store: `{target}` (set `HOTSPOTS_STORE` to use another). Nothing is written until you confirm; "
+st.caption(f"Store: {text(target)} (set `HOTSPOTS_STORE` to use another). Nothing is written until you confirm; "
            "each file is kept exactly as it arrived, with who imported it and when.")
 
 st.subheader("Import a file")
@@ -36,15 +37,16 @@ upload = st.file_uploader("File", type=["csv", "zip", "txt"], key="upload")
 
 if upload is not None:
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / upload.name
+        # The name is the browser's, so it may hold anything (even "../"): the copy gets a name of ours.
+        path = Path(folder) / ("upload" + Path(upload.name).suffix)
         path.write_bytes(upload.getvalue())
         try:
             prepared = importing.validate_file(path, source, name=upload.name, layer=layer or None)
         except ImportFileError as refused:
-            st.error(f"**Cannot import this file.** {refused}", icon=":material/block:")
+            st.error(f"**Cannot import this file.** {text(refused)}", icon=":material/block:")
             st.stop()
         summary = prepared.summary()
-        st.markdown(f"**Validation report for {upload.name}** (nothing written yet)")
+        st.markdown(f"**Validation report for {text(upload.name)}** (nothing written yet)")
         read, accepted, rejected, unplaced = st.columns(4)
         read.metric("Rows read", f"{summary['rows_read']:,}")
         accepted.metric("Rows accepted", f"{summary['rows_accepted']:,}")
@@ -52,7 +54,7 @@ if upload is not None:
         unplaced.metric("Not placed in an area", f"{summary['rows_unplaced']:,}")
         report = importing.report_tables(prepared)
         for note in prepared.notes:
-            st.info(note, icon=":material/info:")
+            st.info(text(note), icon=":material/info:")
         if len(report["rejected"]):
             st.markdown("**Rejected rows, by reason** (first lines and values shown)")
             st.dataframe(report["rejected"], hide_index=True)
@@ -71,9 +73,9 @@ if upload is not None:
                 dataset_id = importing.import_file(target, path, source, name=upload.name, layer=layer or None,
                                                    accept_rejects=accept)
             except (ImportFileError, StoreError) as refused:
-                st.error(f"**Not imported; the store is unchanged.** {refused}", icon=":material/block:")
+                st.error(f"**Not imported; the store is unchanged.** {text(refused)}", icon=":material/block:")
             else:
-                st.success(f"Imported {upload.name} as dataset {dataset_id}. The maps now read your store.",
+                st.success(f"Imported {text(upload.name)} as dataset {dataset_id}. The maps now read your store.",
                            icon=":material/check_circle:")
 
 st.subheader("Loaded datasets")

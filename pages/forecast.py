@@ -7,14 +7,15 @@ from hotspots import aggregation, backtest, boundaries, forecast, geography, map
 from hotspots._errors import CountTableError, PeriodError
 from hotspots.periods import financial_year_label
 from ui.assets import local_leaflet_urls
-from ui.common import (area_choice, cached_dataset, cached_display_wards, current_source, page_setup,
-                       preferred_index, region_label, show_map)
+from ui.common import (area_choice, basemap_switch, cached_dataset, cached_display_wards, current_source,
+                       layer_banner, page_setup, preferred_index, region_label, show_map, text)
 
 RISK_BREAKS = [29.9999, 49.9999, 69.9999, 100.0]
 RISK_LABELS = ["under 30%", "30-50%", "50-70%", "70%+"]
 MODEL_LABELS = {"rule": "Prior-two-year rule (report)", "persistence": "Persistence (any last year)",
                 "poisson": "Poisson regression", "negative_binomial": "Negative binomial regression",
                 "empirical_bayes": "Empirical Bayes (whole history)", "spatial_lag": "Poisson with spatial lag"}
+WHOLE_PERCENT = "%.0f%%"  # probabilities are shown as whole percentages (89%), from values times 100
 
 
 @st.cache_data(show_spinner=False)
@@ -28,16 +29,28 @@ def region_counts(layer_key: str, source: tuple[str, tuple]) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False)
-def model_inputs(source: tuple[str, tuple]) -> tuple[pd.DataFrame, dict[str, list[str]], pd.Series]:
+def model_inputs(source: tuple[str, tuple]) -> tuple[pd.DataFrame | None, dict[str, list[str]], pd.Series]:
+    """Population (None when the store has none: the regressions then go without an offset, and say
+    so), neighbours and ward areas."""
     wards = geography.wards().rename(columns={"ward_code": "area_code", "ward_name": "area_name"})
     population = cached_dataset(*source).population.rename(columns={"ward_code": "area_code", "population_10_24": "population"})
-    return population, boundaries.queen_neighbours(wards), wards.set_index("area_code").area
+    return population if len(population) else None, boundaries.queen_neighbours(wards), wards.set_index("area_code").area
 
 
 @st.cache_data(show_spinner="Backtesting every model on every past year...")
-def backtest_for(layer_key: str, source: tuple[str, tuple]) -> backtest.BacktestResult:
+def backtest_for(layer_key: str, source: tuple[str, tuple]) -> backtest.BacktestResult | str:
+    """The backtest, or why there is none (it needs one more year than the rule: a year to learn from)."""
     population, neighbours, sizes = model_inputs(source)
-    return backtest.backtest(region_counts(layer_key, source), population=population, neighbours=neighbours, area_sizes=sizes)
+    try:
+        return backtest.backtest(region_counts(layer_key, source), population=population, neighbours=neighbours,
+                                 area_sizes=sizes)
+    except CountTableError as unusable:
+        return str(unusable)
+
+
+def percent(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Probabilities (0-1) in ``columns`` as percentages (0-100), for WHOLE_PERCENT."""
+    return table.assign(**{column: table[column].mul(100) for column in columns})
 
 
 dataset = page_setup("Where next year? Predicted risk by ward")
@@ -53,6 +66,7 @@ with st.sidebar:
                                                             "police-uk:violence-and-sexual-offences"]))
     model = st.selectbox("Model for the map", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key="model",
                          help="The report's rule is the default and is always shown in the table.")
+    basemap = basemap_switch()
 
 source = current_source()
 counts = region_counts(layer_key, source)
@@ -60,57 +74,74 @@ target = int(counts["financial_year"].max()) + 1
 try:
     rule = forecast.forecast_rule(counts, target_year=target)
 except (CountTableError, PeriodError) as unusable:
-    st.warning(f"No forecast for this layer: {unusable} Import more years of data on the Data page.")
+    st.warning(f"No forecast for this layer: {text(unusable)} Import more years of data on the Data page.")
     st.stop()
 population, neighbours, _ = model_inputs(source)
-chosen = rule.areas[["area_code", "probability"]] if model == "rule" else backtest.forecast_with_model(
-    counts, model, target_year=target, population=population, neighbours=neighbours)
+chosen = rule.areas[["area_code", "probability"]]
+if model != "rule":
+    try:
+        chosen = backtest.forecast_with_model(counts, model, target_year=target, population=population,
+                                              neighbours=neighbours)
+    except CountTableError as unusable:
+        st.warning(f"No {MODEL_LABELS[model]} forecast: {text(unusable)} The map shows the rule instead.")
+        model = "rule"
 
 region = region_label(lad_codes)
 areas = cached_display_wards(lad_codes)
 st.subheader(f"Chance of at least one in {financial_year_label(target)}: {region}")
+st.caption(f"Measure: {text(available[layer_key].label)}. Map: {MODEL_LABELS[model]}.")
+layer_banner(dataset, available[layer_key])
 values = chosen.set_index("area_code")["probability"].mul(100)
 fmap = maps.ward_choropleth(areas, values, label=f"{MODEL_LABELS[model]}, % chance", breaks=RISK_BREAKS,
-                            legend_labels=RISK_LABELS, leaflet_urls=local_leaflet_urls(),
+                            legend_labels=RISK_LABELS, leaflet_urls=local_leaflet_urls(), basemap=basemap, unit="%",
                             details=rule.areas.set_index("area_code")["explanation"], details_label="The rule")
 show_map(fmap)
 for note in rule.notes:
-    st.info(note)
+    st.info(text(note))
 if len(rule.not_forecast):
     st.warning(f"{len(rule.not_forecast)} ward(s) not forecast (a prior year is missing): "
-               + "; ".join(f"{r.area_code}: {r.reason}" for r in rule.not_forecast.head(10).itertuples()))
+               + text("; ".join(f"{r.area_code}: {r.reason}" for r in rule.not_forecast.head(10).itertuples())))
 
 table = areas[["ward_code", "ward_name"]].merge(rule.areas, left_on="ward_code", right_on="area_code", how="left")
 table = table.merge(chosen.rename(columns={"probability": "chosen"}), on="area_code", how="left")
+shown_columns = ["ward_name", "prior_two_year_count", "band", "probability", "risk_band"] + (
+    [] if model == "rule" else ["chosen"]) + ["explanation"]  # the rule's column is the chosen one
 st.dataframe(
-    table.sort_values("chosen", ascending=False)[
-        ["ward_name", "prior_two_year_count", "band", "probability", "risk_band", "chosen", "explanation"]],
+    percent(table.sort_values("chosen", ascending=False), ["probability", "chosen"])[shown_columns],
     hide_index=True, width="stretch",
     column_config={"ward_name": "Ward", "prior_two_year_count": "Prior two years", "band": "Band",
-                   "probability": st.column_config.NumberColumn("Rule", format="percent"),
+                   "probability": st.column_config.NumberColumn("Rule", format=WHOLE_PERCENT),
                    "risk_band": "Rule risk band",
-                   "chosen": st.column_config.NumberColumn(MODEL_LABELS[model], format="percent"),
+                   "chosen": st.column_config.NumberColumn(MODEL_LABELS[model], format=WHOLE_PERCENT),
                    "explanation": "Why (the rule)"})
 
 st.subheader("The rule's evidence: every ward-year in Greater Essex")
-st.dataframe(rule.band_table, hide_index=True, width="stretch",
-             column_config={"probability": st.column_config.NumberColumn("P(at least one)", format="percent"),
-                            "lower": st.column_config.NumberColumn("95% low", format="percent"),
-                            "upper": st.column_config.NumberColumn("95% high", format="percent"),
-                            "probability_two_or_more": st.column_config.NumberColumn("P(two or more)", format="percent")})
+st.dataframe(percent(rule.band_table, ["probability", "lower", "upper", "probability_two_or_more"]),
+             hide_index=True, width="stretch",
+             column_config={"probability": st.column_config.NumberColumn("P(at least one)", format=WHOLE_PERCENT),
+                            "lower": st.column_config.NumberColumn("95% low", format=WHOLE_PERCENT),
+                            "upper": st.column_config.NumberColumn("95% high", format=WHOLE_PERCENT),
+                            "probability_two_or_more": st.column_config.NumberColumn("P(two or more)",
+                                                                                     format=WHOLE_PERCENT)})
 
 st.subheader("Backtest: each model forecasting past years it had not seen")
 result = backtest_for(layer_key, source)
-means = result.metrics.groupby("model", sort=False)[["brier", "log_loss", "auc", "hit_rate", "pai"]].mean()
-st.dataframe(means.rename(index=MODEL_LABELS), width="stretch",
-             column_config={"brier": st.column_config.NumberColumn("Brier (lower better)", format="%.3f"),
-                            "log_loss": st.column_config.NumberColumn("Log loss", format="%.3f"),
-                            "auc": st.column_config.NumberColumn("ROC AUC", format="%.3f"),
-                            "hit_rate": st.column_config.NumberColumn("Hit rate, top 10%", format="percent"),
-                            "pai": st.column_config.NumberColumn("PAI", format="%.1f")})
-st.caption("Calibration: predicted chance against the share that had at least one (closer to the diagonal is better).")
-st.scatter_chart(result.calibration.assign(model=result.calibration["model"].map(MODEL_LABELS)),
-                 x="predicted", y="observed", color="model", size="n")
+if isinstance(result, str):
+    st.info(f"No backtest for this layer: {text(result)}")
+else:
+    means = result.metrics.groupby("model", sort=False)[["brier", "log_loss", "auc", "hit_rate", "pai"]].mean()
+    st.dataframe(percent(means, ["hit_rate"]).rename(index=MODEL_LABELS), width="stretch",
+                 column_config={"brier": st.column_config.NumberColumn("Brier (lower better)", format="%.3f"),
+                                "log_loss": st.column_config.NumberColumn("Log loss", format="%.3f"),
+                                "auc": st.column_config.NumberColumn("ROC AUC", format="%.3f"),
+                                "hit_rate": st.column_config.NumberColumn("Hit rate, top 10%", format=WHOLE_PERCENT),
+                                "pai": st.column_config.NumberColumn("PAI", format="%.1f")})
+    for note in dict.fromkeys(result.notes):  # a model's warning repeats for each ward-year it was fitted on
+        st.caption(f"Backtest note: {text(note)}")
+    st.caption("Calibration: predicted chance against the share that had at least one (closer to the diagonal is "
+               "better).")
+    st.scatter_chart(result.calibration.assign(model=result.calibration["model"].map(MODEL_LABELS)),
+                     x="predicted", y="observed", color="model", size="n")
 
 st.subheader("Does deprivation predict it? (as the report asked)")
 deprivation = dataset.deprivation.set_index("ward_code")["imd_score"]

@@ -7,8 +7,9 @@ import streamlit as st
 from hotspots import aggregation, geography, hotspot_statistics, maps, ranking
 from hotspots.periods import financial_year_label, window_label
 from ui.assets import local_leaflet_urls
-from ui.common import (area_choice, cached_dataset, cached_display_wards, current_source, page_setup,
-                       parse_bands, preferred_index, region_label, restricted_switch, show_map)
+from ui.common import (area_choice, basemap_switch, cached_dataset, cached_display_wards, csv_bytes,
+                       current_source, download_name, layer_banner, page_setup, parse_bands, preferred_index,
+                       region_label, restricted_switch, show_map, text)
 
 HOTSPOT_CHOICES = {"none": "Off", **hotspot_statistics.METHODS}
 ALL_GANGS = "All gangs"
@@ -44,8 +45,8 @@ with st.sidebar:
                                                                   "police-uk:violence-and-sexual-offences"]))
     gang = None
     if layers[layer_key].source == "nominals":
-        chosen_gang = st.selectbox("Gang", [ALL_GANGS, *sorted(dataset.nominals["gang"].unique())], key="gang")
-        gang = None if chosen_gang == ALL_GANGS else chosen_gang
+        gang = st.selectbox("Gang", [None, *sorted(dataset.nominals["gang"].unique())], key="gang",
+                            format_func=lambda name: ALL_GANGS if name is None else name)
     measure = st.radio("Measure", list(aggregation.MEASURES), format_func=aggregation.MEASURES.get, key="measure")
     window = st.radio("Period", [1, 2], key="window", horizontal=True,
                       format_func=lambda n: "One year" if n == 1 else "Two years")
@@ -65,8 +66,7 @@ with st.sidebar:
                           key="hotspots")
     fdr = st.checkbox("Control the false discovery rate", key="fdr", disabled=method == "none",
                       help="Benjamini-Hochberg across all wards tested, instead of p <= 0.05 for each.")
-    basemap = st.toggle("Street basemap", value=True, key="basemap",
-                        help="Off for closed networks: no map tiles are requested.")
+    basemap = basemap_switch()
 
 region = region_label(lad_codes)
 areas = cached_display_wards(lad_codes)
@@ -77,10 +77,16 @@ period = window_label(last_year, window)
 label = aggregation.MEASURES[measure] + (" (per year)" if window == 2 and "rate" in measure else "")
 mean = aggregation.regional_mean(table[measure])
 
-st.subheader(f"{layers[layer_key].label}: {region}, {period}", divider=False)
+st.subheader(f"{text(layers[layer_key].label)}{', ' + text(gang) if gang else ''}: {region}, {period}",
+             divider=False)
+layer_banner(dataset, layers[layer_key])
 # Only the open view is built: the ranking chart and the tables cost a tablet's browser about a
 # second, so the map draws alone and the others are built when their tab is opened (or ?view= names it).
 views = ["Map", "Ranking", "Values"] + (["Nominal spread"] if restricted and len(dataset.nominals) else [])
+asked_view = st.query_params.get("view")
+if asked_view is not None and asked_view not in views:
+    st.warning(f"The address asks for the view {text(asked_view)}, which this page does not have "
+               f"({', '.join(views)}; Nominal spread needs the police switch), so the map is shown.")
 map_view, ranking_view, values_view, *spread_view = st.tabs(views, key="view", on_change="rerun",
                                                              bind="query-params")
 
@@ -138,8 +144,8 @@ if values_view.open:
     )
     values_view.download_button(
         "Download these values (CSV)", key="download",
-        data=shown.assign(period=period, layer=layer_key).to_csv(index=False).encode("utf-8"),
-        file_name=f"{layer_key.replace(':', '_')}_{period.replace('/', '-')}_{region.replace(' ', '_')}.csv",
+        data=csv_bytes(shown.assign(period=period, layer=layers[layer_key].label)),
+        file_name=download_name(layers[layer_key].label, period, region),
         mime="text/csv", help="Every ward shown, with count, residents, rate, changes and the mean flag."
                               + (" Restricted: do not share outside the police." if layers[layer_key].restricted
                                  else ""))

@@ -1,11 +1,10 @@
 """Ward profile: one ward across every layer, its trend over all years, its rank in its borough and region."""
 
-import altair as alt
 import streamlit as st
 
 from hotspots import aggregation, geography, profile
 from hotspots.periods import financial_year_label
-from ui.common import cached_dataset, current_source, page_setup, restricted_switch
+from ui.common import cached_dataset, current_source, page_setup, restricted_switch, text
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -29,6 +28,9 @@ codes = list(names)
 asked = st.query_params.get("ward")
 default = codes.index(asked) if asked in names else codes.index(
     wards.loc[wards["lad_name"].eq("Thurrock"), "ward_code"].iloc[0])
+if asked is not None and asked not in names and "ward" not in st.session_state:
+    st.warning(f"The address asks for the ward {text(asked)}, which is no Greater Essex ward (2013-2024 codes, "
+               f"E05...), so {text(names[codes[default]])} is shown. Choose a ward in the sidebar.")
 
 with st.sidebar:
     ward_code = st.selectbox("Ward", codes, index=default, format_func=names.get, key="ward")
@@ -45,7 +47,7 @@ with st.sidebar:
 st.query_params["ward"] = ward_code  # the address always names the ward shown, so it can be shared
 
 row = wards.set_index("ward_code").loc[ward_code]
-st.subheader(f"{row['ward_name']}, {row['lad_name']}", divider=False)
+st.subheader(f"{text(row['ward_name'])}, {text(row['lad_name'])}", divider=False)
 people = dataset.population[dataset.population["ward_code"].eq(ward_code)].set_index("financial_year")
 deprivation = dataset.deprivation.set_index("ward_code")["imd_score"]
 left, right = st.columns(2)
@@ -75,11 +77,4 @@ st.dataframe(shown[["label", "count", "borough", "region", "rate_per_1000", "rat
                             "rate_borough": f"By rate in {row['lad_name']}", "rate_region": "By rate in Greater Essex"})
 
 st.markdown(f"**{aggregation.MEASURES[trend_measure]} over every year with data**")
-chart = alt.Chart(trend.assign(year=trend["financial_year"].map(financial_year_label))).mark_line(point=True).encode(
-    x=alt.X("year:O", title="Financial year"),
-    y=alt.Y(f"{trend_measure}:Q", title=aggregation.MEASURES[trend_measure]),
-    color=alt.Color("label:N", title=None, legend=alt.Legend(orient="bottom", columns=1)),
-    tooltip=[alt.Tooltip("label:N", title="Layer"), alt.Tooltip("year:O", title="Year"),
-             alt.Tooltip(f"{trend_measure}:Q", format=",.1f")],
-).properties(height=300)
-st.altair_chart(chart, width="stretch")
+st.altair_chart(profile.trend_chart(trend, trend_measure, title=aggregation.MEASURES[trend_measure]), width="stretch")

@@ -1,13 +1,19 @@
 """Streamlit AppTest: the home page renders a map, a ranking and a table for every control we offer."""
 
+import json
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
+from streamlit.config import ShowErrorDetailsConfigOptions
 from streamlit.testing.v1 import AppTest
 
-from hotspots import maps
+from hotspots import geography, importing, maps
+from shown_text import shown
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+SAMPLES = Path(APP).parent / "data" / "samples"
 
 
 def _map_script(at: AppTest) -> str:
@@ -217,7 +223,9 @@ def test_forecast_page_maps_every_model(forecast_page, model):
     assert not forecast_page.exception, forecast_page.exception
     assert _ward_features(_map_script(forecast_page)) == 20
     wards = forecast_page.dataframe[0].value
-    assert wards.iloc[:, 5].between(0, 1).all()  # the chosen model's probability column
+    assert list(wards.columns) == ["ward_name", "prior_two_year_count", "band", "probability", "risk_band", "chosen",
+                                   "explanation"]
+    assert wards["chosen"].between(0, 100).all() and wards["chosen"].gt(1).any()  # percentages, not shares
 
 
 @pytest.fixture
@@ -257,3 +265,101 @@ def test_values_can_be_downloaded_as_csv(app):
     _show(app, "Values")
     buttons = app.get("download_button")
     assert len(buttons) == 1 and "Download these values" in buttons[0].proto.label
+
+
+# --- Bad addresses, mixed real and synthetic stores, the forecast page's edges -------------------
+
+@pytest.mark.parametrize("page, params, words", [
+    ("pages/ward_map.py", {"area": "nowhere"}, "neither Greater Essex nor one of its local authorities"),
+    ("pages/ward_map.py", {"area": "thurrock,<img src=x onerror=alert(1)>"}, "neither Greater Essex"),
+    ("pages/ward_map.py", {"view": "Nope"}, "which this page does not have"),
+    ("pages/ward_map.py", {"view": "Nominal spread"}, "Nominal spread needs the police switch"),
+    ("pages/ward_profile.py", {"ward": "E05999999"}, "which is no Greater Essex ward"),
+    ("pages/ward_profile.py", {"ward": "![x](http://198.51.100.7/x.png)"}, "which is no Greater Essex ward"),
+    ("pages/forecast.py", {"area": "greater-essex,atlantis"}, "neither Greater Essex"),
+])
+def test_a_bad_address_shows_a_message_and_a_sensible_default(demo_dir, page, params, words):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page(page)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    messages = [shown(w.value) for w in at.warning]
+    assert any(words in message for message in messages), messages
+    assert any(value in message for message in messages for value in params.values())  # shown as typed
+    if page == "pages/ward_profile.py":
+        assert at.subheader[0].value == "Aveley and Uplands, Thurrock"
+    else:  # Thurrock, and on the map page the map
+        assert "Thurrock" in at.subheader[0].value
+        assert page != "pages/ward_map.py" or _ward_features(_map_script(at)) == 20
+
+
+def test_deployments_show_no_error_details():
+    settings = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    detail = settings["client"]["showErrorDetails"]
+    assert detail == "none" and ShowErrorDetailsConfigOptions(detail) is ShowErrorDetailsConfigOptions.NONE
+
+
+def _app_on(store_dir: Path, monkeypatch: pytest.MonkeyPatch, page: str = "pages/ward_map.py") -> AppTest:
+    monkeypatch.setenv("HOTSPOTS_STORE", str(store_dir))
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.run()
+    if page != "pages/ward_map.py":
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_store_mixing_real_and_synthetic_data_labels_each_layer(demo_dir, tmp_path, monkeypatch):
+    sample = SAMPLES / "synthetic_police_uk_street.csv"
+    real = tmp_path / "2022-04-essex-street.csv"  # the same rows without the SYNTHETIC comment line
+    real.write_text("".join(sample.read_text().splitlines(keepends=True)[1:]))
+    importing.import_file(tmp_path / "store", real, "police-uk")
+    importing.import_file(tmp_path / "store", SAMPLES / "synthetic_ambulance_callouts.csv", "ambulance")
+    at = _app_on(tmp_path / "store", monkeypatch)
+    assert "police.uk: violence and sexual offences" in shown(at.subheader[0].value)  # a real layer is shown...
+    assert not any("SYNTHETIC" in w.value for w in at.warning)  # ...with no synthetic banner
+    assert any("real and synthetic datasets" in shown(c.value) for c in at.caption)
+    options = at.sidebar.selectbox(key="layer").options
+    assert [o for o in options if o.endswith("(synthetic)")] == [o for o in options if o.startswith("Ambulance")] != []
+    at.sidebar.selectbox(key="layer").set_value("ambulance-all").run()
+    assert "(synthetic)" in shown(at.subheader[0].value)
+    assert any("SYNTHETIC demo data" in w.value for w in at.warning)
+
+
+def _count_table(store_dir: Path, folder: Path, years: range, count) -> None:
+    """A count table for Thurrock's wards, ``count(ward position, year)`` each, imported as layer "knife"."""
+    codes = geography.wards("thurrock")["ward_code"].tolist()
+    rows = [f"{code},{year}/{str(year + 1)[2:]},{count(i, year)}" for i, code in enumerate(codes) for year in years]
+    path = folder / "counts.csv"
+    path.write_text("area_code,period,count\n" + "\n".join(rows) + "\n")
+    importing.import_file(store_dir, path, "counts", layer="knife")
+
+
+def test_forecast_page_on_exactly_three_years_shows_the_rule_and_why_no_backtest(demo_dir, tmp_path, monkeypatch):
+    _count_table(tmp_path / "store", tmp_path, range(2019, 2022), lambda i, year: (i + year) % 3)
+    at = _app_on(tmp_path / "store", monkeypatch, "pages/forecast.py")
+    assert "2022/23" in at.subheader[0].value and len(at.dataframe[0].value) == 20
+    assert any("No backtest for this layer" in shown(i.value) and "four consecutive financial years" in shown(i.value)
+               for i in at.info)
+
+
+def test_forecast_page_shows_the_backtests_notes_once_each(demo_dir, tmp_path, monkeypatch):
+    _count_table(tmp_path / "store", tmp_path, range(2017, 2022), lambda i, year: int(i < 2 and year % 2))
+    at = _app_on(tmp_path / "store", monkeypatch, "pages/forecast.py")
+    notes = [shown(c.value) for c in at.caption if c.value.startswith("Backtest note")]
+    assert "Backtest note: no population: regressions have no offset" in notes  # the store has no population
+    assert len(notes) == len(set(notes)) > 1
+
+
+def test_forecast_tables_show_whole_percentages_and_the_rule_once(forecast_page):
+    wards, bands, metrics = (frame for frame in forecast_page.dataframe[:3])
+    assert "chosen" not in wards.value.columns  # the rule is the chosen model: one column, not two
+    assert wards.value["probability"].max() > 1 and bands.value["probability"].max() > 1  # 0-100
+    for frame, column in ((wards, "probability"), (bands, "probability"), (bands, "upper"), (metrics, "hit_rate")):
+        config = json.loads(frame.proto.columns)
+        assert config[column]["type_config"]["format"] == "%.0f%%", (column, config[column])
+    assert re.search(r'"value": "\d{1,3}%"', _map_script(forecast_page))  # tooltips: "89%", not "89.29"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,16 +33,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(demo_dir, tmp_path_factory):
+@contextlib.contextmanager
+def streamlit_server(log_dir: Path, **env: str) -> Iterator[str]:
+    """``streamlit run app.py`` on a free local port with ``env`` added; yields its address."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log_path = log_dir / "server.log"
     log = open(log_path, "wb")
-    env = {**os.environ, "HOTSPOTS_DEMO_DIR": str(demo_dir), "HOTSPOTS_CACHE": str(settings.CACHE_DIR)}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, env={**os.environ, "HOTSPOTS_CACHE": str(settings.CACHE_DIR), **env}, stdout=log,
+        stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -53,10 +56,18 @@ def server(demo_dir, tmp_path_factory):
         process.kill()
         log.close()
         pytest.fail(f"streamlit did not start: {log_path.read_text()[-2000:]}")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_dir, tmp_path_factory):
+    with streamlit_server(tmp_path_factory.mktemp("streamlit"), HOTSPOTS_DEMO_DIR=str(demo_dir)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -180,4 +191,192 @@ def test_tablet_tabs_open_the_ranking_and_the_values(server, browser):
     assert page.get_by_role("button", name="Download these values (CSV)").count() == 1
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "values-768x1024.png"))
+    context.close()
+
+
+# --- Markdown and HTML injection: every user-supplied string is a payload --------------------------
+
+PAYLOAD_HOST = "198.51.100.7"  # TEST-NET-2 (RFC 5737): documentation only, nothing answers there
+PAYLOAD_ATTRIBUTES = ("src", "href", "srcset", "srcdoc", "data", "action", "poster", "style", "xlink:href")
+
+
+def payload(tag: str) -> str:
+    """Markdown and HTML that would create an element fetching or linking PAYLOAD_HOST if rendered."""
+    url = f"http://{PAYLOAD_HOST}/{tag}"
+    return (f"![{tag}]({url}.png) <img src={url}-img.png onerror=alert(1)> [{tag}]({url}-link) {url}-bare "
+            f"<a href={url}-a>a</a> <script src={url}.js></script> :red[{tag}] **{tag}** `{tag}` $${tag}$$")
+
+
+def _payload_store(store_dir: Path, work: Path, demo_dir: Path) -> None:
+    """A store whose layer names, gang names, file names, ward names, crime types, labels and
+    importing user are payloads (population and deprivation from the demo, for rates)."""
+    import pandas as pd
+
+    from hotspots import geography, importing
+
+    samples = ROOT / "data" / "samples"
+    work.mkdir(parents=True, exist_ok=True)
+    thurrock = geography.wards("thurrock")["ward_code"].tolist()
+    counts = pd.DataFrame([(code, f"{year}/{str(year + 1)[2:]}", (i + year) % 4)
+                           for i, code in enumerate(thurrock) for year in range(2019, 2023)],
+                          columns=["area_code", "period", "count"])
+    counts.to_csv(work / "counts.csv", index=False)
+    nominals = pd.read_csv(samples / "synthetic_gang_nominals.csv", comment="#", dtype=str, keep_default_na=False)
+    nominals["Gang"] = [payload(f"gang{i % 2}") for i in range(len(nominals))]
+    nominals.to_csv(work / "nominals.csv", index=False)
+    police = pd.DataFrame({"Crime Reference": [f"C{i}" for i in range(6)], "Offence Date": "01/05/2021",
+                           "Offence Group": "Violence with injury", "Victim Age": "16", "DV Flag": "N",
+                           "Ward Name": ["Grays Riverside", "Tilbury St. Chads"] * 2 + [payload("ward")] * 2})
+    police.to_csv(work / "police.csv", index=False)
+    street = pd.read_csv(samples / "synthetic_police_uk_street.csv", comment="#", dtype=str, keep_default_na=False)
+    street[["Crime type", "Location", "LSOA name"]] = [payload("crime"), payload("location"), payload("lsoa")]
+    street.to_csv(work / "street.csv", index=False)
+    for source, name in (("population", "synthetic_population_10_24.csv"), ("deprivation", "synthetic_deprivation.csv")):
+        importing.import_file(store_dir, demo_dir / name, source)
+    for source, file, extra in (("counts", "counts.csv", {"layer": payload("layer")}), ("nominals", "nominals.csv", {}),
+                                ("police", "police.csv", {"accept_rejects": True}), ("police-uk", "street.csv", {})):
+        importing.import_file(store_dir, work / file, source, name=payload(f"file-{source}") + ".csv",
+                              user=payload("user"), **extra)
+
+
+@pytest.fixture(scope="module")
+def payload_server(demo_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("payloads")
+    _payload_store(folder / "store", folder / "files", demo_dir)
+    with streamlit_server(folder, HOTSPOTS_DEMO_DIR=str(demo_dir), HOTSPOTS_STORE=str(folder / "store"),
+                          HOTSPOTS_BASEMAP="off") as url:  # street tiles would be an outside request
+        yield url
+
+
+FIND_PAYLOAD_ELEMENTS = """([host, attributes]) => [...document.querySelectorAll("*")]
+    .filter(e => attributes.some(a => (e.getAttribute(a) || "").includes(host)))
+    .map(e => e.outerHTML.slice(0, 300))"""
+
+
+class InjectionWatch:
+    """Blocks and records every request that is not to 127.0.0.1, and finds payload-made elements."""
+
+    def __init__(self, context) -> None:
+        self.outside: list[str] = []
+        context.route("**/*", self._route)
+
+    def _route(self, route) -> None:
+        if self.is_local(route.request.url):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def on_request(self, request) -> None:
+        if not self.is_local(request.url):
+            self.outside.append(request.url)
+
+    @staticmethod
+    def is_local(url: str) -> bool:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        return parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1"
+
+    def check(self, page: Page, step: str) -> None:
+        settle(page)
+        made = [(frame.url, html) for frame in page.frames
+                for html in frame.evaluate(FIND_PAYLOAD_ELEMENTS, [PAYLOAD_HOST, list(PAYLOAD_ATTRIBUTES)])]
+        errors = page.locator("[data-testid='stException']").all_inner_texts()
+        if made or self.outside or errors:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "injection-failure.png"), full_page=True)
+        assert not made, f"{step}: elements created by a payload: {made[:5]}"
+        assert not self.outside, f"{step}: requests outside 127.0.0.1: {sorted(set(self.outside))[:5]}"
+        assert not errors, f"{step}: the page shows an exception: {errors}"
+
+
+def settle(page: Page, timeout_s: float = 180) -> None:
+    """Wait until Streamlit has finished the run the last action started."""
+    page.wait_for_timeout(700)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=timeout_s * 1000)
+    page.wait_for_timeout(700)
+
+
+def open_page(page: Page, url: str) -> None:
+    page.goto(url)
+    page.locator("[data-testid='stSidebar'], [data-testid='stMain']").first.wait_for(timeout=60_000)
+    settle(page)
+
+
+def switch_on(page: Page, label: str) -> None:
+    """Turn on a toggle (st.toggle) by its label, as a tap on it would."""
+    switch = page.get_by_role("switch", name=label)
+    if not switch.is_checked():
+        page.locator("[data-testid='stCheckbox'] label", has_text=label).click()
+        settle(page)
+    assert switch.is_checked(), f"the switch {label!r} did not turn on"
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick the first option of the ``label`` selectbox whose text contains ``option``."""
+    box = page.locator("[data-testid='stSelectbox']", has=page.get_by_text(label, exact=True))
+    box.first.click()
+    page.keyboard.type(option)  # the list is virtual: options far down are not in the page until filtered
+    page.get_by_role("option").filter(has_text=option).first.click()
+    settle(page)
+
+
+def visit_tabs(page: Page, watch: InjectionWatch, step: str) -> None:
+    for tab in page.get_by_role("tab").all_inner_texts():
+        page.get_by_role("tab", name=tab).click()
+        watch.check(page, f"{step}, tab {tab}")
+
+
+def test_payloads_in_every_user_string_create_no_element_and_no_outside_request(payload_server, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    watch = InjectionWatch(context)
+    page = context.new_page()
+    page.on("request", watch.on_request)
+    page.set_default_timeout(60_000)
+
+    open_page(page, payload_server)
+    switch_on(page, "Police users: show restricted layers")
+    watch.check(page, "ward map")
+    for layer, shown in (("imported count table", "layer"), ("police.uk", None), ("Gang nominals", "gang1")):
+        choose(page, "Layer", layer)
+        if layer == "Gang nominals":
+            choose(page, "Gang", "gang1")
+        if shown:  # the payload is on the page, as text (the test would pass vacuously otherwise)
+            assert page.get_by_text(f"{PAYLOAD_HOST}/{shown}.png").count() >= 1, layer
+        visit_tabs(page, watch, f"ward map, layer {layer}")
+
+    open_page(page, f"{payload_server}/ward_profile")
+    switch_on(page, "Police users: show restricted layers")
+    watch.check(page, "ward profile")
+
+    open_page(page, f"{payload_server}/forecast")
+    choose(page, "Measure", "imported count table")
+    watch.check(page, "forecast")
+
+    open_page(page, f"{payload_server}/data")
+    for dataset in ("file-police", "file-counts", "file-nominals"):
+        choose(page, "Dataset", dataset)
+        visit_tabs(page, watch, f"data, dataset {dataset}")
+    choose(page, "What is in the file?", "count table")
+    refused = f"area_code,period,count\nE05002229,2019/20,{payload('cell')}\n".encode()
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        {"name": "**bold** <b>x</b> [a](http:x).csv", "mimeType": "text/csv", "buffer": refused})
+    page.get_by_text("Cannot import this file").wait_for()
+    assert page.get_by_text(f"{PAYLOAD_HOST}/cell.png").count() == 1
+    watch.check(page, "data, refused upload")
+    page.screenshot(path=str(ARTIFACTS / "injection-refused-upload.png"))
+
+    choose(page, "What is in the file?", "Police recorded crime")
+    rejected = ("Crime Ref,Offence Date,Offence Group,Victim Age,DV Flag,Ward Name\n"
+                "C1,01/05/2021,Violence with injury,16,N,Grays Riverside\n"
+                f"C2,\"{payload('date')}\",Violence with injury,16,N,\"{payload('typed-ward')}\"\n").encode()
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+        {"name": "rejects.csv", "mimeType": "text/csv", "buffer": rejected})
+    page.get_by_text("Validation report for").wait_for()
+    watch.check(page, "data, validation report")
+    page.get_by_role("button", name="Import into the store").click()
+    page.get_by_text("Not imported; the store is unchanged").wait_for()
+    assert page.get_by_text(f"{PAYLOAD_HOST}/date.png").count() == 1
+    watch.check(page, "data, import refused")
     context.close()

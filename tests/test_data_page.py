@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hotspots import importing, store
+from shown_text import shown
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 GOOD = (b"Crime Ref,Offence Date,Offence Group,Victim Age,DV Flag,Ward Name\n"
@@ -63,7 +64,7 @@ def test_report_comes_first_and_nothing_is_written_until_confirmed(data_page: Ap
 
 def test_a_refused_file_shows_file_line_and_column(data_page: AppTest, tmp_path: Path) -> None:
     _upload(data_page, "police", "semicolons.csv", GOOD.replace(b",", b";"))
-    assert "semicolons.csv, line 1" in data_page.error[0].value
+    assert "semicolons.csv, line 1" in shown(data_page.error[0].value)
     assert store.list_datasets(tmp_path / "store").empty
 
 
@@ -96,7 +97,7 @@ def test_every_page_works_on_a_store_holding_one_police_uk_file(tmp_path: Path, 
                                                                  demo_dir) -> None:
     """A real user's first import is often one police.uk month: no page may fail on it."""
     at = _app_on_store_with("synthetic_police_uk_street.csv", "police-uk", tmp_path / "store", monkeypatch)
-    assert "police.uk: violence and sexual offences" in at.subheader[0].value
+    assert "police.uk: violence and sexual offences" in shown(at.subheader[0].value)
     for page in ("pages/ward_profile.py", "pages/data.py"):
         at.switch_page(page)
         at.run()

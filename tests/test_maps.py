@@ -1,3 +1,6 @@
+import html
+
+import folium
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,3 +55,24 @@ def test_count_legend_ranges_never_overlap_when_breaks_fall_between_counts():
     values = pd.Series([5, 9, 14, 15, 16, 17, 20, 25], dtype=float)
     rows = maps.legend_rows(values, [14.0, 16.8, 25.0], maps._palette(3), 0)
     assert [text for _, text in rows] == ["5 to 14", "15 to 16", "17 to 25"]
+
+
+def test_tooltips_popups_and_legend_show_names_labels_and_details_as_text(thurrock):
+    """Folium puts tooltip and popup fields and aliases into the page as HTML: each must arrive escaped."""
+    hostile = '<img src="http://198.51.100.7/x.png" onerror="alert(1)"> & <a href="http://198.51.100.7">'
+    areas = thurrock.assign(ward_name=hostile)  # e.g. names from a user's boundary file
+    values = pd.Series(0.5, index=thurrock["ward_code"])
+    fmap = maps.ward_choropleth(areas, values, label=hostile, basemap=False, profile_links=True,
+                                details=pd.Series(hostile, index=thurrock["ward_code"]), details_label=hostile,
+                                unit="%")
+    shapes = next(child for child in fmap._children.values() if isinstance(child, folium.GeoJson))
+    tooltip, popup = (next(c for c in shapes._children.values() if isinstance(c, kind))
+                      for kind in (folium.GeoJsonTooltip, folium.GeoJsonPopup))
+    escaped = html.escape(hostile)
+    assert tooltip.aliases == ["Ward", escaped, escaped] and popup.aliases == ["Ward", escaped, ""]
+    properties = shapes.data["features"][0]["properties"]
+    assert properties["ward_name"] == escaped and properties["details"] == escaped
+    assert properties["value"] == "0%"  # the unit follows the value
+    assert properties["profile"].startswith('<a href="/ward_profile?ward=E05')  # our one link stays a link
+    legend = next(child for child in fmap._children.values() if isinstance(child, maps.Legend))
+    assert escaped in legend.html and "<img" not in legend.html

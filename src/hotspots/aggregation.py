@@ -6,7 +6,7 @@ imported count table is the exception: an area-year it leaves out is no data (Na
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,11 @@ YOUTH_AGE_BANDS = ("10-17", "18-24")
 
 @dataclass(frozen=True)
 class Layer:
-    """What one map layer counts: events of ``source`` in ``categories``, optionally filtered."""
+    """What one map layer counts: events of ``source`` in ``categories``, optionally filtered.
+
+    ``synthetic`` is "synthetic" or "partly synthetic" when, in a store mixing real and synthetic
+    datasets, all or some of the rows it counts come from synthetic files (set by ``available_layers``,
+    which adds it to the label)."""
 
     key: str
     label: str
@@ -30,6 +34,7 @@ class Layer:
     youth_only: bool = True
     exclude_domestic: bool = False
     restricted: bool = False
+    synthetic: str = ""
 
 
 LAYERS: dict[str, Layer] = {layer.key: layer for layer in [
@@ -127,7 +132,22 @@ def available_layers(dataset: Dataset, *, restricted: bool = False) -> dict[str,
         layers[key] = resolve_layer(key)
     for name in sorted(dataset.counts["layer"].unique()):
         layers[COUNTS_PREFIX + name] = resolve_layer(COUNTS_PREFIX + name)
-    return layers
+    return {key: _with_provenance(dataset, layer) for key, layer in layers.items()}
+
+
+def _with_provenance(dataset: Dataset, layer: Layer) -> Layer:
+    """In a store mixing real and synthetic datasets, the layer labelled "(synthetic)" or "(partly
+    synthetic)" by the datasets its rows come from (a wholly synthetic store carries one banner instead)."""
+    if dataset.synthetic or not dataset.synthetic_datasets:
+        return layer
+    if layer.source == "counts":
+        rows = dataset.counts[dataset.counts["layer"].eq(layer.categories[0])]
+    else:
+        rows = dataset.nominals if layer.source == "nominals" else layer_events(dataset.events, layer)
+    ids = set(rows["dataset_id"].unique().tolist())
+    shared = ids & dataset.synthetic_datasets
+    synthetic = "" if not shared else "synthetic" if shared == ids else "partly synthetic"
+    return replace(layer, label=f"{layer.label} ({synthetic})", synthetic=synthetic) if synthetic else layer
 
 
 def covered_years(dataset: Dataset, layer_key: str) -> list[int]:

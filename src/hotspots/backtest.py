@@ -76,15 +76,22 @@ def backtest(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
               if (models is None or name in models) and (name != "spatial_lag" or neighbours is not None)}
     targets = sorted(design["target_year"].unique())[1:]
     if not targets:
-        raise forecast.CountTableError("The backtest needs at least four consecutive financial years.")
+        raise forecast.CountTableError(
+            "The backtest needs at least four consecutive financial years: the rule's three, and one more so "
+            "that every model learns from an earlier year before the year it forecasts.")
     predictions = []
     for year in targets:
         train, test = design[design["target_year"] < year], design[design["target_year"] == year]
         for name, model in models.items():
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                probability = np.clip(model(train, test, bands), 1e-6, 1 - 1e-6)
-            notes.extend(f"{name}, {financial_year_label(year)}: {w.message}" for w in caught)
+                try:
+                    probability = np.clip(model(train, test, bands), 1e-6, 1 - 1e-6)
+                except np.linalg.LinAlgError as error:  # e.g. nearly all-zero counts: a singular Hessian
+                    notes.append(f"{name}, {financial_year_label(year)}: left out, it could not be fitted ({error})")
+                    continue
+                finally:
+                    notes.extend(f"{name}, {financial_year_label(year)}: {w.message}" for w in caught)
             predictions.append(test[["area_code", "target_year", "y"]].assign(model=name, probability=probability))
     predictions = pd.concat(predictions, ignore_index=True)
     metrics = _metrics(predictions, area_sizes, top_share)
@@ -111,7 +118,10 @@ def forecast_with_model(counts: pd.DataFrame, model: str, *, target_year: int,
         population = pd.concat([population, last.assign(financial_year=target_year)])
     design = model_rows(pd.concat([history, placeholder]), population=population, neighbours=neighbours)
     train, test = design[design["target_year"] < target_year], design[design["target_year"] == target_year]
-    probability = MODELS[model](train, test.assign(y=np.nan), forecast.DEFAULT_BANDS)
+    try:
+        probability = MODELS[model](train, test.assign(y=np.nan), forecast.DEFAULT_BANDS)
+    except np.linalg.LinAlgError as error:
+        raise forecast.CountTableError(f"the {model} model cannot be fitted to these counts ({error}).") from error
     return pd.DataFrame({"area_code": test["area_code"].to_numpy(), "probability": np.asarray(probability)})
 
 

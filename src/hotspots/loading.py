@@ -6,7 +6,7 @@
 ``nominals``: ``nominal_id, gang, home_postcode, date_added, date_removed, easting, northing,
 ward_code, lsoa_code``. ``population``: ``ward_code, financial_year, population_10_24``.
 ``deprivation``: ``ward_code, imd_score``. ``counts``: count tables users imported as aggregates,
-``layer, area_code, financial_year, count``. ``coverage``: the months each source covers.
+``layer, area_code, financial_year, count, dataset_id``. ``coverage``: the months each source covers.
 
 The synthetic demo is imported into its own store by the same path as any user's file.
 """
@@ -23,7 +23,8 @@ from hotspots import demo, geography, importing, settings, store
 
 @dataclass(frozen=True)
 class Dataset:
-    """Tables the maps and forecasts read; ``synthetic`` is True when any of it is synthetic."""
+    """Tables the maps and forecasts read; ``synthetic`` is True when all of it is synthetic, and
+    ``synthetic_datasets`` holds the ids of the datasets that are (so that a layer can say whether it is)."""
 
     events: pd.DataFrame
     nominals: pd.DataFrame
@@ -31,7 +32,8 @@ class Dataset:
     deprivation: pd.DataFrame
     synthetic: bool
     counts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["layer", "area_code", "financial_year", "count"]))
+        columns=["layer", "area_code", "financial_year", "count", "dataset_id"]))
+    synthetic_datasets: frozenset[int] = frozenset()
     #: ``source, force, month``: every month the stored datasets cover (see ``coverage``); count
     #: tables' whole years are source ``counts`` with the layer as force, at each year's April.
     coverage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["source", "force", "month"]))
@@ -51,8 +53,10 @@ def load_dataset(store_dir: Path) -> Dataset:
     inventory = store.list_datasets(store_dir)
     return Dataset(events=events, nominals=nominals, population=population,
                    deprivation=ward_deprivation(store.read_table(store_dir, "deprivation")),
-                   synthetic=bool(inventory["synthetic"].any()),
-                   counts=store.read_table(store_dir, "counts")[["layer", "area_code", "financial_year", "count"]],
+                   synthetic=bool(len(inventory)) and bool(inventory["synthetic"].all()),
+                   counts=store.read_table(store_dir, "counts")[["layer", "area_code", "financial_year", "count",
+                                                                  "dataset_id"]],
+                   synthetic_datasets=frozenset(int(i) for i in inventory.loc[inventory["synthetic"], "dataset_id"]),
                    coverage=store.covered_months(store_dir)[["source", "force", "month"]])
 
 

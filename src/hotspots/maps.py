@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import warnings
+from urllib.parse import urlencode
 
 import folium
 from branca.element import MacroElement
@@ -76,6 +77,7 @@ def ward_choropleth(
     bands: list[float] | None = None,
     spots: pd.Series | None = None,
     profile_links: bool = False,
+    unit: str = "",
 ) -> folium.Map:
     """A choropleth of ``values`` (indexed by ``ward_code``) over ``areas`` (EPSG:4326).
 
@@ -86,29 +88,34 @@ def ward_choropleth(
     ``details`` (text by ``ward_code``) adds a line to each tooltip. ``palette`` names one of
     PALETTES; ``diverging`` colours falls and rises either side of zero (for changes). ``spots``
     (by ``ward_code``: "hot spot", "cold spot", a Local Moran quadrant) outlines those wards.
-    ``profile_links`` adds a popup on tap/click linking to the ward's profile page.
+    ``profile_links`` adds a popup on tap/click linking to the ward's profile page. ``unit`` follows
+    each value in tooltips and popups (e.g. ``"%"``). Every name, label and value is escaped: the
+    map shows text, never a user's HTML.
     """
     breaks = class_breaks(values, scheme=scheme, k=k, bands=bands) if breaks is None else breaks
     colours = _diverging(breaks) if diverging else _palette(len(breaks), PALETTES[palette])
     by_ward = values.reindex(areas["ward_code"]).to_numpy(dtype=float)
-    features = areas[["ward_code", "ward_name", "geometry"]].copy()
-    features["value"] = [_format(v, decimals) for v in by_ward]
+    # Folium's tooltips and popups put names and values into the page as HTML: escape every one
+    # (ward names can come from a user's boundary file, labels from a user's count table).
+    features = areas[["ward_code", "geometry"]].copy()
+    features["ward_name"] = areas["ward_name"].map(html.escape).to_numpy()
+    features["value"] = [html.escape(_format(v, decimals) + unit) if not np.isnan(v) else "no data" for v in by_ward]
     features["fill"] = [_colour(v, breaks, colours) for v in by_ward]
-    fields, aliases = ["ward_name", "value"], ["Ward", label]
+    fields, aliases = ["ward_name", "value"], ["Ward", html.escape(label)]
     if details is not None:
-        features["details"] = details.reindex(areas["ward_code"]).fillna("").to_numpy()
-        fields, aliases = fields + ["details"], aliases + [details_label]
+        features["details"] = details.reindex(areas["ward_code"]).fillna("").map(html.escape).to_numpy()
+        fields, aliases = fields + ["details"], aliases + [html.escape(details_label)]
     fmap = _base_map(areas, basemap=basemap, leaflet_urls=leaflet_urls)
     popup = None
     if profile_links:
         # A new tab: Streamlit's component sandbox does not let the map navigate the page itself.
-        features["profile"] = [f'<a href="/ward_profile?ward={code}" target="_blank" rel="noopener">'
-                               "Open the ward profile</a>" for code in features["ward_code"]]
-        popup = folium.GeoJsonPopup(fields=["ward_name", "value", "profile"], aliases=["Ward", label, ""],
+        features["profile"] = [f'<a href="/ward_profile?{html.escape(urlencode({"ward": code}))}" target="_blank" '
+                               'rel="noopener">Open the ward profile</a>' for code in features["ward_code"]]
+        popup = folium.GeoJsonPopup(fields=["ward_name", "value", "profile"], aliases=["Ward", html.escape(label), ""],
                                     labels=True)
     folium.GeoJson(
         features.to_json(drop_id=True),
-        name=label,
+        name=html.escape(label),
         style_function=_style,
         highlight_function=lambda _: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=False),

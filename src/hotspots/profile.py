@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import textwrap
+
+import altair as alt
 import pandas as pd
 
 from hotspots import aggregation, geography
 from hotspots.loading import Dataset
+from hotspots.periods import financial_year_label
+
+#: Legend labels wrap at this many characters: a tablet in portrait has room for about 90 beside
+#: the swatches, and the layers' labels run to 80, so they are shown in full on two or three lines.
+LEGEND_WRAP_CHARACTERS = 45
 
 
 def ward_trend(dataset: Dataset, ward_code: str, layers: dict[str, aggregation.Layer]) -> pd.DataFrame:
@@ -43,3 +51,24 @@ def ward_ranks(dataset: Dataset, ward_code: str, layers: dict[str, aggregation.L
             row[measure] = table.set_index("ward_code").loc[ward_code, measure]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def trend_chart(trend: pd.DataFrame, measure: str, *, title: str, height: int = 240) -> alt.Chart:
+    """Lines of ``measure`` by financial year, one per layer of ``ward_trend``'s table.
+
+    ``height`` is the plotting area's own: the legend (below, each label wrapped onto as many
+    lines as it needs, never cut) and the axes add to it rather than squeezing it, which at
+    tablet width left a strip of a few pixels. Each point's tooltip names its layer in full.
+    """
+    shown = trend.assign(year=trend["financial_year"].map(financial_year_label),
+                         legend_label=trend["label"].map(lambda label: "\n".join(
+                             textwrap.wrap(str(label), LEGEND_WRAP_CHARACTERS)) or " "))
+    legend = alt.Legend(orient="bottom", columns=1, labelLimit=0, labelExpr="split(datum.label, '\\n')",
+                        symbolType="stroke", labelFontSize=12, rowPadding=6)
+    return alt.Chart(shown).mark_line(point=True).encode(
+        x=alt.X("year:O", title="Financial year", axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
+        y=alt.Y(f"{measure}:Q", title=title),
+        color=alt.Color("legend_label:N", title=None, legend=legend),
+        tooltip=[alt.Tooltip("label:N", title="Layer"), alt.Tooltip("year:O", title="Year"),
+                 alt.Tooltip(f"{measure}:Q", title=title, format=",.1f")],
+    ).properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))

@@ -18,6 +18,9 @@ DEMO_DIR : pathlib.Path
     repository).
 STORE_DIR : pathlib.Path
     Default data store folder when ``$HOTSPOTS_STORE`` is not set (``~/.local/share/ward-hotspots/store``).
+BASEMAP : bool
+    Whether maps open with street tiles, the only outside address the dashboard asks for
+    (``$HOTSPOTS_BASEMAP``: ``off`` for a closed network; default on). Users can switch them per session.
 SEED : int
     Seed for the demo generator and for permutation inference.
 FIRST_DEMO_YEAR, LAST_DEMO_YEAR : int
@@ -65,6 +68,7 @@ CACHE_DIR = Path(os.environ.get("HOTSPOTS_CACHE", Path.home() / ".cache" / "ward
 DEMO_DIR = Path(os.environ.get("HOTSPOTS_DEMO_DIR", REPO_ROOT / "data" / "demo"))
 STORE_DIR = Path.home() / ".local" / "share" / "ward-hotspots" / "store"
 LOOKUP_PATH = REPO_ROOT / "geo" / "lsoa11_ward13_lookup.csv"
+BASEMAP = os.environ.get("HOTSPOTS_BASEMAP", "on").strip().lower() not in ("off", "no", "false", "0")
 
 SEED = 20201
 FIRST_DEMO_YEAR = 2014
