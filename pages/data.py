@@ -3,11 +3,9 @@
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from hotspots import importing, store
-from hotspots._errors import ImportFileError, StoreError
 from ui.common import text
 
 SOURCE_LABELS = {
@@ -22,7 +20,8 @@ SOURCE_LABELS = {
 INVENTORY_COLUMNS = {"dataset_id": "ID", "kind": "Table", "reader": "Source", "label": "Layer",
                      "original_name": "File", "imported_by": "Imported by", "imported_at": "Imported at (UTC)",
                      "rows_accepted": "Rows stored", "rows_rejected": "Rows rejected",
-                     "rows_unplaced": "Rows not placed", "synthetic": "Synthetic", "sha256": "SHA-256"}
+                     "rows_unplaced": "Rows not placed", "covers": "Months covered",
+                     "replaced": "Months replaced by later imports", "synthetic": "Synthetic", "sha256": "SHA-256"}
 
 st.header("Data", divider=False)
 target = store.default_store()
@@ -39,12 +38,15 @@ if upload is not None:
     with tempfile.TemporaryDirectory() as folder:
         # The name is the browser's, so it may hold anything (even "../"): the copy gets a name of ours.
         path = Path(folder) / ("upload" + Path(upload.name).suffix)
+        (Path(folder) / "check").mkdir()
         path.write_bytes(upload.getvalue())
-        try:
-            prepared = importing.validate_file(path, source, name=upload.name, layer=layer or None)
-        except ImportFileError as refused:
+        try:  # checked in a folder of its own, outside the store: nothing is written yet
+            staged = importing.stage(target, path, source, Path(folder) / "check", name=upload.name,
+                                     layer=layer or None)
+        except ValueError as refused:  # every refusal of ours is a ValueError naming file, line and column
             st.error(f"**Cannot import this file.** {text(refused)}", icon=":material/block:")
             st.stop()
+        prepared = staged.prepared
         summary = prepared.summary()
         st.markdown(f"**Validation report for {text(upload.name)}** (nothing written yet)")
         read, accepted, rejected, unplaced = st.columns(4)
@@ -64,6 +66,17 @@ if upload is not None:
         if len(report["unplaced"]):
             st.markdown("**Rows kept but not placed in an area** (points outside the area, no location, ...)")
             st.dataframe(report["unplaced"], hide_index=True)
+        replace = False
+        if staged.same_file:
+            st.warning(f"This file was already imported as dataset {staged.same_file['dataset_id']}: importing it again "
+                       "is refused.", icon=":material/content_copy:")
+        elif staged.overlap:
+            st.warning(f"**This file overlaps what the store holds**: {text(staged.overlap.describe())}. Importing "
+                       "both would count those events twice.", icon=":material/warning:")
+            replace = st.radio("What to do with the months it shares", [True, False], key="replace",
+                               format_func=lambda yes: ("Replace the earlier months with this file (newer outcomes; "
+                                                        "the earlier file stays on record)") if yes else
+                               "Do not import this file") is True
         accept = False
         if summary["rows_rejected"]:
             accept = st.checkbox(f"Import the {summary['rows_accepted']:,} accepted rows and keep the "
@@ -71,8 +84,8 @@ if upload is not None:
         if st.button("Import into the store", type="primary", key="import"):
             try:
                 dataset_id = importing.import_file(target, path, source, name=upload.name, layer=layer or None,
-                                                   accept_rejects=accept)
-            except (ImportFileError, StoreError) as refused:
+                                                   accept_rejects=accept, replace=replace)
+            except ValueError as refused:
                 st.error(f"**Not imported; the store is unchanged.** {text(refused)}", icon=":material/block:")
             else:
                 st.success(f"Imported {text(upload.name)} as dataset {dataset_id}. The maps now read your store.",

@@ -235,3 +235,34 @@ def test_a_parquet_store_from_before_coverage_was_recorded_is_upgraded(tmp_path:
         importing.import_file(store_dir, write(tmp_path / "b" / "2023-01-essex-street.csv",
                                                street_file("2023-01", "Unable to prosecute")), "police-uk")
 
+
+
+def test_the_data_page_shows_the_overlap_and_imports_only_when_told_to_replace(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_dir) -> None:
+    from shown_text import shown
+    from streamlit.testing.v1 import AppTest
+
+    store_dir = tmp_path / "store"
+    monkeypatch.setenv("HOTSPOTS_STORE", str(store_dir))
+    importing.import_file(store_dir, write(tmp_path / "2023-01-essex-street.csv", street_file("2023-01")), "police-uk")
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/data.py")
+    at.run()
+    at.selectbox(key="source").set_value("police-uk").run()
+    at.file_uploader(key="upload").set_value(("2023-01-essex-street.csv",
+                                              street_file("2023-01", "Unable to prosecute").encode(), "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    assert any("overlaps what the store holds" in shown(w.value) and "already holds 2023-01" in shown(w.value)
+               for w in at.warning)
+    at.radio(key="replace").set_value(False).run()
+    at.button(key="import").click().run()
+    assert any("store is unchanged" in e.value for e in at.error)
+    assert len(store.list_datasets(store_dir)) == 1
+    at.radio(key="replace").set_value(True).run()
+    at.button(key="import").click().run()
+    assert any("as dataset 2" in s.value for s in at.success)
+    inventory = [frame.value for frame in at.dataframe if "Months replaced by later imports" in frame.value.columns][0]
+    assert inventory.set_index("ID").loc[1, "Months replaced by later imports"] == "2023-01 by dataset 2"
+    assert len(store.read_table(store_dir, "events")) == 6
