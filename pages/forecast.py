@@ -19,10 +19,12 @@ WHOLE_PERCENT = "%.0f%%"  # probabilities are shown as whole percentages (89%), 
 
 
 @st.cache_data(show_spinner=False)
-def region_counts(layer_key: str, source: tuple[str, tuple]) -> pd.DataFrame:
-    """Counts for every Greater Essex ward: the rule pools the whole region, as the report did."""
+def region_counts(layer_key: str, source: tuple[str, tuple], partial_years: bool = False) -> pd.DataFrame:
+    """Counts for every Greater Essex ward (the rule pools the whole region, as the report did), over
+    the years the source covers in full unless ``partial_years``."""
     dataset = cached_dataset(*source)
-    years = aggregation.covered_years(dataset, layer_key)
+    years = aggregation.covered_years(dataset, layer_key) if partial_years else \
+        aggregation.complete_years(dataset, layer_key)[0]
     counts = aggregation.layer_counts(dataset, layer_key, list(geography.wards()["ward_code"]), years)
     counts = counts.dropna(subset=["count"]).astype({"count": "int64"})  # a count table's gaps stay gaps
     return counts.rename(columns={"ward_code": "area_code"})
@@ -38,12 +40,12 @@ def model_inputs(source: tuple[str, tuple]) -> tuple[pd.DataFrame | None, dict[s
 
 
 @st.cache_data(show_spinner="Backtesting every model on every past year...")
-def backtest_for(layer_key: str, source: tuple[str, tuple]) -> backtest.BacktestResult | str:
+def backtest_for(layer_key: str, source: tuple[str, tuple], partial_years: bool) -> backtest.BacktestResult | str:
     """The backtest, or why there is none (it needs one more year than the rule: a year to learn from)."""
     population, neighbours, sizes = model_inputs(source)
     try:
-        return backtest.backtest(region_counts(layer_key, source), population=population, neighbours=neighbours,
-                                 area_sizes=sizes)
+        return backtest.backtest(region_counts(layer_key, source, partial_years), population=population,
+                                 neighbours=neighbours, area_sizes=sizes)
     except CountTableError as unusable:
         return str(unusable)
 
@@ -66,10 +68,20 @@ with st.sidebar:
                                                             "police-uk:violence-and-sexual-offences"]))
     model = st.selectbox("Model for the map", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key="model",
                          help="The report's rule is the default and is always shown in the table.")
+    partial_years = st.checkbox("Use years the data cover only in part", key="partial_years",
+                                help="Off (the default): a financial year the source covers for fewer than 12 "
+                                     "months is left out of the forecast and the backtest, as its counts are low.")
     basemap = basemap_switch()
 
 source = current_source()
-counts = region_counts(layer_key, source)
+_, left_out = aggregation.complete_years(dataset, layer_key)
+for note in left_out if not partial_years else []:
+    st.info(f"{note}: the forecast and the backtest use whole years only (the sidebar can include it).",
+            icon=":material/calendar_month:")
+counts = region_counts(layer_key, source, partial_years)
+if counts.empty:
+    st.warning("No financial year of this layer's data is complete: nothing to forecast from yet.")
+    st.stop()
 target = int(counts["financial_year"].max()) + 1
 try:
     rule = forecast.forecast_rule(counts, target_year=target)
@@ -125,7 +137,7 @@ st.dataframe(percent(rule.band_table, ["probability", "lower", "upper", "probabi
                                                                                      format=WHOLE_PERCENT)})
 
 st.subheader("Backtest: each model forecasting past years it had not seen")
-result = backtest_for(layer_key, source)
+result = backtest_for(layer_key, source, partial_years)
 if isinstance(result, str):
     st.info(f"No backtest for this layer: {text(result)}")
 else:

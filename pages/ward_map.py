@@ -54,7 +54,8 @@ with st.sidebar:
     first_with_change = years[min(2 * window - 1, len(years) - 1)] if "change" in measure else years[window - 1]
     choices = [y for y in years if y >= first_with_change] or years[-1:]
     last_year = st.select_slider("Financial year" if window == 1 else "Ending with", options=choices,
-                                 value=choices[-1], format_func=financial_year_label, key="year")
+                                 value=choices[-1], key="year",
+                                 format_func=lambda y: aggregation.period_label(dataset, layer_key, y, window))
     scheme = st.selectbox("Classes", list(maps.SCHEMES), key="scheme",
                           format_func=lambda s: "Fixed bands" if s == "fixed" else s.replace("_", " ").capitalize())
     bands = parse_bands(st.text_input("Band upper bounds", value="0, 2, 5, 10", key="bands",
@@ -74,10 +75,11 @@ everywhere = region_measures(source, layer_key, last_year, window, gang)
 table = everywhere[everywhere["lad_code"].isin(lad_codes)].reset_index(drop=True)
 values = table.set_index("ward_code")[measure]
 period = window_label(last_year, window)
+period_shown = aggregation.period_label(dataset, layer_key, last_year, window)  # "2018/19, 5 of 12 months"
 label = aggregation.MEASURES[measure] + (" (per year)" if window == 2 and "rate" in measure else "")
 mean = aggregation.regional_mean(table[measure])
 
-st.subheader(f"{text(layers[layer_key].label)}{', ' + text(gang) if gang else ''}: {region}, {period}",
+st.subheader(f"{text(layers[layer_key].label)}{', ' + text(gang) if gang else ''}: {region}, {period_shown}",
              divider=False)
 layer_banner(dataset, layers[layer_key])
 # Only the open view is built: the ranking chart and the tables cost a tablet's browser about a

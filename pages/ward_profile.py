@@ -78,3 +78,6 @@ st.dataframe(shown[["label", "count", "borough", "region", "rate_per_1000", "rat
 
 st.markdown(f"**{aggregation.MEASURES[trend_measure]} over every year with data**")
 st.altair_chart(profile.trend_chart(trend, trend_measure, title=aggregation.MEASURES[trend_measure]), width="stretch")
+part_years = aggregation.partial_years_note(dataset, list(aggregation.available_layers(dataset, restricted=restricted)))
+if part_years:
+    st.caption(text(part_years) + " Their counts are not a whole year's.")

@@ -59,3 +59,39 @@ def test_the_counts_command_says_which_years_are_partial(tmp_path: Path, capsys)
     assert cli.main(["counts", "--layer", "violence-with-injury", "--store", str(store_dir), "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert "2019/20 covers 3 of 12 months" in err and "2018/19" not in err
+
+
+def test_pages_say_how_many_months_a_partial_year_covers_and_the_forecast_leaves_it_out(
+        tmp_path: Path, monkeypatch, demo_dir) -> None:
+    from shown_text import shown
+    from streamlit.testing.v1 import AppTest
+
+    store_dir = tmp_path / "store"
+    path = tmp_path / "extract.csv"
+    days = pd.date_range("2015-04-01", "2019-08-31", freq="3D")  # four whole years, then April to August
+    wards = ["E01015921", "E01015875", "E01015960"]
+    path.write_text(EXTRACT + "".join(f"CR{i},{day:%Y-%m-%d},violence with injury,17,N,{wards[i % 3]}\n"
+                                      for i, day in enumerate(days)))
+    importing.import_file(store_dir, path, "police")
+    monkeypatch.setenv("HOTSPOTS_STORE", str(store_dir))
+    app = str(Path(__file__).resolve().parents[1] / "app.py")
+
+    at = AppTest.from_file(app, default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert "2019/20, 5 of 12 months" in shown(at.subheader[0].value)
+
+    at = AppTest.from_file(app, default_timeout=180)
+    at.run()
+    at.switch_page("pages/forecast.py").run()
+    assert not at.exception, at.exception
+    assert any("2019/20 is left out: its data cover 5 of 12 months" in shown(i.value) for i in at.info)
+    assert "2019/20" in shown(at.subheader[0].value)  # the year under way is forecast from the two before it
+    at.sidebar.checkbox(key="partial_years").check().run()
+    assert not at.exception, at.exception
+    assert "2020/21" in shown(at.subheader[0].value)
+
+    at = AppTest.from_file(app, default_timeout=120)
+    at.run()
+    at.switch_page("pages/ward_profile.py").run()
+    assert not at.exception, at.exception
+    assert any("2019/20 (5 of 12 months)" in shown(c.value) for c in at.caption)

@@ -183,6 +183,18 @@ def period_label(dataset: Dataset, layer_key: str, last_year: int, years: int = 
     return coverage.period_label(last_year, years, months_covered(dataset, layer_key))
 
 
+def partial_years_note(dataset: Dataset, layer_keys: list[str]) -> str:
+    """One sentence naming the years each layer's source covers only in part ("" if none):
+    ``"Part years: Ambulance call-outs ...: 2019/20 (5 of 12 months)."``"""
+    parts = []
+    for key in layer_keys:
+        months = months_covered(dataset, key) or {}
+        years = [f"{financial_year_label(y)} ({n} of 12 months)" for y, n in sorted(months.items()) if n < 12]
+        if years:
+            parts.append(f"{resolve_layer(key).label}: {', '.join(years)}")
+    return "Part years: " + "; ".join(parts) + "." if parts else ""
+
+
 def complete_years(dataset: Dataset, layer_key: str) -> tuple[list[int], list[str]]:
     """The financial years with data that the layer's source covers in full, and a note per year
     left out (``"2023/24 is left out: 5 of 12 months"``): forecasts and backtests use whole years."""
