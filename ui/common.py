@@ -10,10 +10,11 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from hotspots import geography, loading, settings, store
+from hotspots import geography, loading, roles, settings, store
 from hotspots._errors import UnknownRegionError
 from hotspots.aggregation import Layer
 from hotspots.loading import Dataset
+from hotspots.roles import Role
 
 ALL_REGION = "All of Greater Essex"
 DEFAULT_REGION = "Thurrock"
@@ -126,6 +127,15 @@ def area_choice() -> tuple[str, ...]:
     chosen = st.multiselect("Local authorities", names, default=default, key="area",
                             placeholder="All of Greater Essex", help="Choose one or several; none means all.")
     return tuple(sorted(code for code, name in geography.LOCAL_AUTHORITIES.items() if not chosen or name in chosen))
+
+
+def viewer() -> Role:
+    """The viewer's role: that of the signed-in ``accounts.Account`` in ``st.session_state["account"]``.
+    Every page asks this, and the views apply it; no page decides on its own what a role may see.
+    With no account in the session (before sign-in is in place) the viewer has police's view, as
+    every visitor had until now."""
+    account = st.session_state.get("account")
+    return roles.role(account.role if account is not None else "police")
 
 
 def restricted_switch() -> bool:
