@@ -105,7 +105,7 @@ def test_every_page_works_on_a_store_holding_one_police_uk_file(tmp_path: Path, 
     at.switch_page("pages/forecast.py")
     at.run()
     assert not at.exception, at.exception
-    assert any("needs at least three consecutive financial years" in w.value for w in at.warning)
+    assert any("No financial year of this layer's data is complete" in shown(w.value) for w in at.warning)
 
 
 def test_pages_explain_themselves_on_a_store_with_only_population(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
