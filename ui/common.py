@@ -152,12 +152,12 @@ def region_label(lad_codes: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def parse_bands(text: str) -> list[float]:
+def parse_bands(typed: str) -> list[float]:
     """``"0, 2, 5, 10"`` -> ``[0.0, 2.0, 5.0, 10.0]``; stops the page with a message if unreadable."""
     try:
-        bands = sorted({float(part) for part in text.replace(";", ",").split(",") if part.strip()})
+        bands = sorted({float(part) for part in typed.replace(";", ",").split(",") if part.strip()})
     except ValueError:
-        st.error(f"Cannot read the bands {text!r}: write numbers separated by commas, e.g. 0, 2, 5, 10.")
+        st.error(f"Cannot read the bands {text(repr(typed))}: write numbers separated by commas, e.g. 0, 2, 5, 10.")
         st.stop()
     if not bands:
         st.error("Give at least one band upper bound, e.g. 0, 2, 5, 10.")
