@@ -45,7 +45,7 @@ def page_setup(title: str) -> Dataset:
     """Title, the synthetic-data label, and the dataset every page reads.
 
     The SYNTHETIC banner shows when everything in the store is synthetic; a store mixing real and
-    synthetic datasets gets a line saying so, and each layer is labelled (see ``synthetic_banner``).
+    synthetic datasets gets a line saying so, and each layer is labelled (see ``layer_banner``).
     """
     source = current_source()
     dataset = cached_dataset(*source)
@@ -65,7 +65,7 @@ def synthetic_banner(what: str) -> None:
     st.warning(f"**SYNTHETIC demo data**: {what}", icon=":material/science:")
 
 
-def layer_banner(dataset: Dataset, layer: Layer) -> None:
+def layer_banner(layer: Layer) -> None:
     """In a store mixing real and synthetic data, the SYNTHETIC banner for a layer that counts synthetic records."""
     if layer.synthetic:
         synthetic_banner("this layer's records are generated, none is real." if layer.synthetic == "synthetic"
@@ -171,7 +171,7 @@ def show_map(fmap: folium.Map, height: int = 460) -> None:
     Pan and zoom stay in the browser (no rerun). A plain frame draws the map about half a second
     sooner on a tablet than streamlit-folium's component, which first loads its own JavaScript
     bundle and handshake (measured with bench/page_load.py). The HTML is ours (folium's output
-    with values it escapes), never a user's."""
+    with every name, label and value escaped by ``maps.ward_choropleth``), never a user's."""
     st.iframe(fmap.get_root().render(), height=height)
 
 
