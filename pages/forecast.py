@@ -102,7 +102,7 @@ region = region_label(lad_codes)
 areas = cached_display_wards(lad_codes)
 st.subheader(f"Chance of at least one in {financial_year_label(target)}: {region}")
 st.caption(f"Measure: {text(available[layer_key].label)}. Map: {MODEL_LABELS[model]}.")
-layer_banner(dataset, available[layer_key])
+layer_banner(available[layer_key])
 values = chosen.set_index("area_code")["probability"].mul(100)
 fmap = maps.ward_choropleth(areas, values, label=f"{MODEL_LABELS[model]}, % chance", breaks=RISK_BREAKS,
                             legend_labels=RISK_LABELS, leaflet_urls=local_leaflet_urls(), basemap=basemap, unit="%",

@@ -81,7 +81,7 @@ mean = aggregation.regional_mean(table[measure])
 
 st.subheader(f"{text(layers[layer_key].label)}{', ' + text(gang) if gang else ''}: {region}, {period_shown}",
              divider=False)
-layer_banner(dataset, layers[layer_key])
+layer_banner(layers[layer_key])
 # Only the open view is built: the ranking chart and the tables cost a tablet's browser about a
 # second, so the map draws alone and the others are built when their tab is opened (or ?view= names it).
 views = ["Map", "Ranking", "Values"] + (["Nominal spread"] if restricted and len(dataset.nominals) else [])

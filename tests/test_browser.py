@@ -381,3 +381,44 @@ def test_payloads_in_every_user_string_create_no_element_and_no_outside_request(
     assert page.get_by_text(f"{PAYLOAD_HOST}/date.png").count() == 1
     watch.check(page, "data, import refused")
     context.close()
+
+
+TREND_CHART_GEOMETRY = """chart => {
+    const svg = chart.querySelector("svg");
+    const plot = svg.querySelector(".role-frame.root path.background").getBoundingClientRect();
+    const frame = svg.getBoundingClientRect();
+    const labels = [...svg.querySelectorAll(".role-legend-label text")].map(label => {
+        const box = label.getBoundingClientRect();
+        return {text: label.textContent, lines: label.querySelectorAll("tspan").length || 1,
+                left: box.left, right: box.right, top: box.top, bottom: box.bottom};
+    });
+    return {plotHeight: plot.height, frame: {left: frame.left, right: frame.right, top: frame.top,
+            bottom: frame.bottom}, labels};
+}"""
+
+
+def test_profile_trend_chart_keeps_its_height_and_whole_legend_labels_at_tablet_portrait(server, browser):
+    page = browser.new_page(viewport={"width": 768, "height": 1024})
+    page.goto(f"{server}/ward_profile")
+    chart = page.locator("[data-testid='stVegaLiteChart']").first
+    chart.locator(".role-legend-label text").first.wait_for(timeout=120_000)
+    chart.scroll_into_view_if_needed()
+    time.sleep(1)  # let Vega finish laying out the legend
+    geometry = chart.evaluate(TREND_CHART_GEOMETRY)
+    layers = page.locator("[data-testid='stDataFrame']").first  # the rank table lists the same layers
+    assert geometry["plotHeight"] >= 200, geometry  # a plot, not a strip squeezed by its legend
+    labels, frame = geometry["labels"], geometry["frame"]
+    assert len(labels) == 4 and layers.count() == 1
+    squeezed = {"".join(label.split()) for label in (
+        "Violence with injury, victim aged 10-24, non-domestic (police)", "Possession of weapons offences (police)",
+        "Ambulance call-outs for violent injury, patients aged 10-24",
+        "Ambulance call-outs for stab, knife or gunshot wounds, patients aged 10-24")}
+    assert {"".join(label["text"].split()) for label in labels} == squeezed  # whole labels, no "…"
+    for label in labels:  # inside the chart and the screen, one below the other
+        assert frame["left"] <= label["left"] and label["right"] <= min(frame["right"], 768), label
+    rows = sorted(labels, key=lambda label: label["top"])
+    assert all(upper["bottom"] <= lower["top"] + 1 for upper, lower in zip(rows, rows[1:])), rows
+    assert any(label["lines"] > 1 for label in labels)  # long labels wrap rather than run off
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    chart.screenshot(path=str(ARTIFACTS / "profile-trend-768x1024.png"))
+    page.close()

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from hotspots import importing, store
 from shown_text import shown
+from ui.common import text
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 GOOD = (b"Crime Ref,Offence Date,Offence Group,Victim Age,DV Flag,Ward Name\n"
@@ -117,3 +118,20 @@ def test_pages_explain_themselves_on_a_store_with_only_population(tmp_path: Path
         at.run()
         assert not at.exception, (page, at.exception)
         assert any(words in i.value for i in at.info), page
+
+
+PAYLOAD = "![x](http://198.51.100.7/x.png) <img src=http://198.51.100.7/y.png> :red[z] $$w$$"
+
+
+def test_refusals_and_reports_show_the_users_values_and_file_names_as_text(data_page: AppTest) -> None:
+    _upload(data_page, "counts", f"{PAYLOAD}.csv", f"area_code,period,count\nE05002229,2019/20,{PAYLOAD}\n".encode())
+    refusal = data_page.error[0].value
+    assert refusal.startswith("**Cannot import this file.**")  # our own Markdown stays Markdown...
+    assert refusal.count(text(PAYLOAD)) >= 2 and "![x](" not in refusal  # ...the file name and the cell are text
+    rejected = GOOD + f"C3,01/05/2021,Violence with injury,16,N,{PAYLOAD}\n".encode()
+    _upload(data_page, "police", f"{PAYLOAD}.csv", rejected)
+    report = next(m.value for m in data_page.markdown if "Validation report" in m.value)
+    assert text(f"{PAYLOAD}.csv") in report and "![x](" not in report
+    data_page.button(key="import").click().run()
+    refusal = next(e.value for e in data_page.error if "store is unchanged" in e.value)
+    assert text(PAYLOAD) in refusal and "![x](" not in refusal

@@ -46,7 +46,7 @@ def page_setup(title: str) -> Dataset:
     """Title, the synthetic-data label, and the dataset every page reads.
 
     The SYNTHETIC banner shows when everything in the store is synthetic; a store mixing real and
-    synthetic datasets gets a line saying so, and each layer is labelled (see ``synthetic_banner``).
+    synthetic datasets gets a line saying so, and each layer is labelled (see ``layer_banner``).
     """
     source = current_source()
     dataset = cached_dataset(*source)
@@ -66,7 +66,7 @@ def synthetic_banner(what: str) -> None:
     st.warning(f"**SYNTHETIC demo data**: {what}", icon=":material/science:")
 
 
-def layer_banner(dataset: Dataset, layer: Layer) -> None:
+def layer_banner(layer: Layer) -> None:
     """In a store mixing real and synthetic data, the SYNTHETIC banner for a layer that counts synthetic records."""
     if layer.synthetic:
         synthetic_banner("this layer's records are generated, none is real." if layer.synthetic == "synthetic"
@@ -162,12 +162,12 @@ def region_label(lad_codes: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def parse_bands(text: str) -> list[float]:
+def parse_bands(typed: str) -> list[float]:
     """``"0, 2, 5, 10"`` -> ``[0.0, 2.0, 5.0, 10.0]``; stops the page with a message if unreadable."""
     try:
-        bands = sorted({float(part) for part in text.replace(";", ",").split(",") if part.strip()})
+        bands = sorted({float(part) for part in typed.replace(";", ",").split(",") if part.strip()})
     except ValueError:
-        st.error(f"Cannot read the bands {text!r}: write numbers separated by commas, e.g. 0, 2, 5, 10.")
+        st.error(f"Cannot read the bands {text(repr(typed))}: write numbers separated by commas, e.g. 0, 2, 5, 10.")
         st.stop()
     if not bands:
         st.error("Give at least one band upper bound, e.g. 0, 2, 5, 10.")
@@ -181,7 +181,7 @@ def show_map(fmap: folium.Map, height: int = 460) -> None:
     Pan and zoom stay in the browser (no rerun). A plain frame draws the map about half a second
     sooner on a tablet than streamlit-folium's component, which first loads its own JavaScript
     bundle and handshake (measured with bench/page_load.py). The HTML is ours (folium's output
-    with values it escapes), never a user's."""
+    with every name, label and value escaped by ``maps.ward_choropleth``), never a user's."""
     st.iframe(fmap.get_root().render(), height=height)
 
 
