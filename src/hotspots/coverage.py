@@ -69,7 +69,7 @@ def _event_months(table: pd.DataFrame) -> pd.DataFrame:
     dated = table["date"].notna().to_numpy()
     source_codes, sources = _codes(table["source"], dated)
     force_codes, forces = _codes(table["force"], dated)
-    months = table["date"].to_numpy()[dated].astype("datetime64[M]").astype(np.int64)
+    months = months_since_1970(table["date"].to_numpy()[dated])
     if not len(months):
         return of_rows("population", table)
     first, spread = months.min(), int(months.max() - months.min()) + 1
@@ -85,6 +85,12 @@ def _event_months(table: pd.DataFrame) -> pd.DataFrame:
             "month": (first + np.arange(spread)[span]).astype("datetime64[M]").astype("datetime64[us]"),
             "rows": counts[span].astype(np.int64)}))
     return pd.concat(frames, ignore_index=True)
+
+
+def months_since_1970(dates: np.ndarray) -> np.ndarray:
+    """Months since 1970 of each date, worked out once per distinct date (a file holds few)."""
+    codes, distinct = pd.factorize(dates.view(np.int64))
+    return distinct.astype(dates.dtype).astype("datetime64[M]").astype(np.int64)[codes]
 
 
 def _codes(column: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, list[str]]:

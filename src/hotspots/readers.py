@@ -12,12 +12,13 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from hotspots import geography
+from hotspots import coverage, geography
 from hotspots._errors import ImportFileError, PeriodError
 from hotspots.inputs import folder_files, open_regular_file, zip_members
 from hotspots.locate import LOCATION_VARIANTS, find_columns, place_rows, prepare_lookups
@@ -83,6 +84,11 @@ class Prepared:
         if "unplaced_reason" not in self.table:
             return {}
         return {reason: int(rows) for reason, rows in self.table["unplaced_reason"].value_counts().items() if rows}
+
+    @cached_property
+    def covers(self) -> pd.DataFrame:
+        """``source, force, month, rows``: what the rows cover (``coverage.of_rows``), worked out once."""
+        return coverage.of_rows(self.kind, self.table)
 
     def summary(self) -> dict:
         """Counts for the validation report and the inventory."""
@@ -425,12 +431,13 @@ def _one_file_per_month(parts: list[tuple[RawTable, pd.DataFrame, RowProblems, l
     rows as an earlier one (the same month saved twice, or under two names) is left out with a
     note; two different files of one force's month (a month police.uk re-published, downloaded
     twice) are refused, since nothing in them says which is newer."""
+    if len(parts) < 2:
+        return parts
     kept: list[tuple[RawTable, pd.DataFrame, RowProblems, list[str]]] = []
     holder: dict[tuple[str, str], RawTable] = {}
     for part in parts:
         raw, table = part[0], part[1]
-        months = table["date"].dt.strftime("%Y-%m")
-        keys = set(zip(table["force"].astype("str"), months.dropna())) if len(table) else set()
+        keys = _force_months(table)
         earlier = next((holder[key] for key in sorted(keys) if key in holder), None)
         if earlier is None:
             holder.update(dict.fromkeys(keys, raw))
@@ -443,6 +450,18 @@ def _one_file_per_month(parts: list[tuple[RawTable, pd.DataFrame, RowProblems, l
                                             "differ (police.uk re-publishes months with updated outcomes): keep only "
                                             "the newer file and import again")
     return kept
+
+
+def _force_months(table: pd.DataFrame) -> set[tuple[str, str]]:
+    """The distinct (force, ``YYYY-MM``) pairs of a part's rows, from integer codes (a file's million rows
+    hold a handful)."""
+    dated = table["date"].notna().to_numpy()
+    forces = table["force"].cat.categories if isinstance(table["force"].dtype, pd.CategoricalDtype) else None
+    codes = table["force"].cat.codes.to_numpy()[dated] if forces is not None else np.zeros(int(dated.sum()), np.int8)
+    months = coverage.months_since_1970(table["date"].to_numpy()[dated])
+    pairs = np.unique(codes.astype(np.int64) * 100_000 + months)
+    return {(str(forces[pair // 100_000]) if forces is not None and pair // 100_000 >= 0 else "",
+             str(np.datetime64(int(pair % 100_000), "M"))) for pair in pairs.tolist()}
 
 
 def _read_events(path: Path, name: str | None, source: str, required: dict[str, tuple[str, ...]],

@@ -128,7 +128,7 @@ def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *,
     """Write ``prepared``'s rows beside ``original`` (a file in a folder from ``incoming``) and commit
     its record; returns the new dataset id. Where it overlaps stored datasets, the earlier months
     and rows are recorded as replaced if ``replace``, else OverlapError (nothing written)."""
-    covers = coverage.of_rows(prepared.kind, prepared.table)
+    covers = prepared.covers
     with ThreadPoolExecutor(max_workers=1) as pool:  # the rows are converted while the catalogue opens
         converting = pool.submit(_rows, prepared.kind, prepared.table)
         with _connect(store) as db:
@@ -188,7 +188,7 @@ def _overlaps(db: duckdb.DuckDBPyConnection | None, store: Path, prepared: Prepa
     none = Overlap(pd.DataFrame(columns=names), pd.DataFrame(columns=["dataset_id", "original_name", "references"]))
     if db is None:
         return none
-    covers = coverage.of_rows(prepared.kind, prepared.table)
+    covers = prepared.covers
     months = none.months
     if len(covers):
         db.register("incoming_covers", pa.Table.from_pandas(covers[["source", "force", "month"]], preserve_index=False))

@@ -45,6 +45,9 @@ _OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 _HEAD = 1 << 20  # bytes copied into Python for the checks before parsing (header, comments, signatures)
 _FORMULA_START = r"^\s*[=+\-@]"
 _PLAIN_NUMBER = r"^\s*(-|[+-]?((\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?|(?i:inf|infinity|nan)))\s*$"
+#: By first byte, whether a value could be a formula: ``= + - @``, ASCII whitespace, or the start of
+#: a non-ASCII character (some are spaces).
+_FORMULA_FIRST_BYTES = np.isin(np.arange(256), np.frombuffer(b"=+-@ \t\r\n\x0b\x0c", dtype=np.uint8)) | (np.arange(256) >= 0x80)
 _SCAN = 1 << 24  # bytes compared at a time when counting line ends
 
 
@@ -156,7 +159,7 @@ def _read_csv(data: bytes | bytearray | mmap.mmap, name: str, keep: Collection[s
     for signature, problem in _SIGNATURES:
         if head.startswith(signature):
             raise ImportFileError(name, problem, line=1)
-    _refuse_nul(data, name)
+    _refuse_nul(head, name)  # at once for what the header checks read; the rest below
     start = len(b"\xef\xbb\xbf") if head.startswith(b"\xef\xbb\xbf") else 0
     comments, synthetic, offset = _leading_comments(head, start)
     header_end, body = _line_end(head, offset)
@@ -172,14 +175,21 @@ def _read_csv(data: bytes | bytearray | mmap.mmap, name: str, keep: Collection[s
     _check_header(headers, header_text, name, header_line, head[body: body + 4096])
     normalised = [normalise_header(h) for h in headers]
     kept = [i for i, column in enumerate(normalised) if keep is None or column in keep]
+    _refuse_nul(data, name)  # all of it now (memchr scans are fast; touching the whole file is the cost)
+    # Without a quote no value holds a line break, and Arrow parses such a file on every core at once.
+    quoted = data.find(b'"', body) >= 0
     # Arrow reads every column when asked for none: read the first, keep only the row count.
-    with rows_from(offset) as rows:
-        table = _parse(data, rows, offset, len(headers), kept or [0], name, header_line).select(range(len(kept)))
+    table, blank_lines = _parse(data, lambda: rows_from(offset), offset, len(headers), kept or [0], name,
+                                header_line, newlines_in_values=quoted)
+    table = table.select(range(len(kept)))
+    # Row n is line n after the header when no value is quoted, no line ends in a carriage return
+    # and no line is blank (the parser reports those); otherwise the lines are worked out.
+    regular = not quoted and not blank_lines and data.find(b"\r", body) < 0
     if table.num_rows == 0:
         raise ImportFileError(name, "has a header but no data rows", line=header_line + 1)
     table = table.rename_columns([normalised[i] for i in kept])
     raw = RawTable(name, table, header_line + 1, dict(zip(normalised, headers)), synthetic,
-                   _row_lines(data, body, header_line, table.num_rows))
+                   None if regular else _row_lines(data, body, header_line, table.num_rows))
     _refuse_formulas(raw)
     return raw
 
@@ -201,21 +211,22 @@ def _line_of(data: bytes | bytearray | mmap.mmap, position: int) -> int:
     return before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
 
 
+_NUL_PROBLEM = ("contains a NUL byte, which text never holds: this is binary data or a damaged export; export the "
+                "table as CSV UTF-8 again")
+
+
 def _refuse_nul(data: bytes | bytearray | mmap.mmap, name: str) -> None:
-    """A NUL byte anywhere (one memchr over the whole file): binary data, or text in UTF-16 without its mark."""
+    """A NUL byte in ``data`` (one memchr): binary data, or text in UTF-16 without its mark."""
     position = data.find(b"\x00")
     if position >= 0:
-        raise ImportFileError(name, "contains a NUL byte, which text never holds: this is binary data or a damaged "
-                                    "export; export the table as CSV UTF-8 again", line=_line_of(data, position))
+        raise ImportFileError(name, _NUL_PROBLEM, line=_line_of(data, position))
 
 
 def _row_lines(data: bytes | bytearray | mmap.mmap, body: int, header_line: int, rows: int) -> np.ndarray | None:
     """The physical line each data row starts on, or None when that is simply the row's position
     after the header: no blank lines, no newlines inside quoted values, one line ending per row.
-    Files with no quote, no carriage return and no blank line are that (three memchr scans);
-    others have their line feeds counted (in chunks: no copy of the file)."""
-    if data.find(b'"', body) < 0 and data.find(b"\r", body) < 0 and data.find(b"\n\n", max(body - 1, 0)) < 0:
-        return None
+    For files ``_scan_bytes`` did not find regular: their line feeds are counted (in chunks: no
+    copy of the file)."""
     view = np.frombuffer(data, dtype=np.uint8)[body:] if len(data) > body else np.zeros(0, np.uint8)
     feeds = sum(int(np.count_nonzero(view[at: at + _SCAN] == 0x0A)) for at in range(0, len(view), _SCAN))
     returns = sum(int(np.count_nonzero(view[at: at + _SCAN] == 0x0D)) for at in range(0, len(view), _SCAN))
@@ -289,6 +300,20 @@ def _may_need_trimming(values: pa.StringArray) -> bool:
     return bool(((edges <= 0x20) | (edges >= 0x80)).any())
 
 
+def _may_start_a_formula(values: pa.StringArray) -> np.ndarray:
+    """True for each value whose first byte is ``= + - @``, ASCII whitespace or part of a non-ASCII
+    character (some are spaces): only those can be formulas."""
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + len(values) + 1]
+    if values.buffers()[2] is None or len(values) == 0:
+        return np.zeros(len(values), dtype=bool)
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)
+    starts, filled = offsets[:-1], offsets[1:] > offsets[:-1]
+    if not len(data):  # every value empty
+        return np.zeros(len(values), dtype=bool)
+    first = np.where(filled, data[np.minimum(starts, len(data) - 1)], 0)
+    return _FORMULA_FIRST_BYTES[first] & filled
+
+
 def only_present_categories(values: pd.Categorical) -> pd.Categorical:
     """``values`` without the categories no row has (pandas' own way hashes every row)."""
     codes = values.codes
@@ -346,8 +371,28 @@ def _check_header(headers: list[str], text: str, name: str, line: int, following
                               line=line, column=repeated[0])
 
 
-def _parse(data: bytes | mmap.mmap, rows: pa.NativeFile, offset: int, columns: int, kept: list[int], name: str,
-           header_line: int) -> pa.Table:
+def _parse(data: bytes | mmap.mmap, rows: Callable[[], pa.NativeFile], offset: int, columns: int, kept: list[int],
+           name: str, header_line: int, *, newlines_in_values: bool) -> tuple[pa.Table, bool]:
+    """The rows as text columns, and whether the file has blank lines (which hold no row).
+
+    Parsed keeping blank lines, as rows of empty cells: a file without a row of only empty cells
+    has no blank line, and needs no slow search for one (a two-byte search costs ten times a
+    one-byte one). A file with such rows is parsed again, dropping blank lines."""
+    table = _parse_rows(data, rows, offset, columns, kept, name, header_line, newlines_in_values=newlines_in_values,
+                        ignore_empty_lines=False)
+    empty = None
+    for column in table.columns:
+        blank = pc.equal(column, "")
+        empty = blank if empty is None else pc.and_(empty, blank)
+    if empty is None or not pc.any(empty).as_py():
+        return table, False
+    return _parse_rows(data, rows, offset, columns, kept, name, header_line, newlines_in_values=newlines_in_values,
+                       ignore_empty_lines=True), True
+
+
+def _parse_rows(data: bytes | mmap.mmap, rows: Callable[[], pa.NativeFile], offset: int, columns: int,
+                kept: list[int], name: str, header_line: int, *, newlines_in_values: bool,
+                ignore_empty_lines: bool) -> pa.Table:
     bad_rows: list[str] = []
 
     def note_bad_row(row) -> str:
@@ -355,11 +400,13 @@ def _parse(data: bytes | mmap.mmap, rows: pa.NativeFile, offset: int, columns: i
         return "skip"
 
     try:
-        with _undecodable_rows_noted(note_bad_row) as undecodable:
+        with _undecodable_rows_noted(note_bad_row) as undecodable, rows() as source:
             table = pacsv.read_csv(
-                rows,
+                source,
                 read_options=pacsv.ReadOptions(column_names=[f"f{i}" for i in range(columns)], skip_rows=1),
-                parse_options=pacsv.ParseOptions(invalid_row_handler=note_bad_row, newlines_in_values=True),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=note_bad_row,
+                                                 ignore_empty_lines=ignore_empty_lines,
+                                                 newlines_in_values=newlines_in_values),
                 convert_options=pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                      column_types={f"f{i}": pa.string() for i in range(columns)},
                                                      include_columns=[f"f{i}" for i in kept]),
@@ -406,11 +453,17 @@ def _refuse_formulas(raw: RawTable) -> None:
     text (``2021-01-01``, ``10-17``) starts nothing. Scanned in Arrow, a column per core."""
     def first_formula(column: str) -> int | None:
         values = raw.table.column(column)
-        flagged = pc.match_substring_regex(values, _FORMULA_START)
-        if not pc.any(flagged).as_py():
+        candidates = np.concatenate([_may_start_a_formula(chunk) for chunk in values.chunks] or [np.zeros(0, bool)])
+        if not candidates.any():  # the usual case: no cell starts with a sign, a space or @ (one look per cell)
             return None
-        formula = pc.and_(flagged, pc.invert(pc.match_substring_regex(values, _PLAIN_NUMBER)))
-        return int(pc.index(formula, True).as_py()) if pc.any(formula).as_py() else None
+        rows = np.flatnonzero(candidates)
+        suspects = values.take(pa.array(rows))  # the regular expressions read only these
+        with contextlib.suppress(pa.ArrowInvalid):  # the usual suspects: negative numbers (western longitudes)
+            pc.cast(pc.utf8_trim_whitespace(suspects), pa.float64())
+            return None
+        formula = pc.and_(pc.match_substring_regex(suspects, _FORMULA_START),
+                          pc.invert(pc.match_substring_regex(suspects, _PLAIN_NUMBER)))
+        return int(rows[pc.index(formula, True).as_py()]) if pc.any(formula).as_py() else None
 
     with ThreadPoolExecutor() as pool:
         found = list(pool.map(first_formula, raw.columns))
