@@ -44,6 +44,9 @@ SUPPRESSED_BY = {"count": ("suppressed",), "rate_per_1000": ("suppressed",),
                  "count_change": ("suppressed", "previous_suppressed"),
                  "rate_change": ("suppressed", "previous_suppressed")}
 COUNT_COLUMNS = ("count", "previous_count")
+#: The count behind each measure of one period.
+COUNT_OF = {"count": "count", "rate_per_1000": "count", "previous_count": "previous_count",
+            "previous_rate": "previous_count"}
 
 
 @dataclass(frozen=True)
@@ -270,19 +273,19 @@ def _summary(table: pd.DataFrame, column: str, rule: DisclosureRule, kind: str,
     either = " in either period" if len(SUPPRESSED_BY[column]) > 1 else ""
     left_out = [f"{n_suppressed} with {rule.suppressed_text}{either}"] * bool(n_suppressed)
     left_out += [f"{n_no_data} with {NO_DATA}"] * bool(n_no_data)
-    text = f"{kind} of {_basis(used, column, rule, n_suppressed, n_no_data)}"
+    text = f"{kind} of {_basis(table.loc[used.index], column, rule, n_suppressed, n_no_data)}"
     text += f" ({' and '.join(left_out)} left out)" if left_out else ""
     return DisclosedSummary(reduce(used), len(used), n_suppressed, n_no_data, text)
 
 
-def _basis(used: pd.Series, column: str, rule: DisclosureRule, n_suppressed: int, n_no_data: int) -> str:
+def _basis(used: pd.DataFrame, column: str, rule: DisclosureRule, n_suppressed: int, n_no_data: int) -> str:
     """Which wards a summary is over: "all 20 wards", "the 17 wards with 5 or more", ..."""
     wards = f"{len(used)} ward" + ("" if len(used) == 1 else "s")
     if not n_suppressed:
         return f"the {wards} with data" if n_no_data else f"all {wards}" if len(used) > 1 else f"the {wards}"
     if len(SUPPRESSED_BY[column]) > 1:
         return f"the {wards} shown in both periods"
-    none = "none or " if column in COUNT_COLUMNS and used.eq(0).any() else ""
+    none = "none or " if used[COUNT_OF[column]].eq(0).any() else ""
     return f"the {wards} with {none}{rule.smallest_shown} or more"
 
 
