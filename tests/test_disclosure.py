@@ -216,6 +216,12 @@ def test_a_total_minus_the_shown_wards_never_gives_a_suppressed_count(known):
         "naive total minus the shown wards gives 7, the hidden part of the protected wards"
 
 
+def test_summaries_and_ranks_leave_flagged_wards_out_even_if_their_values_were_left_in(known):
+    flagged = known.assign(suppressed=disclosure.disclosed_measure_table(known, POLICE)["suppressed"])
+    assert disclosure.disclosed_total(flagged, "count", POLICE).value == 41
+    assert disclosure.disclosed_ranks(flagged, "count").iloc[[1, 4]].tolist() == [4, 4]
+
+
 def test_every_suppressed_ward_shares_one_rank(known):
     shown = disclosure.disclosed_measure_table(known, POLICE)
     by_count = disclosure.disclosed_ranks(shown, "count").set_axis(known["ward_code"])

@@ -303,7 +303,6 @@ def _count_classes(shown: pd.Series, breaks: list[float], rule: DisclosureRule) 
     """Breaks and labels for disclosed counts: zero alone, no class below the smallest shown value."""
     if shown.eq(0).any() and shown.gt(0).any():
         breaks = sorted({0.0, *breaks})
-    breaks = [upper for upper in breaks if upper == 0 or upper >= rule.lowest_shown]
     kept, labels, previous = [], [], None
     for upper in breaks:
         low = shown.min() if previous is None else max(np.floor(previous) + 1, rule.lowest_shown)
