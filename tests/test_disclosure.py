@@ -104,6 +104,15 @@ def test_values_that_are_not_counts_are_refused(value):
         disclosure.disclosed_counts(pd.Series([3, value], dtype=object), POLICE)
 
 
+def test_a_measure_table_is_disclosed_once_and_needs_every_column(known):
+    with pytest.raises(DisclosureError, match="disclosed already"):
+        disclosure.disclosed_measure_table(disclosure.disclosed_measure_table(known, POLICE), POLICE)
+    with pytest.raises(DisclosureError, match="rate_change missing"):
+        disclosure.disclosed_measure_table(known.drop(columns="rate_change"), POLICE)
+    with pytest.raises(DisclosureError, match="previous_count holds 2 other value.s., e.g. -3.0 at row 0"):
+        disclosure.disclosed_measure_table(known.assign(previous_count=known["previous_count"] - 3), POLICE)
+
+
 def test_each_source_chooses_its_rule_and_a_count_table_can_use_the_health_rule(monkeypatch):
     rule_of = {key: disclosure.rule_of_layer(aggregation.resolve_layer(key)).name for key in [
         "violence-with-injury", "weapons-possession", "ambulance-all", "ambulance-knife", "nominals",

@@ -137,7 +137,7 @@ def rule_for(layer: Layer, role: Role) -> DisclosureRule:
 def disclosed_counts(counts: pd.Series, rule: DisclosureRule, *, rates: pd.Series | None = None) -> pd.DataFrame:
     """``count`` (shown value, NaN if suppressed or no data), ``count_text`` and ``suppressed``, on
     ``counts``'s index; with ``rates`` (of those counts), ``rate_per_1000`` of the shown counts."""
-    _check_counts(counts, "counts")
+    _check_counts(counts, str(counts.name or "counts"))
     values = counts.astype("float64")
     suppressed = values.ge(1) & values.lt(rule.smallest_shown)
     shown = pd.Series(_round(values.to_numpy(), rule.rounding_base), index=counts.index).mask(suppressed)
@@ -160,6 +160,9 @@ def disclosed_measure_table(table: pd.DataFrame, rule: DisclosureRule) -> pd.Dat
     if missing:
         raise DisclosureError(f"A measure table needs the columns {', '.join(MEASURE_COLUMNS)}; "
                               f"{', '.join(missing)} missing.")
+    if "suppressed" in table:  # disclosing twice would show suppressed wards as "no data"
+        raise DisclosureError("This measure table has been disclosed already: disclose the table from "
+                              "aggregation.measure_table once.")
     now = disclosed_counts(table["count"], rule)
     before = disclosed_counts(table["previous_count"], rule)
     out = _secondary_suppression(table.assign(count=now["count"], previous_count=before["count"]), table)
@@ -197,7 +200,7 @@ def disclosed_legend(table: pd.DataFrame, column: str, rule: DisclosureRule, *, 
     never hold a suppressed count: for counts, zero is a class of its own and the next class
     starts at the rule's smallest shown value; suppressed wards get their own entry."""
     suppressed = _suppressed(table, column)
-    shown = table[column].astype("float64").dropna()
+    shown = table[column].astype("float64").mask(suppressed).dropna()
     breaks = maps.class_breaks(shown, scheme=scheme, k=k, bands=bands)
     counts = column in COUNT_COLUMNS and not rule.shows_true_values
     if counts:
@@ -352,7 +355,7 @@ def _check_counts(counts: pd.Series, name: str) -> None:
     bad = counts[(values.isna() & counts.notna()) | values.lt(0) | (values % 1).gt(0)]
     if len(bad):
         raise DisclosureError(f"Only whole counts of 0 or more can be disclosed; {name} holds {len(bad)} other "
-                              f"value(s), e.g. {bad.iloc[0]!r} at {bad.index[0]!r}.")
+                              f"value(s), e.g. {bad.iloc[0]} at row {bad.index[0]}.")
 
 
 def _check_rule(rule: DisclosureRule) -> None:
