@@ -346,7 +346,7 @@ def _count_texts(shown: pd.Series, suppressed: pd.Series, rule: DisclosureRule) 
 
 
 def _round(values: np.ndarray, base: int) -> np.ndarray:
-    """Nearest multiple of ``base``, halves up (12.5 is never a count, but 2.5 x 2 could be)."""
+    """Nearest multiple of ``base``, halves up (with an even base a count can sit halfway: 15 to 10s is 20)."""
     return values if base == 1 else np.floor(values / base + 0.5) * base
 
 
