@@ -64,3 +64,8 @@ class SessionTokenError(ValueError):
 
 class AuditError(ValueError):
     """The audit trail cannot be appended to or read as it is."""
+
+
+class DisclosureError(ValueError):
+    """A count that cannot be disclosed as asked: an unsafe or unknown rule, a source without a
+    rule, a restricted layer the role may not see, or values that are not counts."""

@@ -51,6 +51,21 @@ SESSION_IDLE_MINUTES : float
 ANONYMOUS_PUBLIC : bool
     Whether a visitor who does not sign in gets the ``public`` role (default False: they get
     nothing but the sign-in page).
+DISCLOSURE_RULES : dict[str, dict]
+    The small-count rules (see docs/disclosure.md), by name: ``smallest_shown`` (the smallest
+    count shown; 1 up to it is suppressed), ``rounding_base`` (shown counts are rounded to the
+    nearest multiple, halves up; 1 means exact) and ``suppressed_text`` (the words shown instead).
+    ``police``: 1-4 shown as "fewer than 5", the rest exact. ``health``: 1-7 shown as "fewer than
+    8", the rest rounded to the nearest 5 (the NHS rule for sub-national health statistics).
+    Zero is always shown as 0 and no data as "no data". A rule whose smallest count rounds below
+    itself (7 to the nearest 5 is 5) is refused: a shown 5 would then mean exactly 7.
+DISCLOSURE_RULE_OF_SOURCE : dict[str, str]
+    Which rule a layer's source uses: police-recorded sources (``police``, ``police-uk``, the
+    register of ``nominals``, imported ``counts`` tables) the police rule, ``ambulance`` the
+    health rule. A source without an entry is refused rather than shown unsuppressed.
+DISCLOSURE_RULE_OF_COUNT_TABLE : dict[str, str]
+    Rules for imported count tables by table name (the ``counts:<name>`` layer), overriding the
+    ``counts`` source's rule: e.g. ``{"knife-callouts": "health"}`` for a table of health counts.
 """
 
 from __future__ import annotations
@@ -84,3 +99,11 @@ SIGN_IN_MAX_FAILURES = 5
 SIGN_IN_LOCKOUT_MINUTES = 15.0
 SESSION_IDLE_MINUTES = 30.0
 ANONYMOUS_PUBLIC = False
+
+DISCLOSURE_RULES = {
+    "police": {"smallest_shown": 5, "rounding_base": 1, "suppressed_text": "fewer than 5"},
+    "health": {"smallest_shown": 8, "rounding_base": 5, "suppressed_text": "fewer than 8"},
+}
+DISCLOSURE_RULE_OF_SOURCE = {"police": "police", "police-uk": "police", "nominals": "police", "counts": "police",
+                             "ambulance": "health"}
+DISCLOSURE_RULE_OF_COUNT_TABLE: dict[str, str] = {}
