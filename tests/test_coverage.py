@@ -76,22 +76,19 @@ def test_pages_say_how_many_months_a_partial_year_covers_and_the_forecast_leaves
     monkeypatch.setenv("HOTSPOTS_STORE", str(store_dir))
     app = str(Path(__file__).resolve().parents[1] / "app.py")
 
-    at = AppTest.from_file(app, default_timeout=120).run()
-    assert not at.exception, at.exception
-    assert "2019/20, 5 of 12 months" in shown(at.subheader[0].value)
+    def opened(page: str | None = None) -> AppTest:
+        at = AppTest.from_file(app, default_timeout=180).run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception, at.exception
+        return at
 
-    at = AppTest.from_file(app, default_timeout=180)
-    at.run()
-    at.switch_page("pages/forecast.py").run()
-    assert not at.exception, at.exception
+    assert "2019/20, 5 of 12 months" in shown(opened().subheader[0].value)
+    at = opened("pages/forecast.py")
     assert any("2019/20 is left out: its data cover 5 of 12 months" in shown(i.value) for i in at.info)
     assert "2019/20" in shown(at.subheader[0].value)  # the year under way is forecast from the two before it
     at.sidebar.checkbox(key="partial_years").check().run()
     assert not at.exception, at.exception
     assert "2020/21" in shown(at.subheader[0].value)
 
-    at = AppTest.from_file(app, default_timeout=120)
-    at.run()
-    at.switch_page("pages/ward_profile.py").run()
-    assert not at.exception, at.exception
-    assert any("2019/20 (5 of 12 months)" in shown(c.value) for c in at.caption)
+    assert any("2019/20 (5 of 12 months)" in shown(c.value) for c in opened("pages/ward_profile.py").caption)
