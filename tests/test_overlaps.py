@@ -266,3 +266,22 @@ def test_the_data_page_shows_the_overlap_and_imports_only_when_told_to_replace(
     inventory = [frame.value for frame in at.dataframe if "Months replaced by later imports" in frame.value.columns][0]
     assert inventory.set_index("ID").loc[1, "Months replaced by later imports"] == "2023-01 by dataset 2"
     assert len(store.read_table(store_dir, "events")) == 6
+
+
+def test_a_number_too_big_to_store_and_a_folder_with_a_link_loop_are_refused_alike_and_change_nothing(
+        tmp_path: Path, capsys) -> None:
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, write(tmp_path / "2023-01-essex-street.csv", street_file("2023-01")), "police-uk")
+    too_big = write(tmp_path / "counts.csv", "area_code,period,count\nE05002229,2019/20,3000000000\n")
+    looped = tmp_path / "download"
+    write(looped / "2023-02" / "2023-02-essex-street.csv", street_file("2023-02"))
+    (looped / "2023-02" / "again").symlink_to(looped, target_is_directory=True)
+    (looped / "loop").symlink_to(looped / "loop")  # a link to itself
+    before = snapshot(store_dir)
+    for source, path in (("counts", too_big), ("police-uk", looped)):
+        arguments = ["import", "--source", source, str(path), "--store", str(store_dir)]
+        assert cli.main([*arguments, "--check"]) == 2
+        checked = capsys.readouterr().err.splitlines()[-1]
+        assert cli.main(arguments) == 2
+        assert capsys.readouterr().err.splitlines()[-1] == checked  # the same verdict, word for word
+        assert snapshot(store_dir) == before
