@@ -11,14 +11,17 @@ from hotspots import aggregation, coverage, importing, loading
 EXTRACT = "crime_reference,offence_date,offence_group,victim_age,domestic,lsoa_code\n"
 
 
-def test_events_cover_every_month_from_first_to_last_per_source_and_force() -> None:
-    table = pd.DataFrame({"source": ["police-uk"] * 3 + ["police"], "force": ["Essex Police"] * 3 + [""],
-                          "date": pd.to_datetime(["2023-01-01", "2023-03-01", "2023-03-01", "2022-11-20"])})
+def test_police_uk_covers_its_months_and_an_extract_its_span() -> None:
+    table = pd.DataFrame({"source": ["police-uk"] * 3 + ["police"] * 2, "force": ["Essex Police"] * 3 + [""] * 2,
+                          "date": pd.to_datetime(["2023-01-01", "2023-03-01", "2023-03-01", "2022-11-20",
+                                                  "2023-01-03"])})
     covered = coverage.of_rows("events", table)
     essex = covered[covered["source"].eq("police-uk")]
-    assert essex["month"].dt.strftime("%Y-%m").tolist() == ["2023-01", "2023-02", "2023-03"]
-    assert essex["rows"].tolist() == [1, 0, 2]  # a month inside the span with nothing in it is covered, with zero
-    assert covered.loc[covered["source"].eq("police"), "month"].dt.strftime("%Y-%m").tolist() == ["2022-11"]
+    assert essex["month"].dt.strftime("%Y-%m").tolist() == ["2023-01", "2023-03"]  # no February file: not covered
+    assert essex["rows"].tolist() == [1, 2]
+    extract = covered[covered["source"].eq("police")]
+    assert extract["month"].dt.strftime("%Y-%m").tolist() == ["2022-11", "2022-12", "2023-01"]
+    assert extract["rows"].tolist() == [1, 0, 1]  # a month inside an extract's span with nothing in it: zero
 
 
 def test_a_financial_year_is_labelled_with_the_months_it_covers() -> None:

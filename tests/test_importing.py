@@ -269,7 +269,7 @@ def test_a_store_from_before_rows_moved_to_parquet_is_upgraded_when_opened(publi
     db = duckdb.connect(str(store_dir / store.DATABASE_NAME))
     db.execute(OLD_EVENTS_TABLE)
     db.execute(f"INSERT INTO events SELECT * EXCLUDE (force) FROM read_parquet('{folder / store.ROWS_FILES}')")
-    for table in ("covers", "replacements", "replaced_references"):  # recorded only since
+    for table in ("covers", "replaced_references", "upgrades"):  # recorded only since
         db.execute(f"DROP TABLE {table}")
     (store_dir / record["stored_file"]).replace(folder / path.name)
     db.execute("UPDATE datasets SET stored_file = ?", [str((folder / path.name).relative_to(store_dir))])
@@ -281,7 +281,7 @@ def test_a_store_from_before_rows_moved_to_parquet_is_upgraded_when_opened(publi
     assert upgraded_events["force"].eq("").all()  # old stores did not keep the force: unknown
     pd.testing.assert_frame_equal(upgraded_events.drop(columns="force"), events.drop(columns="force"))
     upgraded = store.list_datasets(store_dir).iloc[0]
-    assert upgraded["covers"] == "2022-03 to 2023-01"
+    assert upgraded["covers"] == "2022-03 to 2022-07, 2023-01"  # the months its rows hold
     assert (store_dir / upgraded["stored_file"]).read_bytes() == path.read_bytes()
     assert len(store.preview(store_dir, dataset_id)) == min(20, len(events))
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from hotspots import aggregation, cli, importing, loading, readers, store
-from hotspots._errors import ImportFileError, OverlapError
+from hotspots._errors import ImportFileError, OverlapError, StoreError
 
 HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
           "Last outcome category,Context\n")
@@ -60,7 +60,7 @@ def test_a_republished_month_is_refused_or_replaces_the_earlier_one_and_counts_s
     pd.testing.assert_series_equal(ward_counts(store_dir), counts_before)
     inventory = store.list_datasets(store_dir).set_index("dataset_id")
     assert inventory.loc[january, "covers"] == "2023-01"
-    assert inventory.loc[january, "replaced"] == f"2023-01 by dataset {newer}"
+    assert inventory.loc[january, "replaced"] == f"2023-01 (Essex Police) by dataset {newer}"
     assert inventory.loc[newer, "replaced"] == ""
     events = store.read_table(store_dir, "events")
     assert set(events.loc[events["date"].dt.month.eq(1), "dataset_id"]) == {newer}  # the newer outcomes are read
@@ -119,7 +119,7 @@ def test_an_extract_repeating_earlier_crime_references_is_refused_or_replaces_th
     # A later extract from July: CR2 was recorded again with a corrected date, outside the months of the first.
     second = write(tmp_path / "extract-2.csv", EXTRACT + "CR2,2022-07-01,violence with injury,17,N,E01015921\n"
                                                          "CR9,2022-07-02,violence with injury,17,N,E01015921\n")
-    with pytest.raises(OverlapError, match=r"already holds 1 of its references"):
+    with pytest.raises(OverlapError, match=r"already holds 1 of its records"):
         importing.import_file(store_dir, second, "police")
     later = importing.import_file(store_dir, second, "police", replace=True)
     events = store.read_table(store_dir, "events")
@@ -132,7 +132,7 @@ def test_a_count_table_for_a_year_already_stored_is_refused_or_replaces_it(tmp_p
     table = "area_code,period,count\nE05002229,2019/20,3\nE05002230,2019/20,1\n"
     importing.import_file(store_dir, write(tmp_path / "knife.csv", table), "counts", layer="knife")
     revised = write(tmp_path / "knife-revised.csv", table.replace(",3\n", ",4\n") + "E05002229,2020/21,2\n")
-    with pytest.raises(OverlapError, match="already holds 2019/20"):
+    with pytest.raises(OverlapError, match="already holds 2 of its records"):
         importing.import_file(store_dir, revised, "counts", layer="knife")
     importing.import_file(store_dir, write(tmp_path / "other.csv", table.replace(",1\n", ",2\n")), "counts",
                           layer="other-layer")  # another layer: no overlap
@@ -158,7 +158,7 @@ def test_the_check_gives_the_import_s_verdict_and_writes_nothing(tmp_path: Path,
     assert cli.main([*arguments, "--replace"]) == 0
     capsys.readouterr()
     assert cli.main(["datasets", "--store", str(store_dir)]) == 0
-    assert "2023-01 by dataset 2" in capsys.readouterr().out
+    assert "2023-01 (Essex Police) by dataset 2" in capsys.readouterr().out
 
 
 def test_the_rows_the_kept_original_and_its_hash_come_from_the_same_bytes_when_the_file_changes(
@@ -224,14 +224,14 @@ def test_a_parquet_store_from_before_coverage_was_recorded_is_upgraded(tmp_path:
     for part in folder.glob(store.ROWS_FILES):  # as written before rows had a force
         pq.write_table(pq.read_table(part).drop_columns(["force"]), part)
     with duckdb.connect(str(store_dir / store.DATABASE_NAME)) as db:
-        for table in ("covers", "replacements", "replaced_references"):
+        for table in ("covers", "replaced_references", "upgrades"):
             db.execute(f"DROP TABLE {table}")
 
     upgraded = store.read_table(store_dir, "events")
     pd.testing.assert_frame_equal(upgraded.drop(columns="force"), events.drop(columns="force"))
     assert store.list_datasets(store_dir)["covers"].tolist() == ["2023-01"]
     # Known from then on: a re-published month of the unknown force is still caught (same references).
-    with pytest.raises(OverlapError, match="already holds 6 of its references"):
+    with pytest.raises(OverlapError, match="already holds 2023-01"):
         importing.import_file(store_dir, write(tmp_path / "b" / "2023-01-essex-street.csv",
                                                street_file("2023-01", "Unable to prosecute")), "police-uk")
 
@@ -264,7 +264,7 @@ def test_the_data_page_shows_the_overlap_and_imports_only_when_told_to_replace(
     at.button(key="import").click().run()
     assert any("as dataset 2" in s.value for s in at.success)
     inventory = [frame.value for frame in at.dataframe if "Months replaced by later imports" in frame.value.columns][0]
-    assert inventory.set_index("ID").loc[1, "Months replaced by later imports"] == "2023-01 by dataset 2"
+    assert inventory.set_index("ID").loc[1, "Months replaced by later imports"] == "2023-01 (Essex Police) by dataset 2"
     assert len(store.read_table(store_dir, "events")) == 6
 
 
@@ -285,3 +285,82 @@ def test_a_number_too_big_to_store_and_a_folder_with_a_link_loop_are_refused_ali
         assert cli.main(arguments) == 2
         assert capsys.readouterr().err.splitlines()[-1] == checked  # the same verdict, word for word
         assert snapshot(store_dir) == before
+
+
+def test_deleting_the_middle_of_a_chain_of_replacements_counts_nothing_twice(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    for n, outcome in enumerate(["Under investigation", "Unable to prosecute", "Awaiting court outcome"]):
+        importing.import_file(store_dir, write(tmp_path / str(n) / "2023-01-essex-street.csv",
+                                               street_file("2023-01", outcome)), "police-uk", replace=True)
+    register = "nominal_id,gang,home_postcode,date_added\nN1,{gang},RM17 6SL,2019-04-01\nN2,{gang},RM17 6SL,2019-05-01\n"
+    for gang in ("A", "B", "C"):
+        importing.import_file(store_dir, write(tmp_path / f"register-{gang}.csv", register.format(gang=gang)),
+                              "nominals", replace=True)
+    store.delete_dataset(store_dir, 2)  # the middle police.uk month
+    store.delete_dataset(store_dir, 5)  # the middle register
+    events = store.read_table(store_dir, "events")
+    assert len(events) == 6 and set(events["dataset_id"]) == {3}
+    nominals = store.read_table(store_dir, "nominals")
+    assert sorted(nominals["gang"]) == ["C", "C"]
+    inventory = store.list_datasets(store_dir).set_index("dataset_id")
+    assert inventory.loc[1, "replaced"] == "2023-01 (Essex Police) by dataset 3"
+    assert inventory.loc[4, "replaced"] == "2 records by dataset 6"
+
+
+def test_the_same_file_staged_twice_at_once_lands_once_and_the_first_stays_readable(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    path = write(tmp_path / "2023-01-essex-street.csv", street_file("2023-01"))
+    with store.incoming(store_dir) as first_folder, store.incoming(store_dir) as second_folder:
+        first = importing.stage(store_dir, path, "police-uk", first_folder)
+        second = importing.stage(store_dir, path, "police-uk", second_folder)  # both checked before either lands
+        importing.commit(store_dir, first)
+        with pytest.raises(StoreError, match="already imported as dataset 1"):
+            importing.commit(store_dir, second, replace=True)
+    assert len(store.read_table(store_dir, "events")) == 6
+
+
+def test_a_missing_month_can_be_added_and_extracts_of_other_areas_sit_side_by_side(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    folder = tmp_path / "download"
+    write(folder / "2023-01-essex-street.csv", street_file("2023-01"))
+    write(folder / "2023-03-essex-street.csv", street_file("2023-03"))
+    importing.import_file(store_dir, folder, "police-uk")
+    importing.import_file(store_dir, write(tmp_path / "2023-02-essex-street.csv", street_file("2023-02")), "police-uk")
+    assert len(store.read_table(store_dir, "events")) == 18
+    calls = "incident_id,incident_date,patient_age,injury_category,lsoa_code\n"
+    importing.import_file(store_dir, write(tmp_path / "thurrock.csv", calls + "".join(
+        f"T-{i},2022-0{4 + i % 3}-10,17,assault,E01015921\n" for i in range(6))), "ambulance")
+    importing.import_file(store_dir, write(tmp_path / "southend.csv", calls + "".join(
+        f"S-{i},2022-0{4 + i % 3}-11,17,assault,E01015921\n" for i in range(6))), "ambulance")  # same months
+    # A police extract whose references happen to be the ambulance's: another source, no overlap.
+    importing.import_file(store_dir, write(tmp_path / "police.csv", EXTRACT + "".join(
+        f"T-{i},2022-08-0{1 + i},violence with injury,17,N,E01015921\n" for i in range(3))), "police")
+    events = store.read_table(store_dir, "events")
+    assert events["source"].value_counts().to_dict() == {"police-uk": 18, "ambulance": 12, "police": 3}
+
+
+def test_an_upgrade_interrupted_half_way_is_done_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import duckdb
+
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, write(tmp_path / "knife.csv", "area_code,period,count\nE05002229,2019/20,3\n"),
+                          "counts", layer="knife")
+    importing.import_file(store_dir, write(tmp_path / "2023-01-essex-street.csv", street_file("2023-01")), "police-uk")
+    with duckdb.connect(str(store_dir / store.DATABASE_NAME)) as db:  # as before coverage was recorded
+        for table in ("covers", "replaced_references", "upgrades"):
+            db.execute(f"DROP TABLE {table}")
+    real_insert = store._insert
+
+    def fail_on_the_second_dataset(db, table, frame):
+        if table == "covers" and frame["dataset_id"].iloc[0] == 2:
+            raise KeyboardInterrupt  # the process is stopped half-way through the upgrade
+        real_insert(db, table, frame)
+
+    monkeypatch.setattr(store, "_insert", fail_on_the_second_dataset)
+    with pytest.raises(KeyboardInterrupt):
+        store.list_datasets(store_dir)
+    monkeypatch.setattr(store, "_insert", real_insert)
+    assert store.list_datasets(store_dir).set_index("dataset_id")["covers"].to_dict() == {1: "2019/20", 2: "2023-01"}
+    with pytest.raises(OverlapError):  # the upgraded coverage still catches a re-published month
+        importing.import_file(store_dir, write(tmp_path / "b" / "2023-01-essex-street.csv",
+                                               street_file("2023-01", "Unable to prosecute")), "police-uk")

@@ -1,12 +1,13 @@
 """What a dataset covers (which months, of which source and force), and what an import overlaps.
 
-A dataset of events covers every month from its first to its last event, per source and force
-(a police.uk file is one force's month: its ``Reported by``); a month inside that span with no
-event is covered, with zero. A count table covers whole financial years, per layer, recorded as
-each year's April. Two datasets overlap where they cover the same (source, force, month), or
-where they hold the same references (Crime IDs, incident ids, nominal ids): storing both would
-count those events twice, so an overlapping import either replaces the earlier months or is
-refused (see ``store.add_dataset``).
+A police.uk dataset covers the months its files hold, per force (a police.uk file is one force's
+month: its ``Reported by``); an extract of another source covers every month from its first to
+its last event (a month inside with no event is covered, with zero). A count table covers whole
+financial years, per layer, recorded as each year's April. A police.uk import overlaps the store
+where it covers the same force's month; any import overlaps where it holds the same references
+(Crime IDs, incident ids, nominal ids, a count table's layer, area and year). Storing both would
+count those twice, so an overlapping import either replaces the earlier rows or is refused (see
+``store.add_dataset``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,15 @@ import pyarrow.compute as pc
 from hotspots.periods import financial_year_label
 
 COVERAGE_COLUMNS = ["source", "force", "month", "rows"]
-#: Column holding each row's reference, for the tables whose rows have one.
-REFERENCE_COLUMNS = {"events": "reference", "nominals": "nominal_id"}
+#: Sources whose files are one force's month each: a later file of the same force and month is
+#: the same month again (re-published), so overlaps are found by month. Other sources' extracts
+#: may cover the same months for different areas; theirs are found by reference only.
+MONTH_KEYED_SOURCES = ("police-uk",)
+#: SQL, over stored rows ``t``, for each row's reference and the source it is unique within: Crime
+#: IDs and incident ids, nominal ids, and a count table's layer, area and year.
+REFERENCE_SQL = {"events": "t.reference", "nominals": "t.nominal_id",
+                 "counts": "t.layer || chr(31) || t.area_code || chr(31) || CAST(t.financial_year AS VARCHAR)"}
+SOURCE_SQL = {"events": "t.source", "nominals": "'nominals'", "counts": "'counts'"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,8 @@ class Overlap:
             parts.append(f"dataset {dataset_id} ({name}) already holds {month_span(months['month'], months['source'].iloc[0])}"
                          + (f" for {', '.join(forces)}" if forces else ""))
         for row in self.references.itertuples():
-            parts.append(f"dataset {row.dataset_id} ({row.original_name}) already holds {row.references:,} of its references")
+            parts.append(f"dataset {row.dataset_id} ({row.original_name}) already holds {row.references:,} of its "
+                         "records (the same Crime ID, incident id, nominal, or count table area and year)")
         return "; ".join(parts)
 
 
@@ -79,11 +88,13 @@ def _event_months(table: pd.DataFrame) -> pd.DataFrame:
     for key in np.unique(pair):
         counts = per_month[key * spread: (key + 1) * spread]
         held = np.flatnonzero(counts)
-        span = slice(held[0], held[-1] + 1)  # from this source and force's first month to its last
+        source = str(sources[key // len(forces)])
+        # A police.uk file is a month: a month without one is not covered. An extract covers its span.
+        months = held if source in MONTH_KEYED_SOURCES else np.arange(held[0], held[-1] + 1)
         frames.append(pd.DataFrame({
-            "source": str(sources[key // len(forces)]), "force": str(forces[key % len(forces)]),
-            "month": (first + np.arange(spread)[span]).astype("datetime64[M]").astype("datetime64[us]"),
-            "rows": counts[span].astype(np.int64)}))
+            "source": source, "force": str(forces[key % len(forces)]),
+            "month": (first + months).astype("datetime64[M]").astype("datetime64[us]"),
+            "rows": counts[months].astype(np.int64)}))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -149,10 +160,21 @@ def _runs(values: list[int], step: int, label) -> list[str]:
     return [label(run[0]) if len(run) == 1 else f"{label(run[0])} to {label(run[-1])}" for run in runs]
 
 
-def distinct_references(kind: str, table: pd.DataFrame) -> pa.Array:
-    """The distinct non-blank references of a reader's rows (none for tables without references)."""
-    column = REFERENCE_COLUMNS.get(kind)
-    if column is None or column not in table:
-        return pa.array([], pa.string())
-    values = pc.unique(pa.chunked_array([pa.array(table[column], pa.string(), from_pandas=True)]))
-    return values.filter(pc.and_(pc.is_valid(values), pc.not_equal(pc.utf8_trim_whitespace(values), "")))
+def references(kind: str, table: pd.DataFrame) -> pa.Table:
+    """``source, reference``: the distinct non-blank references of a reader's rows, as
+    ``REFERENCE_SQL`` makes them of stored rows (empty for tables without references)."""
+    if kind == "events":
+        pairs = pa.table({"source": pa.array(table["source"].astype("str"), pa.string()),
+                          "reference": pa.array(table["reference"], pa.string(), from_pandas=True)})
+    elif kind == "nominals":
+        pairs = pa.table({"source": pa.array(np.full(len(table), "nominals", dtype=object), pa.string()),
+                          "reference": pa.array(table["nominal_id"], pa.string(), from_pandas=True)})
+    elif kind == "counts":
+        keys = (table["layer"].astype("str") + "\x1f" + table["area_code"].astype("str") + "\x1f"
+                + table["financial_year"].astype("int64").astype("str"))
+        pairs = pa.table({"source": pa.array(np.full(len(table), "counts", dtype=object), pa.string()),
+                          "reference": pa.array(keys, pa.string())})
+    else:
+        return pa.table({"source": pa.array([], pa.string()), "reference": pa.array([], pa.string())})
+    given = pc.and_(pc.is_valid(pairs["reference"]), pc.not_equal(pc.utf8_trim_whitespace(pairs["reference"]), ""))
+    return pairs.filter(given).group_by(["source", "reference"]).aggregate([])

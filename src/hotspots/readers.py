@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from hotspots import coverage, geography
 from hotspots._errors import ImportFileError, PeriodError
@@ -84,6 +85,11 @@ class Prepared:
         if "unplaced_reason" not in self.table:
             return {}
         return {reason: int(rows) for reason, rows in self.table["unplaced_reason"].value_counts().items() if rows}
+
+    @cached_property
+    def references(self) -> pa.Table:
+        """``source, reference``: the rows' distinct references (``coverage.references``), worked out once."""
+        return coverage.references(self.kind, self.table)
 
     @cached_property
     def covers(self) -> pd.DataFrame:

@@ -6,9 +6,9 @@ written before its record. An import first copies the user's file into a private
 (``uploads/.partial-<pid>-<token>/``, see ``incoming``) and reads only that copy, so the rows, the
 kept original and its hash come from the same bytes; the folder becomes the dataset's by one
 rename. The catalogue (``hotspots.duckdb``) holds the ``datasets`` records, the ``rejects``, what
-each dataset ``covers`` (months per source and force) and what replaced what (``replacements``
-of months, ``replaced_references`` of single rows); a dataset exists once its record is
-committed, in one DuckDB transaction, so an import lands whole or not at all even if the process
+each dataset ``covers`` (months per source and force) and the earlier records later datasets
+replaced (``replaced_references``; replaced police.uk months follow from ``covers``); a dataset
+exists once its record is committed, in one DuckDB transaction, so an import lands whole or not at all even if the process
 is killed half-way. A folder without a committed record is removed the next time the store is
 opened for writing, unless the process staging it is still running. Readers query the committed
 datasets' Parquet files through DuckDB, leaving out replaced rows. DuckDB allows one writing
@@ -57,15 +57,20 @@ CREATE TABLE IF NOT EXISTS rejects (
 CREATE TABLE IF NOT EXISTS covers (
     dataset_id INTEGER NOT NULL, source VARCHAR NOT NULL, force VARCHAR NOT NULL, month DATE NOT NULL,
     "rows" INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS replacements (
-    dataset_id INTEGER NOT NULL, source VARCHAR NOT NULL, force VARCHAR NOT NULL, month DATE NOT NULL,
-    replaced_by INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS replaced_references (
-    dataset_id INTEGER NOT NULL, reference VARCHAR NOT NULL, replaced_by INTEGER NOT NULL);
+    dataset_id INTEGER NOT NULL, source VARCHAR NOT NULL, reference VARCHAR NOT NULL, replaced_by INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS upgrades (name VARCHAR PRIMARY KEY);
 """
-#: A month of an earlier dataset that a later one replaced: its rows are left out when reading.
-_ACTIVE_COVERS = """(SELECT c.* FROM covers c WHERE NOT EXISTS (SELECT 1 FROM replacements r
-    WHERE r.dataset_id = c.dataset_id AND r.source = c.source AND r.force = c.force AND r.month = c.month))"""
+#: The months of month-keyed sources (police.uk) that a later dataset covers too: the earlier
+#: dataset's rows there are replaced (an overlapping import lands only by replacing). Worked out
+#: from ``covers`` whenever read, so deleting the later dataset brings the month back unless a
+#: third covers it. A force left blank (a store from before forces were kept) matches any force.
+_REPLACED_MONTHS = f"""(SELECT c.dataset_id, c.source, c.force, c.month, min(e.dataset_id) AS replaced_by
+    FROM covers c JOIN covers e ON e.source = c.source AND e.month = c.month AND e.dataset_id > c.dataset_id
+    AND (e.force = c.force OR c.force = '' OR e.force = '')
+    WHERE c.source IN ({", ".join(f"'{s}'" for s in coverage.MONTH_KEYED_SOURCES)}) GROUP BY ALL)"""
+_ACTIVE_COVERS = f"""(SELECT c.* FROM covers c ANTI JOIN {_REPLACED_MONTHS} r
+    ON r.dataset_id = c.dataset_id AND r.source = c.source AND r.force = c.force AND r.month = c.month)"""
 DATA_TABLES = tuple(TABLE_COLUMNS)
 #: Stored type of every data-table column (a table's columns are ``dataset_id`` then TABLE_COLUMNS);
 #: text columns not listed are strings.
@@ -126,13 +131,17 @@ def find_overlaps(store: Path, prepared: Prepared) -> Overlap:
 def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *, original_name: str,
                 user: str | None = None, label: str | None = None, replace: bool = False) -> int:
     """Write ``prepared``'s rows beside ``original`` (a file in a folder from ``incoming``) and commit
-    its record; returns the new dataset id. Where it overlaps stored datasets, the earlier months
-    and rows are recorded as replaced if ``replace``, else OverlapError (nothing written)."""
-    covers = prepared.covers
+    its record; returns the new dataset id. Where it overlaps stored datasets, their months and rows
+    are replaced if ``replace``, else OverlapError; a file already stored is a StoreError (nothing
+    written either way)."""
     with ThreadPoolExecutor(max_workers=1) as pool:  # the rows are converted while the catalogue opens
         converting = pool.submit(_rows, prepared.kind, prepared.table)
-        with _connect(store) as db:
-            overlap = _overlaps(db, store, prepared)  # again under the write lock: another import may have landed
+        with _connect(store) as db:  # checked again under the write lock: another import may have landed
+            earlier = db.execute("SELECT dataset_id FROM datasets WHERE sha256 = ?", [sha256]).fetchall()
+            if earlier:
+                raise StoreError(f"{original_name}: this file was already imported as dataset {earlier[0][0]}; "
+                                 "nothing was changed.")
+            overlap = _overlaps(db, store, prepared)
             if overlap and not replace:
                 raise OverlapError(f"{original_name}: {overlap.describe()}; nothing was changed. Replace the earlier "
                                    "months with this file (--replace, or the choice on the Data page), or leave it out.")
@@ -142,7 +151,7 @@ def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *,
             folder = _keep(store, original.parent.parent, sha256, prepared.kind, rows)
             try:
                 _commit_record(db, prepared, dataset_id, folder / ORIGINAL / original.name, store, sha256,
-                               original_name, user, label, covers, overlap)
+                               original_name, user, label, overlap)
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
@@ -150,10 +159,9 @@ def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *,
 
 
 def _commit_record(db: duckdb.DuckDBPyConnection, prepared: Prepared, dataset_id: int, kept: Path, store: Path,
-                   sha256: str, original_name: str, user: str | None, label: str | None, covers: pd.DataFrame,
-                   overlap: Overlap) -> None:
-    """Insert the dataset's record, rejects, coverage and what it replaces in one transaction and
-    commit: the dataset now exists."""
+                   sha256: str, original_name: str, user: str | None, label: str | None, overlap: Overlap) -> None:
+    """Insert the dataset's record, rejects, coverage and the earlier rows it replaces in one
+    transaction and commit: the dataset now exists."""
     summary = prepared.summary()
     record = pd.DataFrame([{
         "dataset_id": dataset_id, "kind": prepared.kind, "reader": prepared.reader, "label": label,
@@ -167,65 +175,67 @@ def _commit_record(db: duckdb.DuckDBPyConnection, prepared: Prepared, dataset_id
     _insert(db, "datasets", record)
     if len(prepared.problems):
         _insert(db, "rejects", prepared.problems.assign(dataset_id=dataset_id))
-    if len(covers):
-        _insert(db, "covers", covers.assign(dataset_id=dataset_id))
-    if len(overlap.months):
-        _insert(db, "replacements", overlap.months[["dataset_id", "source", "force", "month"]]
-                .assign(replaced_by=dataset_id))
-    if len(overlap.references):
-        db.register("incoming_references", _references_table(prepared))
-        db.execute(f"""INSERT INTO replaced_references SELECT r.dataset_id, r.reference, ? FROM
-            ({_stored_references_sql(store, db, prepared.kind)}) r JOIN incoming_references i USING (reference)
-            WHERE r.dataset_id IN (SELECT UNNEST(?))""", [dataset_id, overlap.references["dataset_id"].tolist()])
+    if len(prepared.covers):
+        _insert(db, "covers", prepared.covers.assign(dataset_id=dataset_id))
+    if len(overlap.references):  # months need no record: a later dataset covering them replaces them
+        db.register("incoming_references", prepared.references)
+        db.execute(f"""INSERT INTO replaced_references SELECT r.dataset_id, r.source, r.reference, ? FROM
+            ({_stored_references_sql(store, db, prepared.kind, exclude=dataset_id)}) r
+            SEMI JOIN incoming_references i ON i.source = r.source AND i.reference = r.reference""", [dataset_id])
         db.unregister("incoming_references")
     db.execute("COMMIT")
 
 
 def _overlaps(db: duckdb.DuckDBPyConnection | None, store: Path, prepared: Prepared) -> Overlap:
-    """Months (same source, force and month) and references ``prepared`` shares with what is stored
-    and not replaced already."""
+    """What ``prepared`` shares with the stored rows no later dataset replaced: police.uk months
+    (same force and month), and references (same source and reference: Crime IDs, incident ids,
+    nominal ids, a count table's layer, area and year)."""
     names = ["dataset_id", "original_name", "source", "force", "month"]
     none = Overlap(pd.DataFrame(columns=names), pd.DataFrame(columns=["dataset_id", "original_name", "references"]))
     if db is None:
         return none
-    covers = prepared.covers
+    covers = prepared.covers[prepared.covers["source"].isin(coverage.MONTH_KEYED_SOURCES)]
     months = none.months
     if len(covers):
         db.register("incoming_covers", pa.Table.from_pandas(covers[["source", "force", "month"]], preserve_index=False))
         months = db.execute(f"""SELECT c.dataset_id, d.original_name, c.source, c.force, c.month
-            FROM {_ACTIVE_COVERS} c JOIN incoming_covers i ON c.source = i.source AND c.force = i.force
-            AND c.month = CAST(i.month AS DATE) JOIN datasets d USING (dataset_id)
+            FROM {_ACTIVE_COVERS} c JOIN incoming_covers i ON c.source = i.source AND c.month = CAST(i.month AS DATE)
+            AND (c.force = i.force OR c.force = '' OR i.force = '') JOIN datasets d USING (dataset_id)
             ORDER BY c.dataset_id, c.month""").df()
         db.unregister("incoming_covers")
     references = none.references
     stored = _stored_references_sql(store, db, prepared.kind)
-    if stored is not None and len(coverage.distinct_references(prepared.kind, prepared.table)):
-        db.register("incoming_references", _references_table(prepared))
+    if stored is not None and prepared.references.num_rows:
+        db.register("incoming_references", prepared.references)
         references = db.execute(f"""SELECT r.dataset_id, d.original_name, count(*) AS "references"
-            FROM ({stored}) r JOIN incoming_references i USING (reference) JOIN datasets d USING (dataset_id)
-            GROUP BY ALL ORDER BY r.dataset_id""").df()
+            FROM ({stored}) r JOIN incoming_references i ON i.source = r.source AND i.reference = r.reference
+            JOIN datasets d USING (dataset_id) GROUP BY ALL ORDER BY r.dataset_id""").df()
         db.unregister("incoming_references")
     return Overlap(months, references)
 
 
-def _references_table(prepared: Prepared) -> pa.Table:
-    return pa.table({"reference": coverage.distinct_references(prepared.kind, prepared.table)})
-
-
-def _stored_references_sql(store: Path, db: duckdb.DuckDBPyConnection, kind: str) -> str | None:
-    """SQL for ``dataset_id, reference`` of the stored, not replaced rows of ``kind`` (None: no such rows)."""
-    column = coverage.REFERENCE_COLUMNS.get(kind)
+def _stored_references_sql(store: Path, db: duckdb.DuckDBPyConnection, kind: str,
+                           exclude: int | None = None) -> str | None:
+    """SQL for ``dataset_id, source, reference`` of the stored rows of ``kind`` no later dataset
+    replaced (None: the kind has no references, or no rows), leaving out dataset ``exclude``."""
+    expression = coverage.REFERENCE_SQL.get(kind)
     files = _files_of(store, db, kind)
-    if column is None or not files:
+    if expression is None or not files:
         return None
-    return (f"SELECT dataset_id, \"{column}\" AS reference FROM ({_active_rows_sql(kind, _parquet_sql(files))}) "
-            f"WHERE \"{column}\" <> ''")
+    kept = "" if exclude is None else f"AND t.dataset_id <> {int(exclude)}"
+    return (f"SELECT t.dataset_id, {coverage.SOURCE_SQL[kind]} AS source, {expression} AS reference FROM "
+            f"({_active_rows_sql(kind, _parquet_sql(db, files, kind))}) t WHERE {expression} <> '' {kept}")
 
 
-def _parquet_sql(files: list[str]) -> str:
-    """SQL reading the Parquet ``files`` (globs) as one table; a column missing from older parts is NULL."""
-    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-    return f"read_parquet([{listed}], union_by_name = true)"
+def _parquet_sql(db: duckdb.DuckDBPyConnection, files: list[str], kind: str) -> str:
+    """SQL reading the Parquet ``files`` (globs) of ``kind`` as one table. A column missing from older
+    parts is NULL; an events ``force`` no part has (a store from before forces were kept) is too."""
+    listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    rows = f"read_parquet({listed}, union_by_name = true)"
+    if kind == "events" and not db.execute(f"SELECT count(*) FROM parquet_schema({listed}) WHERE name = 'force'"
+                                           ).fetchall()[0][0]:
+        return f"(SELECT *, CAST(NULL AS VARCHAR) AS force FROM {rows})"
+    return rows
 
 
 def _files_of(store: Path, db: duckdb.DuckDBPyConnection | None, kind: str) -> list[str]:
@@ -236,26 +246,24 @@ def _files_of(store: Path, db: duckdb.DuckDBPyConnection | None, kind: str) -> l
 
 
 def _active_rows_sql(kind: str, rows: str) -> str:
-    """``rows`` (SQL for stored rows of ``kind``) without those a later dataset replaced."""
+    """``rows`` (SQL for stored rows of ``kind``) without those a later dataset replaced: its
+    months (police.uk) and its references."""
+    replaced = ("SELECT 1 FROM replaced_references x WHERE x.dataset_id = t.dataset_id AND x.source = "
+                f"{coverage.SOURCE_SQL.get(kind, 'NULL')} AND x.reference = {coverage.REFERENCE_SQL.get(kind, 'NULL')}")
     if kind == "events":
         month = "CAST(date_trunc('month', t.date) AS DATE)"
-        return (f"SELECT t.* FROM {rows} t WHERE NOT EXISTS (SELECT 1 FROM replacements r WHERE r.dataset_id = "
+        return (f"SELECT t.* FROM {rows} t WHERE NOT EXISTS (SELECT 1 FROM {_REPLACED_MONTHS} r WHERE r.dataset_id = "
                 f"t.dataset_id AND r.source = t.source AND r.force = coalesce(t.force, '') AND r.month = {month}) "
-                "AND NOT EXISTS (SELECT 1 FROM replaced_references x WHERE x.dataset_id = t.dataset_id "
-                "AND x.reference = t.reference)")
-    if kind == "nominals":
-        return (f"SELECT t.* FROM {rows} t WHERE NOT EXISTS (SELECT 1 FROM replaced_references x "
-                "WHERE x.dataset_id = t.dataset_id AND x.reference = t.nominal_id)")
-    if kind == "counts":
-        return (f"SELECT t.* FROM {rows} t WHERE NOT EXISTS (SELECT 1 FROM replacements r WHERE r.dataset_id = "
-                "t.dataset_id AND r.source = 'counts' AND r.force = t.layer AND r.month = make_date(t.financial_year, 4, 1))")
+                f"AND NOT EXISTS ({replaced})")
+    if kind in coverage.REFERENCE_SQL:
+        return f"SELECT t.* FROM {rows} t WHERE NOT EXISTS ({replaced})"
     return f"SELECT * FROM {rows}"
 
 
 def list_datasets(store: Path) -> pd.DataFrame:
     """Every dataset with its provenance, newest first; ``covers`` says which months (or financial
-    years) it covers and ``replaced`` which of them later datasets replaced, e.g. ``"2023-01 by
-    dataset 5"``."""
+    years) it covers and ``replaced`` what later datasets replaced, e.g. ``"2023-01 (Essex Police)
+    by dataset 5"`` or ``"12 records by dataset 6"``."""
     with _connect(store, read_only=True) as db:
         if db is None:
             return pd.DataFrame(columns=["dataset_id", "kind", "reader", "label", "original_name", "sha256",
@@ -264,14 +272,20 @@ def list_datasets(store: Path) -> pd.DataFrame:
                                          "replaced"])
         datasets = db.execute("SELECT * FROM datasets ORDER BY dataset_id DESC").df()
         covers = db.execute("SELECT dataset_id, source, month FROM covers").df()
-        replaced = db.execute("SELECT dataset_id, source, month, replaced_by FROM replacements").df()
+        months = db.execute(f"SELECT * FROM {_REPLACED_MONTHS}").df()
+        records = db.execute("SELECT dataset_id, replaced_by, count(*) AS n FROM replaced_references "
+                             "GROUP BY ALL ORDER BY replaced_by").df()
     spans = {key: coverage.month_span(group["month"], group["source"].iloc[0])
              for key, group in covers.groupby("dataset_id")}
-    replaced_text = {key: "; ".join(f"{coverage.month_span(by['month'], by['source'].iloc[0])} by dataset {later}"
-                                    for later, by in group.groupby("replaced_by"))
-                     for key, group in replaced.groupby("dataset_id")}
+    replaced: dict[int, list[str]] = {}
+    for (dataset_id, force, later), group in months.groupby(["dataset_id", "force", "replaced_by"]):
+        replaced.setdefault(dataset_id, []).append(
+            f"{coverage.month_span(group['month'])}{f' ({force})' if force else ''} by dataset {later}")
+    for row in records.itertuples():
+        replaced.setdefault(row.dataset_id, []).append(f"{row.n:,} record{'s' if row.n > 1 else ''} by dataset "
+                                                       f"{row.replaced_by}")
     return datasets.assign(covers=[spans.get(i, "") for i in datasets["dataset_id"]],
-                           replaced=[replaced_text.get(i, "") for i in datasets["dataset_id"]])
+                           replaced=["; ".join(replaced.get(i, [])) for i in datasets["dataset_id"]])
 
 
 def preview(store: Path, dataset_id: int, rows: int = 20) -> pd.DataFrame:
@@ -291,15 +305,23 @@ def rejected_rows(store: Path, dataset_id: int) -> pd.DataFrame:
 
 
 def delete_dataset(store: Path, dataset_id: int) -> None:
-    """Remove one dataset's record, rejects and coverage (one transaction; months it had replaced
-    count again), then its folder of rows and original."""
+    """Remove one dataset's record, rejects and coverage (one transaction), then its folder of rows
+    and original. What it had replaced counts again, unless a later dataset holds it too: months
+    follow from the coverage left, and each replaced record passes to the next later dataset that
+    holds its reference."""
     with _connect(store) as db:
         folder, _ = _dataset_files(store, db, dataset_id)
+        kind = db.execute("SELECT kind FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchall()[0][0]
+        later = _stored_references_sql(store, db, kind, exclude=dataset_id)
         db.execute("BEGIN TRANSACTION")
-        for table in ("rejects", "covers", "replacements", "replaced_references", "datasets"):
+        if later is not None:
+            db.execute(f"""INSERT INTO replaced_references
+                SELECT x.dataset_id, x.source, x.reference, min(r.dataset_id) FROM replaced_references x
+                JOIN ({later}) r ON r.source = x.source AND r.reference = x.reference AND r.dataset_id > x.dataset_id
+                WHERE x.replaced_by = ? GROUP BY ALL""", [dataset_id])
+        db.execute("DELETE FROM replaced_references WHERE replaced_by = ?", [dataset_id])
+        for table in ("rejects", "covers", "replaced_references", "datasets"):
             db.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
-        for table in ("replacements", "replaced_references"):
-            db.execute(f"DELETE FROM {table} WHERE replaced_by = ?", [dataset_id])
         db.execute("COMMIT")
     shutil.rmtree(folder, ignore_errors=True)
 
@@ -315,8 +337,7 @@ def read_table(store: Path, table: str, where: str = "TRUE") -> pd.DataFrame:
         files = _files_of(store, db, table)
         if not files:
             return _to_pandas(duckdb.connect().from_arrow(_row_schema(table).empty_table()).to_arrow_table())
-        rows = db.sql(_active_rows_sql(table, _parquet_sql(files)) if _has_replacements(db)
-                      else f"SELECT * FROM {_parquet_sql(files)}")
+        rows = db.sql(_active_rows_sql(table, _parquet_sql(db, files, table)))
         return _to_pandas(rows.filter(where).to_arrow_table())
 
 
@@ -329,11 +350,6 @@ def covered_months(store: Path) -> pd.DataFrame:
         frame = db.execute(f'SELECT dataset_id, source, force, month, "rows" FROM {_ACTIVE_COVERS} c '
                            "ORDER BY dataset_id, source, force, month").df()
     return frame.astype({"month": "datetime64[us]"})
-
-
-def _has_replacements(db: duckdb.DuckDBPyConnection) -> bool:
-    return any(db.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0]
-               for table in ("replacements", "replaced_references"))
 
 
 def _to_pandas(rows: pa.Table) -> pd.DataFrame:
@@ -438,10 +454,9 @@ def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
         db = duckdb.connect(str(path), read_only=True)
     try:
         if not read_only:
-            uncovered = not _tables(db, ["covers"]) and bool(_tables(db, ["datasets"]))
             db.execute(_SCHEMA)
             _move_rows_to_files(store, db)
-            if uncovered:
+            if not _coverage_recorded(db):
                 _cover_stored_datasets(store, db)
             _remove_uncommitted_uploads(store, db)
         yield db
@@ -487,35 +502,31 @@ def _rows_in_database(db: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _needs_upgrade(db: duckdb.DuckDBPyConnection) -> bool:
-    return bool(_rows_in_database(db)) or (bool(_tables(db, ["datasets"])) and not _tables(db, ["covers"]))
+    return bool(_rows_in_database(db)) or not _coverage_recorded(db)
+
+
+def _coverage_recorded(db: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store records coverage: made since it did, or upgraded (see ``_cover_stored_datasets``)."""
+    return bool(_tables(db, ["upgrades"])) and bool(
+        db.execute("SELECT count(*) FROM upgrades WHERE name = 'coverage'").fetchall()[0][0])
 
 
 def _cover_stored_datasets(store: Path, db: duckdb.DuckDBPyConnection) -> None:
-    """Upgrade a store written before coverage was recorded: each dataset's coverage from its rows,
-    and a ``force`` column (blank: unknown) in events written without one."""
+    """Upgrade a store written before coverage was recorded: each dataset's coverage from its rows
+    (a police.uk force unknown: blank, which matches any force), marked done in the same
+    transaction, so an interrupted upgrade is done again."""
     db.execute("BEGIN TRANSACTION")
+    db.execute("DELETE FROM covers")  # what an interrupted run left
     for dataset_id, kind, sha256 in db.execute("SELECT dataset_id, kind, sha256 FROM datasets").fetchall():
         if kind not in ("events", "counts"):
             continue
-        folder = _dataset_folder(store, sha256)
-        rows = db.sql(f"SELECT * FROM {_parquet_sql([str(folder / ROWS_FILES)])}").to_arrow_table()
-        if kind == "events" and "force" not in rows.column_names:  # new parts written aside, then swapped in
-            upgraded = folder / ".upgraded"
-            shutil.rmtree(upgraded, ignore_errors=True)
-            upgraded.mkdir()
-            _write_rows(kind, rows.append_column("force", pa.array([""] * rows.num_rows, pa.string())), upgraded)
-            for part in folder.glob(ROWS_FILES):
-                part.unlink()
-            for part in upgraded.glob(ROWS_FILES):
-                part.replace(folder / part.name)
-            upgraded.rmdir()
-        frame = _to_pandas(rows.select([c for c in ("source", "force", "date", "layer", "financial_year")
-                                        if c in rows.column_names]))
-        if kind == "events" and "force" not in frame:
-            frame["force"] = ""
+        files = [str(_dataset_folder(store, sha256) / ROWS_FILES)]
+        wanted = "source, coalesce(force, '') AS force, date" if kind == "events" else "layer, financial_year"
+        frame = _to_pandas(db.sql(f"SELECT {wanted} FROM {_parquet_sql(db, files, kind)}").to_arrow_table())
         covers = coverage.of_rows(kind, frame)
         if len(covers):
             _insert(db, "covers", covers.assign(dataset_id=dataset_id))
+    db.execute("INSERT INTO upgrades VALUES ('coverage')")
     db.execute("COMMIT")
 
 
