@@ -6,7 +6,9 @@ from pathlib import Path
 import streamlit as st
 
 from hotspots import importing, store
-from ui.common import text
+from ui.common import require, text
+
+require("import_and_delete")
 
 SOURCE_LABELS = {
     "police-uk": "police.uk street-level crime (CSV, folder export or monthly zip)",
