@@ -571,8 +571,8 @@ def test_a_councillor_stays_signed_in_over_a_reload_sees_no_restricted_layer_and
     page.goto(f"{url}/data")  # typed: hidden from the menu, and not available
     page.get_by_text("This page is not available for your role (councillor)").wait_for(timeout=60_000)
     open_sidebar(page)
-    page.locator("[data-testid='stSidebar']").get_by_text("Sign out").click()
-    page.get_by_role("button", name="Sign out").click()
+    page.locator("[data-testid='stSidebar']").get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/auth/sign-in*")
     assert on_sign_in_page(page) and page.get_by_text("You have signed out.").count() == 1
     page.goto(url + "/forecast")
     assert on_sign_in_page(page)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from hotspots import aggregation, coverage, importing, loading
+from signed_in import dashboard
 
 EXTRACT = "crime_reference,offence_date,offence_group,victim_age,domestic,lsoa_code\n"
 
@@ -74,13 +75,12 @@ def test_pages_say_how_many_months_a_partial_year_covers_and_the_forecast_leaves
                                       for i, day in enumerate(days)))
     importing.import_file(store_dir, path, "police")
     monkeypatch.setenv("HOTSPOTS_STORE", str(store_dir))
-    app = str(Path(__file__).resolve().parents[1] / "app.py")
 
-    at = AppTest.from_file(app, default_timeout=120).run()
+    at = dashboard("admin", 120).run()
     assert not at.exception, at.exception
     assert "2019/20, 5 of 12 months" in shown(at.subheader[0].value)
 
-    at = AppTest.from_file(app, default_timeout=180)
+    at = dashboard("admin", 180)
     at.run()
     at.switch_page("pages/forecast.py").run()
     assert not at.exception, at.exception
@@ -90,7 +90,7 @@ def test_pages_say_how_many_months_a_partial_year_covers_and_the_forecast_leaves
     assert not at.exception, at.exception
     assert "2020/21" in shown(at.subheader[0].value)
 
-    at = AppTest.from_file(app, default_timeout=120)
+    at = dashboard("admin", 120)
     at.run()
     at.switch_page("pages/ward_profile.py").run()
     assert not at.exception, at.exception

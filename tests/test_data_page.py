@@ -8,8 +8,8 @@ from streamlit.testing.v1 import AppTest
 from hotspots import importing, store
 from shown_text import shown
 from ui.common import text
+from signed_in import dashboard
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 GOOD = (b"Crime Ref,Offence Date,Offence Group,Victim Age,DV Flag,Ward Name\n"
         b"C1,01/05/2021,Violence with injury,16,N,Grays Riverside\n"
         b"C2,02/05/2021,Violence with injury,19,N,Tilbury St. Chads\n")
@@ -20,7 +20,7 @@ WITH_PROBLEMS = GOOD + (b"C3,31/02/2021,Violence with injury,16,N,Grays Riversid
 @pytest.fixture
 def data_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_dir) -> AppTest:
     monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "store"))
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = dashboard("admin", 120)
     at.run()
     at.switch_page("pages/data.py")
     at.run()
@@ -88,7 +88,7 @@ def _app_on_store_with(sample: str, source: str, store_dir: Path, monkeypatch: p
     """The app, run once, on a user store holding one of the files in ``data/samples/``."""
     monkeypatch.setenv("HOTSPOTS_STORE", str(store_dir))
     importing.import_file(store_dir, Path(__file__).resolve().parents[1] / "data" / "samples" / sample, source)
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = dashboard("admin", 120)
     at.run()
     assert not at.exception, at.exception
     return at

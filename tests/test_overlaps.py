@@ -13,6 +13,7 @@ import pytest
 
 from hotspots import aggregation, cli, importing, loading, readers, store
 from hotspots._errors import ImportFileError, OverlapError
+from signed_in import dashboard
 
 HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
           "Last outcome category,Context\n")
@@ -245,7 +246,7 @@ def test_the_data_page_shows_the_overlap_and_imports_only_when_told_to_replace(
     store_dir = tmp_path / "store"
     monkeypatch.setenv("HOTSPOTS_STORE", str(store_dir))
     importing.import_file(store_dir, write(tmp_path / "2023-01-essex-street.csv", street_file("2023-01")), "police-uk")
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at = dashboard("admin", 120)
     at.run()
     at.switch_page("pages/data.py")
     at.run()

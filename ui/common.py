@@ -20,7 +20,7 @@ from hotspots.aggregation import Layer
 from hotspots.loading import Dataset
 from hotspots.roles import Role
 from ui import single_sign_on
-from ui.sign_in_page import SESSION_COOKIE
+from ui.sign_in_page import SESSION_COOKIE, sign_out_token
 
 ALL_REGION = "All of Greater Essex"
 DEFAULT_REGION = "Thurrock"
@@ -162,9 +162,15 @@ PAGES = (
 def pages_for(role: Role) -> list[st.Page]:
     """The navigation for a role: every page, those it may not use hidden from its menu (their
     addresses still resolve, so that ``run_page`` can say they are not available)."""
+    shown = menu(role)
     return [st.Page(page.script, title=page.title, icon=page.icon, url_path=page.url_path, default=index == 0,
-                    visibility="visible" if _may_use(page, role) else "hidden")
+                    visibility="visible" if page in shown else "hidden")
             for index, page in enumerate(PAGES)]
+
+
+def menu(role: Role) -> list[PageEntry]:
+    """The pages in a role's menu: those it may use."""
+    return [page for page in PAGES if _may_use(page, role)]
 
 
 def run_page(page: st.Page, role: Role) -> None:
@@ -267,8 +273,11 @@ def account_sidebar(account: Account) -> None:
     """Who is signed in, as which role, and the way out (a confirmation form of the sign-in routes)."""
     with st.sidebar:
         st.caption(f"Signed in as {text(account.name)} ({account.permissions.label})")
-        if account.session_id or account.demo:
-            st.link_button("Sign out", "/auth/sign-out", icon=":material/logout:")
+        if account.session_id:  # a plain form posting to the sign-in routes, which clear the cookie
+            st.html(f'<form method="post" action="/auth/sign-out" target="_top"><input type="hidden" name="csrf" '
+                    f'value="{sign_out_token(account.session_id)}"><button type="submit" class="sign-out" '
+                    f'style="min-height:2.75rem;padding:0.4rem 1rem;font-size:1rem;border-radius:0.5rem;'
+                    f'border:1px solid #9ca3af;background:#fff;cursor:pointer">Sign out</button></form>')
 
 
 def viewer() -> Role:
@@ -336,6 +345,20 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     text_columns = table.select_dtypes(include=["object", "string"]).columns
     safe = table.assign(**{column: table[column].map(_spreadsheet_text) for column in text_columns})
     return safe.to_csv(index=False).encode("utf-8")
+
+
+def record(action: str, what: dict) -> None:
+    """Add an entry for the signed-in viewer to the audit trail (in the user's store)."""
+    account = st.session_state.get("account")
+    audit.record(store.default_store(), user=account.name if account is not None else None,
+                 role=viewer().name, action=action, what=what)
+
+
+def audited_download(label: str, data: bytes, file_name: str, *, what: dict | None = None, **options) -> bool:
+    """``st.download_button`` whose every download is in the audit trail (action ``download``,
+    naming the file and ``what`` else identifies it: layer, period, ...); ``options`` go to the button."""
+    return st.download_button(label, data, file_name=file_name, on_click=record,
+                              args=("download", {"file": file_name, **(what or {})}), **options)
 
 
 def _spreadsheet_text(value: object) -> object:

@@ -133,13 +133,23 @@ async def sign_out_form(request: Request) -> Response:
     return _with_form_cookie(request, HTMLResponse(_document("Sign out", body)), nonce)
 
 
+def sign_out_token(session_id: str) -> str:
+    """The CSRF token of the sidebar's sign-out form: bound to the sign-in it ends (the page knows
+    it; another site cannot)."""
+    key = accounts.signing_secret(credentials())
+    return hmac.new(key, b"sign-out:" + session_id.encode(), "sha256").hexdigest()
+
+
 async def sign_out(request: Request) -> Response:
     form = await request.form()
-    if not _form_token_ok(request, form.get("csrf")):
-        return await _page(request, message=_STALE_FORM, status=400)
     token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        await run_in_threadpool(_end, token)
+    session_id = await run_in_threadpool(_session_id, token) if token else None
+    from_sidebar = session_id is not None and hmac.compare_digest(
+        str(form.get("csrf", "")), await run_in_threadpool(sign_out_token, session_id))
+    if not from_sidebar and not _form_token_ok(request, form.get("csrf")):
+        return await _page(request, message=_STALE_FORM, status=400)
+    if session_id is not None:
+        await run_in_threadpool(_end, session_id)
     response = RedirectResponse(f"{SIGN_IN_PATH}?notice=signed-out", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=_https(request), httponly=True, samesite="strict")
     return response
@@ -167,12 +177,16 @@ async def _signed_in(request: Request, account: accounts.Account, next_page: str
     return response
 
 
-def _end(token: str) -> None:
-    """End the sign-in a cookie belongs to and record it (nothing to end for a cookie not ours)."""
+def _session_id(token: str) -> str | None:
+    """The sign-in a cookie belongs to; None for a cookie not signed by this server."""
     try:
-        session_id = accounts.token_session_id(token, accounts.signing_secret(credentials()))
+        return accounts.token_session_id(token, accounts.signing_secret(credentials()))
     except SessionTokenError:
-        return
+        return None
+
+
+def _end(session_id: str) -> None:
+    """End a sign-in and record it (once: a second sign-out of the same sign-in records nothing)."""
     ended = sessions.end(session_id)
     if ended is not None:
         audit.record(audit_store(), user=ended.name, role=ended.role, action="sign-out", what={})
