@@ -154,3 +154,36 @@ def test_a_deletion_that_cannot_remove_files_fails_naming_what_is_left(tmp_path,
     with pytest.raises(DeletionIncompleteError, match="Still on disk") as failure:
         store.delete_dataset(folder, 1)
     assert str(first) in str(failure.value) and "Permission denied" in str(failure.value) and first.exists()
+
+
+SSO = {"claim": "groups", "map": {"hotspots-police": "police", "hotspots-councillors": "councillor"}}
+
+
+@pytest.mark.parametrize("groups, role", [(["hotspots-councillors"], "councillor"),
+                                          (["staff", "hotspots-police", "hotspots-councillors"], "police")])
+def test_single_sign_on_claims_give_the_role_its_pages(groups, role, tmp_path, monkeypatch, demo_dir):
+    """``st.user`` faked: a provider's claims, mapped by ``[hotspots_sso]``, give the session its role."""
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "store"))
+    monkeypatch.setattr(common, "sso_claims", lambda: {"email": "sam@example.org", "groups": groups})
+    monkeypatch.setattr(common, "sso_settings", lambda: SSO)
+    at = dashboard("public", 180)
+    del at.session_state["account"]  # nobody signed in with a password: the claims decide
+    at.run()
+    assert not at.exception, at.exception
+    assert (at.session_state["account"].name, at.session_state["account"].role) == ("sam@example.org", role)
+    assert bool([t for t in at.sidebar.toggle if t.key == "restricted"]) is (role == "police")
+    at.switch_page("pages/data.py").run()
+    assert any("not available for your role" in w.value for w in at.warning)
+    sign_ins = [e for e in audit.entries(tmp_path / "store") if e.action == "sign-in"]
+    assert [(e.user, e.role, e.what["method"]) for e in sign_ins] == [("sam@example.org", role, "single sign-on")]
+
+
+def test_single_sign_on_without_a_matching_group_is_refused(tmp_path, monkeypatch, demo_dir):
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "store"))
+    monkeypatch.setattr(common, "sso_claims", lambda: {"email": "eve@example.org", "groups": ["staff"]})
+    monkeypatch.setattr(common, "sso_settings", lambda: SSO)
+    at = dashboard("public", 60)
+    del at.session_state["account"]
+    at.run()
+    assert any("no role in this dashboard" in i.value for i in at.info) and not at.get("iframe")
+    assert [e.action for e in audit.entries(tmp_path / "store")] == ["sign-in-failed"]

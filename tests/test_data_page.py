@@ -124,10 +124,11 @@ PAYLOAD = "![x](http://198.51.100.7/x.png) <img src=http://198.51.100.7/y.png> :
 
 
 def test_refusals_and_reports_show_the_users_values_and_file_names_as_text(data_page: AppTest) -> None:
-    _upload(data_page, "counts", f"{PAYLOAD}.csv", f"area_code,period,count\nE05002229,2019/20,{PAYLOAD}\n".encode())
+    # Refused whole (no count column), quoting the header it found: a payload in the file name and the header.
+    _upload(data_page, "counts", f"{PAYLOAD}.csv", f"area_code,period,{PAYLOAD}\nE05002229,2019/20,3\n".encode())
     refusal = data_page.error[0].value
     assert refusal.startswith("**Cannot import this file.**")  # our own Markdown stays Markdown...
-    assert refusal.count(text(PAYLOAD)) >= 2 and "![x](" not in refusal  # ...the file name and the cell are text
+    assert refusal.count(text(PAYLOAD)) >= 2 and "![x](" not in refusal  # ...the file name and the header are text
     rejected = GOOD + f"C3,01/05/2021,Violence with injury,16,N,{PAYLOAD}\n".encode()
     _upload(data_page, "police", f"{PAYLOAD}.csv", rejected)
     report = next(m.value for m in data_page.markdown if "Validation report" in m.value)

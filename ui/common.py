@@ -246,13 +246,18 @@ def sso_claims() -> dict | None:
     return st.user.to_dict()
 
 
+def sso_settings() -> dict:
+    """The role mapping of single sign-on: ``[hotspots_sso]`` of ``.streamlit/secrets.toml``."""
+    return st.secrets.get("hotspots_sso", {})
+
+
 def _sso_account(claims: dict, now: datetime) -> Account:
     """The single sign-on account: its role from the claims, once per session; each run after, the
     idle limit (``st.logout()`` once it has passed)."""
     account = st.session_state.get("account")
     if account is None or not account.session_id:
         try:
-            account = accounts.account_from_claims(claims, accounts.sso_mapping(st.secrets.get("hotspots_sso", {})))
+            account = accounts.account_from_claims(claims, accounts.sso_mapping(sso_settings()))
         except SignInError as refused:
             audit.record(store.default_store(), user=refused.audit_user, role=None, action="sign-in-failed",
                          what={"method": "single sign-on"})
