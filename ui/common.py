@@ -299,7 +299,7 @@ def restricted_switch() -> bool:
     sharing the screen, kept as the user moves between pages. Other roles get no switch: False."""
     if not viewer().restricted_layers:
         return False
-    shown = st.toggle("Show restricted layers", value=st.session_state.get("show_restricted", True),
+    shown = st.toggle("Show restricted layers", value=st.session_state.get("show_restricted", False),
                       key="restricted", help="Gang nominals and their spread. Turn off before sharing the screen.")
     st.session_state["show_restricted"] = shown
     return shown
