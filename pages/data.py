@@ -6,7 +6,10 @@ from pathlib import Path
 import streamlit as st
 
 from hotspots import importing, store
-from ui.common import text
+from hotspots._errors import DeletionIncompleteError
+from ui.common import record, require, text
+
+require("import_and_delete")
 
 SOURCE_LABELS = {
     "police-uk": "police.uk street-level crime (CSV, folder export or monthly zip)",
@@ -84,10 +87,12 @@ if upload is not None:
         if st.button("Import into the store", type="primary", key="import"):
             try:
                 dataset_id = importing.import_file(target, path, source, name=upload.name, layer=layer or None,
-                                                   accept_rejects=accept, replace=replace)
+                                                   accept_rejects=accept, replace=replace,
+                                                   user=st.session_state["account"].name)
             except ValueError as refused:
                 st.error(f"**Not imported; the store is unchanged.** {text(refused)}", icon=":material/block:")
             else:
+                record("import", {"dataset": dataset_id, "file": upload.name, "source": source})
                 st.success(f"Imported {text(upload.name)} as dataset {dataset_id}. The maps now read your store.",
                            icon=":material/check_circle:")
 
@@ -110,6 +115,12 @@ with rejects:
         st.write("None.")
 sure = st.checkbox("Yes, delete this dataset and its kept original", key="confirm_delete")
 if st.button("Delete dataset", disabled=not sure, key="delete"):
-    store.delete_dataset(target, chosen)
+    try:
+        store.delete_dataset(target, chosen)
+    except DeletionIncompleteError as incomplete:  # out of the records, but files are left: say which
+        record("delete", {"dataset": chosen, "files left": True})
+        st.error(f"**Deleted incompletely.** {text(incomplete)}", icon=":material/error:")
+        st.stop()
+    record("delete", {"dataset": chosen})
     st.toast(f"Deleted dataset {chosen}.")
     st.rerun()

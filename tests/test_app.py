@@ -11,8 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from hotspots import geography, importing, maps
 from shown_text import shown
+from signed_in import DASHBOARD, dashboard
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = DASHBOARD
 SAMPLES = Path(APP).parent / "data" / "samples"
 
 
@@ -37,7 +38,7 @@ def _ward_features(script: str) -> int:
 
 @pytest.fixture
 def app(demo_dir):
-    at = AppTest.from_file(APP, default_timeout=180)
+    at = dashboard("police", 180)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -148,7 +149,7 @@ def test_only_the_open_view_is_built(app):
 
 
 def test_address_opens_a_view(demo_dir):
-    at = AppTest.from_file(APP, default_timeout=180)
+    at = dashboard("police", 180)
     at.query_params["view"] = "Ranking"
     at.run()
     assert not at.exception, at.exception
@@ -279,7 +280,7 @@ def test_values_can_be_downloaded_as_csv(app):
     ("pages/forecast.py", {"area": "greater-essex,atlantis"}, "neither Greater Essex"),
 ])
 def test_a_bad_address_shows_a_message_and_a_sensible_default(demo_dir, page, params, words):
-    at = AppTest.from_file(APP, default_timeout=180)
+    at = dashboard("police", 180)
     at.run()
     at.switch_page(page)
     for name, value in params.items():
@@ -304,7 +305,7 @@ def test_deployments_show_no_error_details():
 
 def _app_on(store_dir: Path, monkeypatch: pytest.MonkeyPatch, page: str = "pages/ward_map.py") -> AppTest:
     monkeypatch.setenv("HOTSPOTS_STORE", str(store_dir))
-    at = AppTest.from_file(APP, default_timeout=240)
+    at = dashboard("police", 240)
     at.run()
     if page != "pages/ward_map.py":
         at.switch_page(page)

@@ -35,7 +35,10 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(log_dir: Path, **env: str) -> Iterator[str]:
-    """``streamlit run app.py`` on a free local port with ``env`` added; yields its address."""
+    """``streamlit run app.py`` (the st.App: sign-in routes, middleware, dashboard.py) on a free
+    local port with ``env`` added, a credentials file of its own in ``log_dir`` unless ``env``
+    names one; yields its address."""
+    env = {"HOTSPOTS_CREDENTIALS": str(log_dir / "config" / "credentials.json"), **env}
     port = _free_port()
     log_path = log_dir / "server.log"
     log = open(log_path, "wb")
@@ -70,6 +73,21 @@ def server(demo_dir, tmp_path_factory):
         yield url
 
 
+def try_demo(page: Page, server: str, role: str = "police", path: str = "") -> None:
+    """Sign in on the synthetic demo as ``role`` (the sign-in page's demo offer), landing on ``path``."""
+    page.goto(f"{server}{path}")
+    page.get_by_role("button", name=f"Try the demo as {role}").click()
+    page.wait_for_url(f"{server}{path or '/'}*")
+
+
+def sign_in(page: Page, server: str, name: str, password: str, path: str = "") -> None:
+    """Sign in with the form, as a person would (the address asked for is where the form sends them)."""
+    page.goto(f"{server}{path}")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -97,7 +115,7 @@ def ward_polygons(page: Page, timeout_s: float = 90) -> Locator:
 
 def test_home_map_draws_ward_polygons_at_tablet_landscape(server, browser):
     page = browser.new_page(viewport={"width": 1024, "height": 768})
-    page.goto(server)
+    try_demo(page, server)
     polygons = ward_polygons(page)
     polygons.nth(19).wait_for(state="attached")
     assert polygons.count() == 20  # Thurrock's wards
@@ -111,7 +129,7 @@ def test_home_map_draws_ward_polygons_at_tablet_landscape(server, browser):
 
 def test_forecast_page_draws_risk_map_at_tablet_portrait(server, browser):
     page = browser.new_page(viewport={"width": 768, "height": 1024})
-    page.goto(f"{server}/forecast")
+    try_demo(page, server, path="/forecast")
     polygons = ward_polygons(page, timeout_s=120)
     polygons.nth(19).wait_for(state="attached")
     assert polygons.count() == 20
@@ -147,7 +165,7 @@ def tap_inside(page: Page, polygon: Locator) -> None:
 def test_tablet_map_legend_in_view_full_width_and_tap_opens_the_ward(server, browser, width, height):
     context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True, is_mobile=False)
     page = context.new_page()
-    page.goto(server)
+    try_demo(page, server)
     polygons = ward_polygons(page)
     polygons.nth(19).wait_for(state="attached")
     legend = page.frame_locator(MAP_IFRAME).locator(".ward-legend")
@@ -179,7 +197,7 @@ def test_tablet_map_legend_in_view_full_width_and_tap_opens_the_ward(server, bro
 def test_tablet_tabs_open_the_ranking_and_the_values(server, browser):
     context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True, is_mobile=False)
     page = context.new_page()
-    page.goto(server)
+    try_demo(page, server)
     ward_polygons(page).nth(19).wait_for(state="attached")
     page.get_by_role("tab", name="Ranking").tap()
     chart = page.locator("[data-testid='stVegaLiteChart']", has_text="Thurrock wards")
@@ -239,10 +257,16 @@ def _payload_store(store_dir: Path, work: Path, demo_dir: Path) -> None:
                               user=payload("user"), **extra)
 
 
+PAYLOAD_ADMIN, PAYLOAD_ADMIN_PASSWORD = "ada", "payload-admin-0ne-time"
+
+
 @pytest.fixture(scope="module")
 def payload_server(demo_dir, tmp_path_factory):
+    from hotspots import accounts
+
     folder = tmp_path_factory.mktemp("payloads")
     _payload_store(folder / "store", folder / "files", demo_dir)
+    accounts.add_user(folder / "config" / "credentials.json", PAYLOAD_ADMIN, "admin", PAYLOAD_ADMIN_PASSWORD)
     with streamlit_server(folder, HOTSPOTS_DEMO_DIR=str(demo_dir), HOTSPOTS_STORE=str(folder / "store"),
                           HOTSPOTS_BASEMAP="off") as url:  # street tiles would be an outside request
         yield url
@@ -335,8 +359,10 @@ def test_payloads_in_every_user_string_create_no_element_and_no_outside_request(
     page.on("request", watch.on_request)
     page.set_default_timeout(60_000)
 
+    assert page.goto(payload_server) and page.get_by_role("button", name="Try the demo as police").count() == 0
+    sign_in(page, payload_server, PAYLOAD_ADMIN, PAYLOAD_ADMIN_PASSWORD)  # real data: no demo offer
     open_page(page, payload_server)
-    switch_on(page, "Police users: show restricted layers")
+    switch_on(page, "Show restricted layers")
     watch.check(page, "ward map")
     for layer, shown in (("imported count table", "layer"), ("police.uk", None), ("Gang nominals", "gang1")):
         choose(page, "Layer", layer)
@@ -347,7 +373,7 @@ def test_payloads_in_every_user_string_create_no_element_and_no_outside_request(
         visit_tabs(page, watch, f"ward map, layer {layer}")
 
     open_page(page, f"{payload_server}/ward_profile")
-    switch_on(page, "Police users: show restricted layers")
+    switch_on(page, "Show restricted layers")
     watch.check(page, "ward profile")
 
     open_page(page, f"{payload_server}/forecast")
@@ -399,7 +425,7 @@ TREND_CHART_GEOMETRY = """chart => {
 
 def test_profile_trend_chart_keeps_its_height_and_whole_legend_labels_at_tablet_portrait(server, browser):
     page = browser.new_page(viewport={"width": 768, "height": 1024})
-    page.goto(f"{server}/ward_profile")
+    try_demo(page, server, path="/ward_profile")
     chart = page.locator("[data-testid='stVegaLiteChart']").first
     chart.locator(".role-legend-label text").first.wait_for(timeout=120_000)
     chart.scroll_into_view_if_needed()
@@ -422,3 +448,159 @@ def test_profile_trend_chart_keeps_its_height_and_whole_legend_labels_at_tablet_
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     chart.screenshot(path=str(ARTIFACTS / "profile-trend-768x1024.png"))
     page.close()
+
+
+# --- Sign-in: signed-out visitors, wrong passwords, idle sign-ins and typed addresses land on it --
+
+COUNCILLOR, COUNCILLOR_PASSWORD = "carol", "carol-c0uncil-chamber-key"
+LOCKED, LOCKED_PASSWORD = "frank", "frank-never-typed-right"
+IDLE_SECONDS = 12
+TEST_PASSWORDS = (COUNCILLOR_PASSWORD, LOCKED_PASSWORD, PAYLOAD_ADMIN_PASSWORD, "wrong-password-typed-in")
+
+
+@pytest.fixture(scope="module")
+def auth_server(demo_dir, tmp_path_factory):
+    """The demo store, two accounts, and an idle limit of a few seconds."""
+    from hotspots import accounts
+
+    folder = tmp_path_factory.mktemp("auth")
+    credentials = folder / "config" / "credentials.json"
+    accounts.add_user(credentials, COUNCILLOR, "councillor", COUNCILLOR_PASSWORD)
+    accounts.add_user(credentials, LOCKED, "police", LOCKED_PASSWORD)
+    with streamlit_server(folder, HOTSPOTS_DEMO_DIR=str(demo_dir), HOTSPOTS_STORE=str(folder / "store"),
+                          HOTSPOTS_SESSION_IDLE_MINUTES=str(IDLE_SECONDS / 60)) as url:
+        yield url, folder
+
+
+def on_sign_in_page(page: Page) -> bool:
+    page.wait_for_load_state()
+    return "/auth/sign-in" in page.url and page.get_by_label("Password").count() == 1
+
+
+def dashboard_shown(page: Page) -> None:
+    page.locator("[data-testid='stSidebar']").get_by_text("Signed in as").wait_for(timeout=120_000)
+
+
+def open_sidebar(page: Page) -> None:
+    """At tablet portrait the sidebar starts closed: open it as a tap on its button would."""
+    opener = page.locator("[data-testid='stExpandSidebarButton']")
+    if opener.count() and opener.is_visible():
+        opener.click()
+    page.locator("[data-testid='stSidebarContent']").wait_for(state="visible")
+
+
+def test_sign_in_page_at_tablet_portrait(auth_server, browser):
+    url, _ = auth_server
+    page = browser.new_page(viewport={"width": 768, "height": 1024})
+    outside: list[str] = []
+    page.on("request", lambda request: None if InjectionWatch.is_local(request.url) else outside.append(request.url))
+    page.goto(url)
+    assert on_sign_in_page(page) and page.get_by_role("heading", name="Ward hotspots").count() == 1
+    assert page.get_by_text("SYNTHETIC demo data").count() == 1
+    for role in ("police", "partner", "councillor", "public"):
+        assert page.get_by_role("button", name=f"Try the demo as {role}").count() == 1
+    assert page.locator("script").count() == 0 and not outside  # no JavaScript, nothing from outside
+    for control in (page.get_by_label("User name"), page.get_by_label("Password"),
+                    page.get_by_role("button", name="Sign in")):
+        box = control.bounding_box()
+        assert box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= 768, box  # a finger's size
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sign-in-768x1024.png"), full_page=True)
+    page.close()
+
+
+def test_signed_out_visitors_and_typed_addresses_land_on_sign_in_and_get_nothing(auth_server, browser):
+    url, _ = auth_server
+    page = browser.new_page(viewport={"width": 768, "height": 1024})
+    for path in ("/", "/forecast", "/data", "/ward_profile?ward=E05002229"):
+        page.goto(url + path)
+        assert on_sign_in_page(page), path
+    assert "next=%2Fward_profile%3Fward%3DE05002229" in page.url
+    api = page.request
+    assert api.get(f"{url}/_stcore/host-config").status == 401  # nothing of the app's own answers
+    assert api.get(f"{url}/app/static/leaflet.js", max_redirects=0).status in (303, 401)
+    page.close()
+
+
+def test_a_wrong_password_lands_on_sign_in_with_the_one_message(auth_server, browser):
+    url, _ = auth_server
+    page = browser.new_page(viewport={"width": 768, "height": 1024})
+    sign_in(page, url, COUNCILLOR, "wrong-password-typed-in", path="/forecast")
+    assert on_sign_in_page(page)
+    message = page.get_by_role("alert").inner_text()
+    sign_in(page, url, "nobody-here", "wrong-password-typed-in")
+    assert page.get_by_role("alert").inner_text() == message == "Sign-in failed: the name or the password is wrong."
+    page.close()
+
+
+def test_lockout_after_five_failures_says_so(auth_server, browser):
+    url, _ = auth_server
+    page = browser.new_page(viewport={"width": 768, "height": 1024})
+    for _ in range(5):
+        sign_in(page, url, LOCKED, "wrong-password-typed-in")
+    assert "After 5 failed attempts, sign-in with this name is locked until" in page.get_by_role("alert").inner_text()
+    sign_in(page, url, LOCKED, LOCKED_PASSWORD)  # even the right password, while locked
+    assert on_sign_in_page(page) and "locked until" in page.get_by_role("alert").inner_text()
+    page.close()
+
+
+def test_a_councillor_stays_signed_in_over_a_reload_sees_no_restricted_layer_and_signs_out(auth_server, browser):
+    url, _ = auth_server
+    context = browser.new_context(viewport={"width": 768, "height": 1024})
+    page = context.new_page()
+    sign_in(page, url, COUNCILLOR, COUNCILLOR_PASSWORD, path="/ward_profile")
+    dashboard_shown(page)
+    assert "/ward_profile" in page.url
+    cookie = next(c for c in context.cookies() if c["name"] == "hotspots_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    page.reload()
+    dashboard_shown(page)
+    page.goto(url)
+    dashboard_shown(page)
+    settle(page)
+    assert page.get_by_role("switch", name="Show restricted layers").count() == 0
+    open_sidebar(page)
+    box = page.locator("[data-testid='stSelectbox']", has=page.get_by_text("Layer", exact=True)).first
+    box.wait_for(timeout=120_000)
+    box.click()
+    options = page.get_by_role("option").all_inner_texts()
+    assert options and not any("nominal" in option.lower() for option in options), options
+    page.keyboard.press("Escape")
+    menu = page.locator("[data-testid='stSidebarNav']").inner_text()
+    assert "Ward map" in menu and "Data" not in menu and "Audit" not in menu
+    page.goto(f"{url}/data")  # typed: hidden from the menu, and not available
+    page.get_by_text("This page is not available for your role (councillor)").wait_for(timeout=60_000)
+    open_sidebar(page)
+    page.locator("[data-testid='stSidebar']").get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/auth/sign-in*")
+    assert on_sign_in_page(page) and page.get_by_text("You have signed out.").count() == 1
+    page.goto(url + "/forecast")
+    assert on_sign_in_page(page)
+    context.close()
+
+
+def test_an_idle_sign_in_ends(auth_server, browser):
+    url, _ = auth_server
+    context = browser.new_context(viewport={"width": 768, "height": 1024})
+    page = context.new_page()
+    try_demo(page, url, "public")
+    dashboard_shown(page)
+    page.wait_for_timeout((IDLE_SECONDS + 3) * 1000)
+    page.reload()
+    assert on_sign_in_page(page) and page.get_by_text("without use").count() == 1
+    context.close()
+
+
+def test_no_test_password_is_written_anywhere(auth_server, tmp_path_factory):
+    """After the sign-ins above (the server's log, its credentials folder, its audit trail) and in the
+    repository, no password typed in this module appears."""
+    _, folder = auth_server
+    places = [path for path in folder.rglob("*") if path.is_file()]
+    places += [ROOT / path for path in subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                                                      check=True).stdout.split() if path != "tests/test_browser.py"]
+    assert any(path.name == "server.log" for path in places) and any(path.name == "audit.jsonl" for path in places)
+    for path in places:
+        if path.is_file():
+            content = path.read_bytes()
+            for password in TEST_PASSWORDS:
+                assert password.encode() not in content, f"{password!r} written in {path}"

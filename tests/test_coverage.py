@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from hotspots import aggregation, coverage, importing, loading
+from signed_in import dashboard
 
 EXTRACT = "crime_reference,offence_date,offence_group,victim_age,domestic,lsoa_code\n"
 
@@ -77,10 +78,9 @@ def test_pages_say_how_many_months_a_partial_year_covers_and_the_forecast_leaves
                                       for i, day in enumerate(days)))
     importing.import_file(store_dir, path, "police")
     monkeypatch.setenv("HOTSPOTS_STORE", str(store_dir))
-    app = str(Path(__file__).resolve().parents[1] / "app.py")
 
     def opened(page: str | None = None) -> AppTest:
-        at = AppTest.from_file(app, default_timeout=180).run()
+        at = dashboard("admin", 180).run()
         if page:
             at.switch_page(page).run()
         assert not at.exception, at.exception

@@ -8,8 +8,8 @@ from streamlit.testing.v1 import AppTest
 from hotspots import importing, store
 from shown_text import shown
 from ui.common import text
+from signed_in import dashboard
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 GOOD = (b"Crime Ref,Offence Date,Offence Group,Victim Age,DV Flag,Ward Name\n"
         b"C1,01/05/2021,Violence with injury,16,N,Grays Riverside\n"
         b"C2,02/05/2021,Violence with injury,19,N,Tilbury St. Chads\n")
@@ -20,7 +20,7 @@ WITH_PROBLEMS = GOOD + (b"C3,31/02/2021,Violence with injury,16,N,Grays Riversid
 @pytest.fixture
 def data_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_dir) -> AppTest:
     monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "store"))
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = dashboard("admin", 120)
     at.run()
     at.switch_page("pages/data.py")
     at.run()
@@ -88,7 +88,7 @@ def _app_on_store_with(sample: str, source: str, store_dir: Path, monkeypatch: p
     """The app, run once, on a user store holding one of the files in ``data/samples/``."""
     monkeypatch.setenv("HOTSPOTS_STORE", str(store_dir))
     importing.import_file(store_dir, Path(__file__).resolve().parents[1] / "data" / "samples" / sample, source)
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = dashboard("admin", 120)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -124,10 +124,11 @@ PAYLOAD = "![x](http://198.51.100.7/x.png) <img src=http://198.51.100.7/y.png> :
 
 
 def test_refusals_and_reports_show_the_users_values_and_file_names_as_text(data_page: AppTest) -> None:
-    _upload(data_page, "counts", f"{PAYLOAD}.csv", f"area_code,period,count\nE05002229,2019/20,{PAYLOAD}\n".encode())
+    # Refused whole (no count column), quoting the header it found: a payload in the file name and the header.
+    _upload(data_page, "counts", f"{PAYLOAD}.csv", f"area_code,period,{PAYLOAD}\nE05002229,2019/20,3\n".encode())
     refusal = data_page.error[0].value
     assert refusal.startswith("**Cannot import this file.**")  # our own Markdown stays Markdown...
-    assert refusal.count(text(PAYLOAD)) >= 2 and "![x](" not in refusal  # ...the file name and the cell are text
+    assert refusal.count(text(PAYLOAD)) >= 2 and "![x](" not in refusal  # ...the file name and the header are text
     rejected = GOOD + f"C3,01/05/2021,Violence with injury,16,N,{PAYLOAD}\n".encode()
     _upload(data_page, "police", f"{PAYLOAD}.csv", rejected)
     report = next(m.value for m in data_page.markdown if "Validation report" in m.value)

@@ -13,6 +13,7 @@ import pytest
 
 from hotspots import aggregation, cli, importing, loading, readers, store
 from hotspots._errors import ImportFileError, OverlapError, StoreError
+from signed_in import dashboard
 
 HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
           "Last outcome category,Context\n")
@@ -240,12 +241,11 @@ def test_a_parquet_store_from_before_coverage_was_recorded_is_upgraded(tmp_path:
 def test_the_data_page_shows_the_overlap_and_imports_only_when_told_to_replace(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_dir) -> None:
     from shown_text import shown
-    from streamlit.testing.v1 import AppTest
 
     store_dir = tmp_path / "store"
     monkeypatch.setenv("HOTSPOTS_STORE", str(store_dir))
     importing.import_file(store_dir, write(tmp_path / "2023-01-essex-street.csv", street_file("2023-01")), "police-uk")
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at = dashboard("admin", 120)
     at.run()
     at.switch_page("pages/data.py")
     at.run()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import folium
@@ -10,11 +13,14 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from hotspots import geography, loading, roles, settings, store
-from hotspots._errors import UnknownRegionError
+from hotspots import accounts, audit, geography, loading, roles, sessions, settings, store
+from hotspots._errors import AccountError, SessionTokenError, SignInError, UnknownRegionError
+from hotspots.accounts import Account
 from hotspots.aggregation import Layer
 from hotspots.loading import Dataset
 from hotspots.roles import Role
+from ui import single_sign_on
+from ui.sign_in_page import SESSION_COOKIE, sign_out_token
 
 ALL_REGION = "All of Greater Essex"
 DEFAULT_REGION = "Thurrock"
@@ -73,10 +79,12 @@ def layer_banner(layer: Layer) -> None:
                          else "some of this layer's records are generated.")
 
 
-def current_source() -> tuple[str, tuple]:
-    """``(store path, store version)``: pass it to cached functions so a new import refreshes them."""
+def current_source() -> tuple[str, tuple, roles.DataAccess]:
+    """``(store path, store version, the viewer's data access)``: pass it to cached functions so a
+    new import refreshes them, and so that a role's session never reads what was cached for a role
+    allowed more (the caches are shared by every session)."""
     source = data_store()
-    return str(source), store.store_version(source)
+    return str(source), store.store_version(source), viewer().data_access
 
 
 def data_store() -> Path:
@@ -97,10 +105,12 @@ def has_datasets(store_path: str, version: tuple) -> bool:
     return len(store.list_datasets(Path(store_path))) > 0
 
 
-@st.cache_resource(show_spinner="Loading data...", max_entries=2)
-def cached_dataset(store_path: str, version: tuple) -> Dataset:
-    """The store's tables; ``version`` changes when the store does, so a new import is picked up."""
-    return loading.load_dataset(Path(store_path))
+@st.cache_resource(show_spinner="Loading data...", max_entries=3)
+def cached_dataset(store_path: str, version: tuple, access: roles.DataAccess) -> Dataset:
+    """The store's tables as far as ``access`` allows (restricted rows are never read for a role
+    not allowed them); ``version`` changes when the store does, so a new import is picked up.
+    Three entries: the three data accesses of the five roles."""
+    return loading.load_dataset(Path(store_path), access)
 
 
 @st.cache_resource(show_spinner="Preparing ward boundaries...")
@@ -129,18 +139,167 @@ def area_choice() -> tuple[str, ...]:
     return tuple(sorted(code for code, name in geography.LOCAL_AUTHORITIES.items() if not chosen or name in chosen))
 
 
+@dataclass(frozen=True)
+class PageEntry:
+    """A page of the dashboard, and the permission (a :class:`roles.Role` flag) it needs, if any."""
+
+    script: str
+    title: str
+    icon: str
+    url_path: str
+    needs: str | None = None
+
+
+PAGES = (
+    PageEntry("pages/ward_map.py", "Ward map", ":material/map:", "ward_map"),
+    PageEntry("pages/ward_profile.py", "Ward profile", ":material/location_city:", "ward_profile"),
+    PageEntry("pages/forecast.py", "Forecast", ":material/trending_up:", "forecast"),
+    PageEntry("pages/data.py", "Data", ":material/database:", "data", needs="import_and_delete"),
+    PageEntry("pages/audit_trail.py", "Audit trail", ":material/policy:", "audit", needs="read_audit"),
+)
+
+
+def pages_for(role: Role) -> list[st.Page]:
+    """The navigation for a role: every page, those it may not use hidden from its menu (their
+    addresses still resolve, so that ``run_page`` can say they are not available)."""
+    shown = menu(role)
+    return [st.Page(page.script, title=page.title, icon=page.icon, url_path=page.url_path, default=index == 0,
+                    visibility="visible" if page in shown else "hidden")
+            for index, page in enumerate(PAGES)]
+
+
+def menu(role: Role) -> list[PageEntry]:
+    """The pages in a role's menu: those it may use."""
+    return [page for page in PAGES if _may_use(page, role)]
+
+
+def run_page(page: st.Page, role: Role) -> None:
+    """Run the page the address asks for, or, for a page the role may not use, say so (its
+    script never runs)."""
+    entry = next((entry for entry in PAGES if entry.url_path == page.url_path), PAGES[0])  # the default: ""
+    if _may_use(entry, role):
+        page.run()
+    else:
+        _not_available(entry, role)
+
+
+def require(permission: str) -> None:
+    """First line of a page that needs a permission (a :class:`roles.Role` flag): for a viewer
+    without it, the page says it is not available and stops. ``run_page`` already keeps such
+    pages from running; this holds too where Streamlit runs a ``pages/`` script directly (its
+    first run in a process, and AppTest's ``switch_page``)."""
+    role = viewer()
+    if not getattr(role, permission):
+        _not_available(next(entry for entry in PAGES if entry.needs == permission), role)
+        st.stop()
+
+
+def _not_available(page: PageEntry, role: Role) -> None:
+    st.header(page.title, divider=False)
+    st.warning(f"This page is not available for your role ({role.name}). The pages you can use are in the menu.",
+               icon=":material/block:")
+
+
+def _may_use(page: PageEntry, role: Role) -> bool:
+    return page.needs is None or getattr(role, page.needs)
+
+
+def signed_in_account() -> Account:
+    """The signed-in account, kept in ``st.session_state["account"]``; the page stops with a link
+    to the sign-in page when there is none, or it has ended.
+
+    Each run checks our sign-in cookie again (the server's sign-in table: ended, idle, the account
+    changed) or, for single sign-on, the idle limit; an account put in the session directly (as
+    AppTests do) is taken as it is. Where ``settings.ANONYMOUS_PUBLIC`` allows, a visitor who
+    has not signed in is ``public``."""
+    now = datetime.now(UTC)
+    token = dict(st.context.cookies).get(SESSION_COOKIE)  # dict(): in AppTest, .get answers a mock
+    try:
+        if token:
+            st.session_state["account"] = sessions.resume(token, credentials=accounts.default_credentials_path(),
+                                                          audit_store=store.default_store(), now=now)
+        elif (claims := sso_claims()) is not None:
+            st.session_state["account"] = _sso_account(claims, now)
+        elif st.session_state.get("account") is None and accounts.anonymous_account() is not None:
+            st.session_state["account"] = accounts.anonymous_account()
+    except (SessionTokenError, SignInError, AccountError) as ended:
+        st.session_state.pop("account", None)
+        _stop_signed_out(str(ended))
+    account = st.session_state.get("account")
+    if account is None:
+        _stop_signed_out("Sign in to use the dashboard.")
+    return account
+
+
+def _stop_signed_out(why: str) -> None:
+    st.header("Ward hotspots", divider=False)
+    st.info(text(why), icon=":material/lock:")
+    st.link_button("Sign in", "/auth/sign-in", type="primary")
+    st.stop()
+
+
+def sso_claims() -> dict | None:
+    """The single sign-on identity's claims (``st.user``), where single sign-on is set up and the
+    visitor has signed in with it; otherwise None."""
+    if not single_sign_on.configured() or not st.user.get("is_logged_in"):
+        return None
+    return st.user.to_dict()
+
+
+def sso_settings() -> dict:
+    """The role mapping of single sign-on: ``[hotspots_sso]`` of ``.streamlit/secrets.toml``."""
+    return st.secrets.get("hotspots_sso", {})
+
+
+def _sso_account(claims: dict, now: datetime) -> Account:
+    """The single sign-on account: its role from the claims, once per session; each run after, the
+    idle limit (``st.logout()`` once it has passed)."""
+    account = st.session_state.get("account")
+    if account is None or not account.session_id:
+        try:
+            account = accounts.account_from_claims(claims, accounts.sso_mapping(sso_settings()))
+        except SignInError as refused:
+            audit.record(store.default_store(), user=refused.audit_user, role=None, action="sign-in-failed",
+                         what={"method": "single sign-on"})
+            raise
+        account = sessions.start(account, now=now)
+        audit.record(store.default_store(), user=account.name, role=account.role, action="sign-in",
+                     what={"method": "single sign-on"})
+        return account
+    try:
+        sessions.keep_alive(account, audit_store=store.default_store(), now=now)
+    except SessionTokenError:
+        st.logout()
+        raise
+    return account
+
+
+def account_sidebar(account: Account) -> None:
+    """Who is signed in, as which role, and the way out (a confirmation form of the sign-in routes)."""
+    with st.sidebar:
+        st.caption(f"Signed in as {text(account.name)} ({account.permissions.label})")
+        if account.session_id:  # a plain form posting to the sign-in routes, which clear the cookie
+            st.html(f'<form method="post" action="/auth/sign-out" target="_top"><input type="hidden" name="csrf" '
+                    f'value="{sign_out_token(account.session_id)}"><button type="submit" class="sign-out" '
+                    f'style="min-height:2.75rem;padding:0.4rem 1rem;font-size:1rem;border-radius:0.5rem;'
+                    f'border:1px solid #9ca3af;background:#fff;cursor:pointer">Sign out</button></form>')
+
+
 def viewer() -> Role:
     """The viewer's role: that of the signed-in ``accounts.Account`` in ``st.session_state["account"]``.
     Every page asks this, and the views apply it; no page decides on its own what a role may see.
-    With no account in the session (before sign-in is in place) the viewer has police's view, as
-    every visitor had until now."""
+    With no account in the session (a page run on its own, outside ``dashboard.py``), the least:
+    ``public``."""
     account = st.session_state.get("account")
-    return roles.role(account.role if account is not None else "police")
+    return roles.role(account.role if account is not None else "public")
 
 
 def restricted_switch() -> bool:
-    """The one switch for restricted layers (gang nominals), kept as the user moves between pages."""
-    shown = st.toggle("Police users: show restricted layers", value=st.session_state.get("show_restricted", False),
+    """For roles that may see restricted layers (gang nominals): a switch to hide them while
+    sharing the screen, kept as the user moves between pages. Other roles get no switch: False."""
+    if not viewer().restricted_layers:
+        return False
+    shown = st.toggle("Show restricted layers", value=st.session_state.get("show_restricted", False),
                       key="restricted", help="Gang nominals and their spread. Turn off before sharing the screen.")
     st.session_state["show_restricted"] = shown
     return shown
@@ -191,6 +350,20 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     text_columns = table.select_dtypes(include=["object", "string"]).columns
     safe = table.assign(**{column: table[column].map(_spreadsheet_text) for column in text_columns})
     return safe.to_csv(index=False).encode("utf-8")
+
+
+def record(action: str, what: dict) -> None:
+    """Add an entry for the signed-in viewer to the audit trail (in the user's store)."""
+    account = st.session_state.get("account")
+    audit.record(store.default_store(), user=account.name if account is not None else None,
+                 role=viewer().name, action=action, what=what)
+
+
+def audited_download(label: str, data: bytes, file_name: str, *, what: dict | None = None, **options) -> bool:
+    """``st.download_button`` whose every download is in the audit trail (action ``download``,
+    naming the file and ``what`` else identifies it: layer, period, ...); ``options`` go to the button."""
+    return st.download_button(label, data, file_name=file_name, on_click=record,
+                              args=("download", {"file": file_name, **(what or {})}), **options)
 
 
 def _spreadsheet_text(value: object) -> object:

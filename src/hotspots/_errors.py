@@ -34,6 +34,10 @@ class StoreError(ValueError):
     """The data store refused an operation (a repeated file, an unknown dataset, a busy store)."""
 
 
+class DeletionIncompleteError(StoreError):
+    """A dataset deleted from the store's records whose files could not all be removed (named)."""
+
+
 class OverlapError(StoreError):
     """An import that covers months or holds references the store already holds (replace or refuse)."""
 

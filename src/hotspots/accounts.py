@@ -23,7 +23,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +40,8 @@ CREDENTIALS_FORMAT = 1
 _NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
 _TOKEN_SALT = "ward-hotspots sign-in cookie"
 _WRONG_NAME_OR_PASSWORD = "Sign-in failed: the name or the password is wrong."
+#: The roles the synthetic demo may be tried as, without a password (never admin: no imports).
+DEMO_ROLES = ("police", "partner", "councillor", "public")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,11 @@ class Account:
     name: str
     role: str
     session_key: str = field(default="", repr=False)
+    #: The sign-in this account is used under (see :mod:`hotspots.sessions`): carried by the cookie,
+    #: so that the server can end it and measure its inactivity. Empty outside a server.
+    session_id: str = field(default="", repr=False, compare=False)
+    #: A demo account (``demo-police``...): no password, no record, only on a synthetic-only store.
+    demo: bool = False
 
     @property
     def permissions(self) -> roles.Role:
@@ -169,6 +176,14 @@ def anonymous_account() -> Account | None:
     return Account("(anonymous)", "public") if settings.ANONYMOUS_PUBLIC else None
 
 
+def demo_account(role: str) -> Account:
+    """The demo account of one of :data:`DEMO_ROLES` (``demo-councillor``...), for trying the synthetic
+    demo without a password; the caller offers it only on a store holding synthetic datasets only."""
+    if role not in DEMO_ROLES:
+        raise AccountError(f"The demo can be tried as {', '.join(DEMO_ROLES)}, not as {role!r}.")
+    return Account(f"demo-{role}", role, demo=True)
+
+
 # ---- sign-in cookies ------------------------------------------------------------------------
 
 def signing_secret(credentials: Path) -> bytes:
@@ -186,33 +201,55 @@ def signing_secret(credentials: Path) -> bytes:
 
 
 def issue_token(account: Account, secret: bytes, *, now: datetime) -> str:
-    """A signed sign-in cookie for ``account``, dated ``now``; issue a new one on each activity, so
-    that it expires after inactivity rather than after sign-in."""
-    if not account.session_key:
+    """A signed sign-in cookie for ``account`` (a password or demo account), dated ``now``, carrying
+    its ``session_id``."""
+    if not account.session_key and not account.demo:
         raise ValueError(f"{account.name} has no credentials record: sign-in cookies are for password accounts")
-    payload = [account.name, account.role, account.session_key, int(_utc(now).timestamp())]
+    payload = [account.name, account.role, account.session_key, account.session_id, account.demo,
+               int(_utc(now).timestamp())]
     return _serializer(secret).dumps(payload)
 
 
+def token_session_id(token: str, secret: bytes) -> str:
+    """The sign-in (session id) a cookie belongs to; a :class:`SessionTokenError` if it is not ours."""
+    return _token_fields(token, secret)[3]
+
+
 def verify_token(token: str, secret: bytes, *, credentials: Path, now: datetime,
-                 idle_limit: timedelta | None = None) -> Account:
+                 idle_limit: timedelta | None = None, last_active: datetime | None = None,
+                 demo_allowed: bool = False) -> Account:
     """The account a sign-in cookie is for, looked up again; a :class:`SessionTokenError` if the
-    cookie was altered, is older than ``idle_limit`` (default ``settings.SESSION_IDLE_MINUTES``),
-    or the account was removed or its role changed since it was issued."""
+    cookie was altered, the later of its date and ``last_active`` (the server's record of the
+    session's last use) is older than ``idle_limit`` (default ``settings.SESSION_IDLE_MINUTES``),
+    the account was removed or its role changed since it was issued, or it is a demo account and
+    ``demo_allowed`` is False (the store holds real data)."""
     idle_limit = timedelta(minutes=settings.SESSION_IDLE_MINUTES) if idle_limit is None else idle_limit
-    try:
-        name, role, session_key, issued = _serializer(secret).loads(token)
-    except itsdangerous.BadData as error:
-        raise SessionTokenError("This sign-in cookie was not signed by this server (it was altered, or the "
-                                "signing secret has changed): sign in again.") from error
-    age = _utc(now) - datetime.fromtimestamp(issued, UTC)
-    if age > idle_limit or age < timedelta(0):
+    name, role, session_key, session_id, demo, issued = _token_fields(token, secret)
+    issued_at = datetime.fromtimestamp(issued, UTC)
+    age = _utc(now) - max(issued_at, _utc(last_active) if last_active is not None else issued_at)
+    if age > idle_limit or issued_at > _utc(now):  # a cookie from the future is as good as none
         raise SessionTokenError(f"You were signed out after {idle_limit.total_seconds() / 60:g} minutes "
                                 f"without activity: sign in again.")
+    if demo:
+        if not demo_allowed:
+            raise SessionTokenError("The demo sign-in has ended: this store now holds real data. Sign in with "
+                                    "your own account.")
+        return replace(demo_account(role), session_id=session_id)
     record = _read_users(_files(credentials)).get(name)
     if record is None or record["role"] != role or record["session_key"] != session_key:
         raise SessionTokenError("Your account has been changed or removed since you signed in: sign in again.")
-    return Account(name, role, session_key)
+    return Account(name, role, session_key, session_id)
+
+
+def _token_fields(token: str, secret: bytes) -> tuple[str, str, str, str, bool, int]:
+    try:
+        fields = _serializer(secret).loads(token)
+    except itsdangerous.BadData as error:
+        raise SessionTokenError("This sign-in cookie was not signed by this server (it was altered, or the "
+                                "signing secret has changed): sign in again.") from error
+    if not (isinstance(fields, list) and len(fields) == 6):
+        raise SessionTokenError("This sign-in cookie is from an older version of the dashboard: sign in again.")
+    return tuple(fields)
 
 
 # ---- single sign-on -------------------------------------------------------------------------

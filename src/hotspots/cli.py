@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hotspots import (accounts, aggregation, audit, backtest, boundaries, demo, forecast, geography, importing, loading,
                       readers, roles, settings, store, validation)
+from hotspots._errors import DeletionIncompleteError
 from hotspots.periods import financial_year_from_label, financial_year_label
 
 
@@ -204,6 +205,8 @@ def _import(args: argparse.Namespace) -> int:
             return 0
         dataset_id = importing.commit(target, staged, user=args.user, layer=args.layer,
                                       accept_rejects=args.accept_rejects, replace=args.replace)
+    audit.record(target, user=args.user or getpass.getuser(), role="admin", action="import",
+                 what={"dataset": dataset_id, "file": args.path.name, "source": args.source, "via": "command line"})
     print(f"imported as dataset {dataset_id} into {target}")
     return 0
 
@@ -227,7 +230,14 @@ def _print_report(name: str, staged: importing.Staged) -> None:
 def _datasets(args: argparse.Namespace) -> int:
     target = args.store or store.default_store()
     if args.delete is not None:
-        store.delete_dataset(target, args.delete)
+        try:
+            store.delete_dataset(target, args.delete)
+        except DeletionIncompleteError:  # out of the records, files left: recorded as such, then reported
+            audit.record(target, user=getpass.getuser(), role="admin", action="delete",
+                         what={"dataset": args.delete, "via": "command line", "files left": True})
+            raise
+        audit.record(target, user=getpass.getuser(), role="admin", action="delete",
+                     what={"dataset": args.delete, "via": "command line"})
         print(f"deleted dataset {args.delete}")
         return 0
     if args.preview is not None or args.rejects is not None:

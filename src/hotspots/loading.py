@@ -18,7 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from hotspots import demo, geography, importing, settings, store
+from hotspots import demo, geography, importing, roles, settings, store
+
+
+NOMINAL_IDENTITIES = ("nominal_id", "home_postcode", "easting", "northing")
+EVENT_LOCATIONS = ("easting", "northing")
 
 
 @dataclass(frozen=True)
@@ -39,12 +43,21 @@ class Dataset:
     coverage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["source", "force", "month"]))
 
 
-def load_dataset(store_dir: Path) -> Dataset:
-    """Everything in a store, placed rows only; a later population or deprivation import wins."""
+def load_dataset(store_dir: Path, access: roles.DataAccess | None = None) -> Dataset:
+    """Everything in a store, placed rows only; a later population or deprivation import wins.
+
+    With ``access`` (a role's, see ``roles.Role.data_access``) only what it allows is read: no
+    nominal register without ``nominal_rows`` (an empty table), no nominal ids, postcodes or
+    coordinates without ``nominal_identities``, no event coordinates without ``event_locations``."""
     events = store.read_table(store_dir, "events", "ward_code IS NOT NULL")
     events["date"] = pd.to_datetime(events["date"])
     events["domestic"] = events["domestic"].astype("boolean")
-    nominals = store.read_table(store_dir, "nominals", "ward_code IS NOT NULL")
+    nominals = store.read_table(store_dir, "nominals",
+                                "ward_code IS NOT NULL" if access is None or access.nominal_rows else "FALSE")
+    if access is not None and not access.nominal_identities:
+        nominals = nominals.drop(columns=list(NOMINAL_IDENTITIES))
+    if access is not None and not access.event_locations:
+        events = events.drop(columns=list(EVENT_LOCATIONS))
     for column in ("date_added", "date_removed"):
         nominals[column] = pd.to_datetime(nominals[column])
     population = (store.read_table(store_dir, "population").sort_values("dataset_id")

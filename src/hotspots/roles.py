@@ -29,6 +29,18 @@ from hotspots._errors import AccountError
 
 
 @dataclass(frozen=True)
+class DataAccess:
+    """What of the stored rows a role's session may load: the key of the caches that sessions share,
+    so that no session reads rows cached for a role allowed more. ``event_locations``: events'
+    coordinates; ``nominal_rows``: the nominal register at all (to count it by ward);
+    ``nominal_identities``: its ids, home postcodes and coordinates."""
+
+    event_locations: bool
+    nominal_rows: bool
+    nominal_identities: bool
+
+
+@dataclass(frozen=True)
 class Role:
     """What one role may see and do. Every flag is False unless the table above says yes."""
 
@@ -41,6 +53,12 @@ class Role:
     import_and_delete: bool = False
     manage_users: bool = False
     read_audit: bool = False
+
+    @property
+    def data_access(self) -> DataAccess:
+        return DataAccess(event_locations=self.event_rows,
+                          nominal_rows=self.restricted_layers or self.restricted_as_suppressed_counts,
+                          nominal_identities=self.restricted_layers)
 
 
 # Most privileged first: single sign-on gives a user with several matching groups the first.

@@ -47,10 +47,11 @@ SIGN_IN_MAX_FAILURES : int
 SIGN_IN_LOCKOUT_MINUTES : float
     How long a locked name stays locked (default 15 minutes).
 SESSION_IDLE_MINUTES : float
-    A sign-in cookie not renewed for this long is refused (default 30 minutes of inactivity).
+    A sign-in unused for this long has ended (``$HOTSPOTS_SESSION_IDLE_MINUTES``, default 30
+    minutes of inactivity: no page load and no interaction).
 ANONYMOUS_PUBLIC : bool
-    Whether a visitor who does not sign in gets the ``public`` role (default False: they get
-    nothing but the sign-in page).
+    Whether a visitor who does not sign in gets the ``public`` role (``$HOTSPOTS_ANONYMOUS_PUBLIC``
+    ``on``; default off: they get nothing but the sign-in page).
 DISCLOSURE_RULES : dict[str, dict]
     The small-count rules (see docs/disclosure.md), by name: ``smallest_shown`` (the smallest
     count shown; 1 up to it is suppressed), ``rounding_base`` (shown counts are rounded to the
@@ -97,8 +98,8 @@ PASSWORD_HASH_MEMORY_KIB = 65536
 PASSWORD_HASH_PARALLELISM = 4
 SIGN_IN_MAX_FAILURES = 5
 SIGN_IN_LOCKOUT_MINUTES = 15.0
-SESSION_IDLE_MINUTES = 30.0
-ANONYMOUS_PUBLIC = False
+SESSION_IDLE_MINUTES = float(os.environ.get("HOTSPOTS_SESSION_IDLE_MINUTES") or 30.0)
+ANONYMOUS_PUBLIC = os.environ.get("HOTSPOTS_ANONYMOUS_PUBLIC", "off").strip().lower() in ("on", "yes", "true", "1")
 
 DISCLOSURE_RULES = {
     "police": {"smallest_shown": 5, "rounding_base": 1, "suppressed_text": "fewer than 5"},

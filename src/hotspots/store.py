@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hotspots import coverage, settings
-from hotspots._errors import OverlapError, StoreError
+from hotspots._errors import DeletionIncompleteError, OverlapError, StoreError
 from hotspots.coverage import Overlap
 from hotspots.readers import TABLE_COLUMNS, Prepared
 
@@ -323,7 +323,18 @@ def delete_dataset(store: Path, dataset_id: int) -> None:
         for table in ("rejects", "covers", "replaced_references", "datasets"):
             db.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
         db.execute("COMMIT")
-    shutil.rmtree(folder, ignore_errors=True)
+    _remove_folder(folder, dataset_id)
+
+
+def _remove_folder(folder: Path, dataset_id: int) -> None:
+    """Remove a deleted dataset's folder (its kept original and rows), or say loudly what is left."""
+    problems: list[str] = []
+    shutil.rmtree(folder, onerror=lambda _function, path, error: problems.append(f"{path}: {error[1]}"))
+    left = sorted(str(path) for path in folder.rglob("*")) + [str(folder)] if folder.exists() else []
+    if problems or left:
+        raise DeletionIncompleteError(f"Dataset {dataset_id} is out of the store's records, but files of it could not be removed "
+                         f"({'; '.join(problems[:3]) or 'unknown reason'}). Still on disk: {', '.join(left[:10])}"
+                         f"{' ...' if len(left) > 10 else ''}. Remove them by hand (check the folder's permissions).")
 
 
 def read_table(store: Path, table: str, where: str = "TRUE") -> pd.DataFrame:
