@@ -69,22 +69,24 @@ if upload is not None:
         if len(report["unplaced"]):
             st.markdown("**Rows kept but not placed in an area** (points outside the area, no location, ...)")
             st.dataframe(report["unplaced"], hide_index=True)
-        replace = False
+        replace, undecided = False, False
         if staged.same_file:
             st.warning(f"This file was already imported as dataset {staged.same_file['dataset_id']}: importing it again "
                        "is refused.", icon=":material/content_copy:")
         elif staged.overlap:
             st.warning(f"**This file overlaps what the store holds**: {text(staged.overlap.describe())}. Importing "
                        "both would count those events twice.", icon=":material/warning:")
-            replace = st.radio("What to do with the months it shares", [True, False], key="replace",
-                               format_func=lambda yes: ("Replace the earlier months with this file (newer outcomes; "
-                                                        "the earlier file stays on record)") if yes else
-                               "Do not import this file") is True
+            choice = st.radio("What to do with what it shares (choose one)", [True, False], key="replace", index=None,
+                              format_func=lambda yes: ("Replace the earlier months and records with this file (newer "
+                                                       "outcomes; the earlier file stays on record)") if yes else
+                              "Do not import this file")
+            replace, undecided = choice is True, choice is None
         accept = False
         if summary["rows_rejected"]:
             accept = st.checkbox(f"Import the {summary['rows_accepted']:,} accepted rows and keep the "
                                  f"{summary['rows_rejected']:,} rejected ones on record", key="accept_rejects")
-        if st.button("Import into the store", type="primary", key="import"):
+        if st.button("Import into the store", type="primary", key="import", disabled=undecided,
+                     help="Choose above what to do with what the file shares with the store." if undecided else None):
             try:
                 dataset_id = importing.import_file(target, path, source, name=upload.name, layer=layer or None,
                                                    accept_rejects=accept, replace=replace,

@@ -256,6 +256,7 @@ def test_the_data_page_shows_the_overlap_and_imports_only_when_told_to_replace(
     assert not at.exception, at.exception
     assert any("overlaps what the store holds" in shown(w.value) and "already holds 2023-01" in shown(w.value)
                for w in at.warning)
+    assert at.radio(key="replace").value is None and at.button(key="import").disabled  # the user must choose
     at.radio(key="replace").set_value(False).run()
     at.button(key="import").click().run()
     assert any("store is unchanged" in e.value for e in at.error)
