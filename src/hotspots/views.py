@@ -58,8 +58,11 @@ class WardMapView:
 
 @dataclass(frozen=True)
 class WardProfileView:
-    ranks: pd.DataFrame  # label, count (text), borough, region, rate_per_1000, rate_borough, rate_region
+    years: list[int]  # financial years with data in any layer
+    ranks: pd.DataFrame | None  # label, count (text), borough, region, rate_per_1000, rate_borough, rate_region
     trend: pd.DataFrame  # ``disclosure.disclosed_trend``'s points
+    suppressed_text: str  # the words of the rules shown for suppressed points ("fewer than 5 or 8")
+    partial_years: str  # ``aggregation.partial_years_note`` for the layers shown
 
 
 @dataclass(frozen=True)
@@ -144,9 +147,16 @@ def ward_hotspots(view: WardMapView, areas: gpd.GeoDataFrame, method: str, *, fd
 
 
 def ward_profile_view(dataset: Dataset, ward_code: str, role: Role, wards: pd.DataFrame,
-                      layers: dict[str, Layer], *, last_year: int) -> WardProfileView:
-    """One ward's ranks in ``last_year`` and its trend over every year, for ``layers`` as ``role`` sees each."""
+                      layers: dict[str, Layer], *, last_year: int | None) -> WardProfileView:
+    """One ward's ranks in ``last_year`` (none if None) and its trend over every year, for
+    ``layers`` as ``role`` sees each."""
     rules = {key: disclosure.rule_for(layer, role) for key, layer in layers.items()}
+    trend = disclosure.disclosed_trend(profile.ward_trend(dataset, ward_code, layers), role)
+    years = sorted(int(year) for year in trend["financial_year"].unique())
+    words = " or ".join(dict.fromkeys(rule.suppressed_text for rule in rules.values() if rule.suppressed_text))
+    partial = aggregation.partial_years_note(dataset, list(layers))
+    if last_year is None:
+        return WardProfileView(years, None, trend, words, partial)
     ranks = profile.ward_ranks(dataset, ward_code, layers, wards=wards, last_year=last_year, rules=rules)
 
     def rank_text(measure: str, scope: str) -> pd.Series:
@@ -158,8 +168,7 @@ def ward_profile_view(dataset: Dataset, ward_code: str, role: Role, wards: pd.Da
                           "rate_per_1000": ranks["rate_per_1000"],
                           "rate_borough": rank_text("rate_per_1000", "borough"),
                           "rate_region": rank_text("rate_per_1000", "region")})
-    trend = disclosure.disclosed_trend(profile.ward_trend(dataset, ward_code, layers), role)
-    return WardProfileView(ranks=shown, trend=trend)
+    return WardProfileView(years, shown, trend, words, partial)
 
 
 def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.DataFrame, *, model: str = "rule",
