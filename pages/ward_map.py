@@ -98,12 +98,12 @@ st.subheader(f"{text(layers[layer_key].label)}{', ' + text(gang) if gang else ''
 layer_banner(layers[layer_key])
 # Only the open view is built: the ranking chart and the tables cost a tablet's browser about a
 # second, so the map draws alone and the others are built when their tab is opened (or ?view= names it).
-views = ["Map", "Ranking", "Values"] + (["Nominal spread"] if restricted and len(dataset.nominals) else [])
+tab_names = ["Map", "Ranking", "Values"] + (["Nominal spread"] if restricted and len(dataset.nominals) else [])
 asked_view = st.query_params.get("view")
-if asked_view is not None and asked_view not in views:
+if asked_view is not None and asked_view not in tab_names:
     st.warning(f"The address asks for the view {text(asked_view)}, which this page does not have "
-               f"({', '.join(views)}; Nominal spread needs the police switch), so the map is shown.")
-map_tab, ranking_view, values_view, *spread_view = st.tabs(views, key="view", on_change="rerun",
+               f"({', '.join(tab_names)}; Nominal spread needs the police switch), so the map is shown.")
+map_tab, ranking_view, values_view, *spread_view = st.tabs(tab_names, key="view", on_change="rerun",
                                                              bind="query-params")
 
 if map_tab.open:
