@@ -10,6 +10,10 @@ comes first, as a server that is already running would have; a cold first load i
 Each is also given as a ratio to a baseline measured in the same run and the same way: the Data
 page (Streamlit itself and a few widgets, no map, chart or table). Also prints the time from
 changing the measure to the redrawn map for Thurrock.
+Then the councillor's view of the ward map against the police view, in the same run: the time
+``hotspots.views.ward_map_view`` takes to build the page's display tables for each role (the
+disclosure work is the only difference between them; goal under 1.1x). ``--views-only`` prints
+just that. (Until sign-in lands, the browser cannot be signed in as a councillor.)
 Targets on this 2-core machine: under 3 s for both; payload under 300 KB for Thurrock and under
 1.5 MB for Greater Essex; a control change under 1 s for Thurrock.
 """
@@ -111,10 +115,38 @@ def _control_change(browser, url: str) -> float:
     return seconds
 
 
+def _views_ratio(store: Path, runs: int) -> None:
+    """Median seconds to build the ward map's display tables as police and as a councillor."""
+    from hotspots import geography, loading, roles, views  # the server's own imports, only for this part
+
+    loading.load_demo_into(store)
+    dataset, wards = loading.load_dataset(store), geography.wards()
+    for name, lad_codes in (("Thurrock", ["E06000034"]), ("All of Greater Essex", sorted(wards["lad_code"].unique()))):
+        timed = {}
+        for role in ("police", "councillor"):
+            views.ward_map_view(dataset, "violence-with-injury", roles.role(role), wards, lad_codes, measure="count",
+                                last_year=2023)  # warm-up
+            seconds = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                views.ward_map_view(dataset, "violence-with-injury", roles.role(role), wards, lad_codes,
+                                    measure="count", last_year=2023)
+                seconds.append(time.perf_counter() - started)
+            timed[role] = statistics.median(seconds)
+        ratio = timed["councillor"] / timed["police"]
+        print(f"{name}, ward map display tables: police {timed['police']:.3f} s, councillor {timed['councillor']:.3f} s "
+              f"(median of {runs}): {ratio:.2f}x (goal < 1.1x) {'OK' if ratio < 1.1 else 'MISSED'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--views-only", action="store_true", help="only the councillor against police comparison")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as views_store:
+        _views_ratio(Path(views_store), max(args.runs, 5))
+    if args.views_only:
+        return
     with tempfile.TemporaryDirectory() as store:
         server, url = _start_server(Path(store))
         try:

@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from hotspots import aggregation, backtest, boundaries, forecast, geography, maps
+from hotspots import aggregation, backtest, boundaries, disclosure, geography, maps, roles, views
 from hotspots._errors import CountTableError, PeriodError
 from hotspots.periods import financial_year_label
 from ui.assets import local_leaflet_urls
 from ui.common import (area_choice, basemap_switch, cached_dataset, cached_display_wards, current_source,
-                       layer_banner, page_setup, preferred_index, region_label, show_map, text)
+                       layer_banner, page_setup, preferred_index, region_label, show_map, text, viewer)
 
 RISK_BREAKS = [29.9999, 49.9999, 69.9999, 100.0]
 RISK_LABELS = ["under 30%", "30-50%", "50-70%", "70%+"]
@@ -50,15 +50,26 @@ def backtest_for(layer_key: str, source: tuple[str, tuple], partial_years: bool)
         return str(unusable)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def forecast_for(layer_key: str, source: tuple[str, tuple], partial_years: bool, role_name: str, model: str,
+                 lad_codes: tuple[str, ...]) -> views.ForecastView:
+    """The page's display tables as the role sees them (keyed by the role: one role's never serve another)."""
+    population, neighbours, _ = model_inputs(source)
+    return views.forecast_view(region_counts(layer_key, source, partial_years), aggregation.resolve_layer(layer_key),
+                               roles.role(role_name), geography.wards(list(lad_codes)), model=model,
+                               population=population, neighbours=neighbours)
+
+
 def percent(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Probabilities (0-1) in ``columns`` as percentages (0-100), for WHOLE_PERCENT."""
     return table.assign(**{column: table[column].mul(100) for column in columns})
 
 
 dataset = page_setup("Where next year? Predicted risk by ward")
+role = viewer()
 with st.sidebar:
     lad_codes = area_choice()
-    available = aggregation.available_layers(dataset)
+    available = views.layers_for(dataset, role)
     if not available:
         st.info("Nothing to forecast yet: import events or a count table on the Data page.")
         st.stop()
@@ -66,8 +77,11 @@ with st.sidebar:
     layer_key = st.selectbox("Measure", layers, key="layer", format_func=lambda key: available[key].label,
                              index=preferred_index(layers, ["ambulance-knife", "violence-with-injury",
                                                             "police-uk:violence-and-sexual-offences"]))
-    model = st.selectbox("Model for the map", list(MODEL_LABELS), format_func=MODEL_LABELS.get, key="model",
+    models = views.forecast_models(disclosure.rule_for(available[layer_key], role))
+    model = st.selectbox("Model for the map", models, format_func=MODEL_LABELS.get, key="model",
                          help="The report's rule is the default and is always shown in the table.")
+    if len(models) == 1:
+        st.caption(views.RULE_ONLY_REASON)
     partial_years = st.checkbox("Use years the data cover only in part", key="partial_years",
                                 help="Off (the default): a financial year the source covers for fewer than 12 "
                                      "months is left out of the forecast and the backtest, as its counts are low.")
@@ -82,54 +96,42 @@ counts = region_counts(layer_key, source, partial_years)
 if counts.empty:
     st.warning("No financial year of this layer's data is complete: nothing to forecast from yet.")
     st.stop()
-target = int(counts["financial_year"].max()) + 1
 try:
-    rule = forecast.forecast_rule(counts, target_year=target)
+    view = forecast_for(layer_key, source, partial_years, role.name, model, lad_codes)
 except (CountTableError, PeriodError) as unusable:
     st.warning(f"No forecast for this layer: {text(unusable)} Import more years of data on the Data page.")
     st.stop()
-population, neighbours, _ = model_inputs(source)
-chosen = rule.areas[["area_code", "probability"]]
-if model != "rule":
-    try:
-        chosen = backtest.forecast_with_model(counts, model, target_year=target, population=population,
-                                              neighbours=neighbours)
-    except CountTableError as unusable:
-        st.warning(f"No {MODEL_LABELS[model]} forecast: {text(unusable)} The map shows the rule instead.")
-        model = "rule"
+if view.model_note:
+    st.warning(f"No {MODEL_LABELS[model]} forecast: {text(view.model_note)} The map shows the rule instead.")
 
 region = region_label(lad_codes)
 areas = cached_display_wards(lad_codes)
-st.subheader(f"Chance of at least one in {financial_year_label(target)}: {region}")
-st.caption(f"Measure: {text(available[layer_key].label)}. Map: {MODEL_LABELS[model]}.")
+st.subheader(f"Chance of at least one in {financial_year_label(view.target_year)}: {region}")
+st.caption(f"Measure: {text(available[layer_key].label)}. Map: {MODEL_LABELS[view.model]}.")
 layer_banner(available[layer_key])
-values = chosen.set_index("area_code")["probability"].mul(100)
-fmap = maps.ward_choropleth(areas, values, label=f"{MODEL_LABELS[model]}, % chance", breaks=RISK_BREAKS,
+fmap = maps.ward_choropleth(areas, view.values, label=f"{MODEL_LABELS[view.model]}, % chance", breaks=RISK_BREAKS,
                             legend_labels=RISK_LABELS, leaflet_urls=local_leaflet_urls(), basemap=basemap, unit="%",
-                            details=rule.areas.set_index("area_code")["explanation"], details_label="The rule")
+                            details=view.explanations, details_label="The rule")
 show_map(fmap)
-for note in rule.notes:
+for note in view.notes:
     st.info(text(note))
-if len(rule.not_forecast):
-    st.warning(f"{len(rule.not_forecast)} ward(s) not forecast (a prior year is missing): "
-               + text("; ".join(f"{r.area_code}: {r.reason}" for r in rule.not_forecast.head(10).itertuples())))
+if len(view.not_forecast):
+    st.warning(f"{len(view.not_forecast)} ward(s) not forecast (a prior year is missing): "
+               + text("; ".join(f"{r.area_code}: {r.reason}" for r in view.not_forecast.head(10).itertuples())))
 
-table = areas[["ward_code", "ward_name"]].merge(rule.areas, left_on="ward_code", right_on="area_code", how="left")
-table = table.merge(chosen.rename(columns={"probability": "chosen"}), on="area_code", how="left")
 shown_columns = ["ward_name", "prior_two_year_count", "band", "probability", "risk_band"] + (
-    [] if model == "rule" else ["chosen"]) + ["explanation"]  # the rule's column is the chosen one
+    [] if view.model == "rule" else ["chosen"]) + ["explanation"]  # the rule's column is the chosen one
 st.dataframe(
-    percent(table.sort_values("chosen", ascending=False), ["probability", "chosen"])[shown_columns],
+    view.table[shown_columns],
     hide_index=True, width="stretch",
     column_config={"ward_name": "Ward", "prior_two_year_count": "Prior two years", "band": "Band",
                    "probability": st.column_config.NumberColumn("Rule", format=WHOLE_PERCENT),
                    "risk_band": "Rule risk band",
-                   "chosen": st.column_config.NumberColumn(MODEL_LABELS[model], format=WHOLE_PERCENT),
+                   "chosen": st.column_config.NumberColumn(MODEL_LABELS[view.model], format=WHOLE_PERCENT),
                    "explanation": "Why (the rule)"})
 
 st.subheader("The rule's evidence: every ward-year in Greater Essex")
-st.dataframe(percent(rule.band_table, ["probability", "lower", "upper", "probability_two_or_more"]),
-             hide_index=True, width="stretch",
+st.dataframe(view.band_table, hide_index=True, width="stretch",
              column_config={"probability": st.column_config.NumberColumn("P(at least one)", format=WHOLE_PERCENT),
                             "lower": st.column_config.NumberColumn("95% low", format=WHOLE_PERCENT),
                             "upper": st.column_config.NumberColumn("95% high", format=WHOLE_PERCENT),
@@ -157,5 +159,5 @@ else:
 
 st.subheader("Does deprivation predict it? (as the report asked)")
 deprivation = dataset.deprivation.set_index("ward_code")["imd_score"]
-st.dataframe(backtest.predictor_comparison(counts, deprivation, target_year=target - 1), hide_index=True,
+st.dataframe(backtest.predictor_comparison(counts, deprivation, target_year=view.target_year - 1), hide_index=True,
              width="stretch")

@@ -4,12 +4,12 @@ the values as a table; for police users, the spread of gang nominals between two
 import pandas as pd
 import streamlit as st
 
-from hotspots import aggregation, geography, hotspot_statistics, maps, ranking
+from hotspots import aggregation, geography, hotspot_statistics, maps, ranking, roles, views
 from hotspots.periods import financial_year_label, window_label
 from ui.assets import local_leaflet_urls
 from ui.common import (area_choice, basemap_switch, cached_dataset, cached_display_wards, csv_bytes,
                        current_source, download_name, layer_banner, page_setup, parse_bands, preferred_index,
-                       region_label, restricted_switch, show_map, text)
+                       region_label, restricted_switch, show_map, text, viewer)
 
 HOTSPOT_CHOICES = {"none": "Off", **hotspot_statistics.METHODS}
 ALL_GANGS = "All gangs"
@@ -17,34 +17,45 @@ ALL_GANGS = "All gangs"
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def region_measures(source: tuple, layer_key: str, last_year: int, window: int, gang: str | None) -> pd.DataFrame:
-    """Every measure for all Greater Essex wards (the ranking needs them all; maps take a subset)."""
+    """Every measure for all Greater Essex wards (the nominal spread, for restricted-layer roles only)."""
     wards = geography.wards()[["ward_code", "ward_name", "lad_code", "lad_name"]]
     values = aggregation.measure_table(cached_dataset(*source), layer_key, wards["ward_code"].tolist(),
                                        last_year=last_year, years=window, gang=gang)
     return wards.merge(values, on="ward_code", how="left")
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def map_view(source: tuple, layer_key: str, role_name: str, lad_codes: tuple, measure: str, last_year: int,
+             window: int, gang: str | None, scheme: str, bands: tuple | None) -> views.WardMapView:
+    """The page's display tables as the role sees them (keyed by the role: one role's never serve another)."""
+    return views.ward_map_view(cached_dataset(*source), layer_key, roles.role(role_name), geography.wards(),
+                               list(lad_codes), measure=measure, last_year=last_year, years=window, gang=gang,
+                               scheme=scheme, bands=None if bands is None else list(bands))
+
+
 @st.cache_data(show_spinner="Testing for statistical hotspots (999 permutations)...", max_entries=32)
-def spots_for(lad_codes: tuple, values: pd.Series, method: str, fdr: bool) -> pd.DataFrame:
-    return hotspot_statistics.local_statistics(geography.wards(list(lad_codes)), values, method=method, fdr=fdr)
+def spots_for(_view: views.WardMapView, view_key: tuple, lad_codes: tuple, method: str, fdr: bool) -> pd.DataFrame:
+    return views.ward_hotspots(_view, geography.wards(list(lad_codes)), method, fdr=fdr)
 
 
 dataset = page_setup("Youth violence by ward")
 source = current_source()
+role = viewer()
 
 with st.sidebar:
     lad_codes = area_choice()
-    restricted = restricted_switch()
-    layers = aggregation.available_layers(dataset, restricted=restricted)
+    restricted = restricted_switch() if role.restricted_layers else False
+    layers = views.layers_for(dataset, role, show_restricted=restricted)
     if not layers:
         st.info("Nothing to map yet: import events (police.uk, police, ambulance) or a count table on the Data page"
-                + ("" if restricted else ", or turn on the police switch for gang nominals") + ".")
+                + ("" if restricted or not role.restricted_layers else ", or turn on the police switch for gang nominals")
+                + ".")
         st.stop()
     layer_key = st.selectbox("Layer", list(layers), key="layer", format_func=lambda key: layers[key].label,
                              index=preferred_index(list(layers), ["violence-with-injury",
                                                                   "police-uk:violence-and-sexual-offences"]))
     gang = None
-    if layers[layer_key].source == "nominals":
+    if views.offers_gangs(layers[layer_key], role):
         gang = st.selectbox("Gang", [None, *sorted(dataset.nominals["gang"].unique())], key="gang",
                             format_func=lambda name: ALL_GANGS if name is None else name)
     measure = st.radio("Measure", list(aggregation.MEASURES), format_func=aggregation.MEASURES.get, key="measure")
@@ -63,51 +74,57 @@ with st.sidebar:
                         ) if scheme == "fixed" else None
     palette = st.selectbox("Colours", list(maps.PALETTES), key="palette", disabled="change" in measure,
                            help="All colour-blind safe. Changes always use purple (fall) to orange (rise).")
-    method = st.selectbox("Statistical hotspots", list(HOTSPOT_CHOICES), format_func=HOTSPOT_CHOICES.get,
-                          key="hotspots")
-    fdr = st.checkbox("Control the false discovery rate", key="fdr", disabled=method == "none",
-                      help="Benjamini-Hochberg across all wards tested, instead of p <= 0.05 for each.")
+    view_key = (source, layer_key, role.name, lad_codes, measure, last_year, window, gang, scheme,
+                None if bands is None else tuple(bands))
+    view = map_view(*view_key)
+    if view.hotspots_offered:
+        method = st.selectbox("Statistical hotspots", list(HOTSPOT_CHOICES), format_func=HOTSPOT_CHOICES.get,
+                              key="hotspots")
+        fdr = st.checkbox("Control the false discovery rate", key="fdr", disabled=method == "none",
+                          help="Benjamini-Hochberg across all wards tested, instead of p <= 0.05 for each.")
+    else:
+        method, fdr = "none", False
+        st.caption(views.NO_HOTSPOTS_REASON)
     basemap = basemap_switch()
 
 region = region_label(lad_codes)
 areas = cached_display_wards(lad_codes)
-everywhere = region_measures(source, layer_key, last_year, window, gang)
-table = everywhere[everywhere["lad_code"].isin(lad_codes)].reset_index(drop=True)
-values = table.set_index("ward_code")[measure]
 period = window_label(last_year, window)
 period_shown = aggregation.period_label(dataset, layer_key, last_year, window)  # "2018/19, 5 of 12 months"
 label = aggregation.MEASURES[measure] + (" (per year)" if window == 2 and "rate" in measure else "")
-mean = aggregation.regional_mean(table[measure])
 
 st.subheader(f"{text(layers[layer_key].label)}{', ' + text(gang) if gang else ''}: {region}, {period_shown}",
              divider=False)
 layer_banner(layers[layer_key])
 # Only the open view is built: the ranking chart and the tables cost a tablet's browser about a
 # second, so the map draws alone and the others are built when their tab is opened (or ?view= names it).
-views = ["Map", "Ranking", "Values"] + (["Nominal spread"] if restricted and len(dataset.nominals) else [])
+tab_names = ["Map", "Ranking", "Values"] + (["Nominal spread"] if restricted and len(dataset.nominals) else [])
 asked_view = st.query_params.get("view")
-if asked_view is not None and asked_view not in views:
+if asked_view is not None and asked_view not in tab_names:
     st.warning(f"The address asks for the view {text(asked_view)}, which this page does not have "
-               f"({', '.join(views)}; Nominal spread needs the police switch), so the map is shown.")
-map_view, ranking_view, values_view, *spread_view = st.tabs(views, key="view", on_change="rerun",
+               f"({', '.join(tab_names)}; Nominal spread needs the police switch), so the map is shown.")
+map_tab, ranking_view, values_view, *spread_view = st.tabs(tab_names, key="view", on_change="rerun",
                                                              bind="query-params")
 
-if map_view.open:
-    spots = spots_for(lad_codes, values, method, fdr) if method != "none" else None
-    with map_view:
+if map_tab.open:
+    spots = spots_for(view, view_key, lad_codes, method, fdr) if method != "none" else None
+    with map_tab:
         fmap = maps.ward_choropleth(
-            areas, values, label=f"{label}, {period}", scheme=scheme, bands=bands, palette=palette,
+            areas, view.values, label=f"{label}, {period}", breaks=view.legend.breaks,
+            legend_labels=view.legend.labels, suppressed=view.suppressed,
+            suppressed_label=view.legend.suppressed_label or view.rule.suppressed_text, palette=palette,
             diverging="change" in measure, decimals=0 if measure.startswith("count") else 1, basemap=basemap,
             leaflet_urls=local_leaflet_urls(), profile_links=True,
             spots=None if spots is None else spots.set_index("ward_code")["spot"])
         show_map(fmap)
-        no_data = int(values.isna().sum())
-        st.caption(f"Mean across {region}: {mean:,.2f}. "
+        no_data = view.mean.no_data_wards
+        st.caption(f"Mean across {region}: {view.mean.value:,.2f} ({view.mean.text}). "
                    + (f"{no_data} wards have no data (grey, dashed). " if no_data else "")
+                   + (f"{view.mean.suppressed_wards} wards with {view.legend.suppressed_label} are hatched. "
+                      if view.mean.suppressed_wards else "")
                    + "Tap a ward for its values and a link to its profile. Ranking and Values are in the tabs above.")
         if spots is not None:
-            significant = spots[spots["significant"]].merge(table[["ward_code", "ward_name", "lad_name"]],
-                                                            on="ward_code")
+            significant = spots[spots["significant"]]
             st.markdown(f"**{HOTSPOT_CHOICES[method].replace('*', chr(92) + '*')}**: {len(significant)} of "
                         f"{len(spots)} wards significant ({'false discovery rate 5%' if fdr else 'p <= 0.05 each'}, "
                         "999 permutations, queen contiguity).")
@@ -120,23 +137,19 @@ if map_view.open:
                                         "spot": "Result"})
 
 if ranking_view.open:
-    ranked = ranking.ranking_table(everywhere, measure, list(lad_codes))
-    essex_mean = aggregation.regional_mean(everywhere[measure])
-    chart = ranking.ranking_chart(ranked, measure, label=label, highlight_label=f"{region} wards",
-                                  mean=essex_mean)
+    chart = ranking.ranking_chart(view.ranking, measure, label=label, highlight_label=f"{region} wards",
+                                  mean=view.region_mean.value)
     ranking_view.vega_lite_chart(chart.to_dict(validate=False), width="stretch")  # altair's validation costs 0.2 s
-    ranking_view.caption(f"Every Greater Essex ward, highest first. Dashed line: the Greater Essex mean "
-                         f"({essex_mean:,.2f}).")
+    ranking_view.caption(f"Every Greater Essex ward with a value shown, highest first. Dashed line: the Greater Essex "
+                         f"mean ({view.region_mean.value:,.2f}, {view.region_mean.text})."
+                         + (f" {view.ranking_left_out} wards with {view.legend.suppressed_label} are not drawn."
+                            if view.ranking_left_out else ""))
 
 if values_view.open:
-    shown = table.assign(above_mean=table[measure].gt(mean).map({True: "above", False: "below"})
-                         .where(table[measure].notna(), "no data"))
     values_view.dataframe(
-        shown.sort_values(measure, ascending=False)[["ward_name", "lad_name", "count", "population_10_24",
-                                                       "rate_per_1000", "count_change", "rate_change", "above_mean"]],
-        hide_index=True, width="stretch",
+        view.values_table, hide_index=True, width="stretch",
         column_config={
-            "ward_name": "Ward", "lad_name": "Local authority", "count": st.column_config.NumberColumn("Count"),
+            "ward_name": "Ward", "lad_name": "Local authority", "count": st.column_config.Column("Count"),
             "population_10_24": st.column_config.NumberColumn("Residents 10-24", format="%.0f"),
             "rate_per_1000": st.column_config.NumberColumn("Rate per 1,000", format="%.1f"),
             "count_change": st.column_config.NumberColumn("Change in count", format="%+.0f"),
@@ -146,7 +159,7 @@ if values_view.open:
     )
     values_view.download_button(
         "Download these values (CSV)", key="download",
-        data=csv_bytes(shown.assign(period=period, layer=layers[layer_key].label)),
+        data=csv_bytes(view.download),
         file_name=download_name(layers[layer_key].label, period, region),
         mime="text/csv", help="Every ward shown, with count, residents, rate, changes and the mean flag."
                               + (" Restricted: do not share outside the police." if layers[layer_key].restricted
@@ -170,8 +183,8 @@ if spread_view and spread_view[0].open:
                 show_map(maps.ward_choropleth(areas, counts, label=f"Nominals, {financial_year_label(year)}",
                                               breaks=shared, basemap=basemap, leaflet_urls=local_leaflet_urls()),
                          height=360)
-        spread = table[["ward_name", "lad_name", "ward_code"]].assign(
-            first=table["ward_code"].map(before), second=table["ward_code"].map(after))
+        spread = view.table[["ward_name", "lad_name", "ward_code"]].assign(
+            first=view.table["ward_code"].map(before), second=view.table["ward_code"].map(after))
         spread["change"] = spread["second"] - spread["first"]
         newly = int((spread["first"].eq(0) & spread["second"].gt(0)).sum())
         st.caption(f"{newly} wards had no nominals in {financial_year_label(first)} and some in "

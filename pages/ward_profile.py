@@ -2,22 +2,19 @@
 
 import streamlit as st
 
-from hotspots import aggregation, geography, profile
+from hotspots import aggregation, geography, profile, roles, views
 from hotspots.periods import financial_year_label
-from ui.common import cached_dataset, current_source, page_setup, restricted_switch, text
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def trend_for(source: tuple, ward_code: str, restricted: bool):
-    dataset = cached_dataset(*source)
-    return profile.ward_trend(dataset, ward_code, aggregation.available_layers(dataset, restricted=restricted))
+from ui.common import cached_dataset, current_source, page_setup, restricted_switch, text, viewer
 
 
 @st.cache_data(show_spinner="Ranking every ward...", max_entries=64)
-def ranks_for(source: tuple, ward_code: str, restricted: bool, year: int):
+def profile_view(source: tuple, ward_code: str, role_name: str, restricted: bool, year: int | None):
+    """The ward's display tables as the role sees them (keyed by the role: one role's never serve another);
+    ``year`` None: the trend only (the sidebar needs its years before a year can be chosen)."""
     dataset = cached_dataset(*source)
-    return profile.ward_ranks(dataset, ward_code, aggregation.available_layers(dataset, restricted=restricted),
-                              last_year=year)
+    role = roles.role(role_name)
+    layers = views.layers_for(dataset, role, show_restricted=restricted)
+    return views.ward_profile_view(dataset, ward_code, role, geography.wards(), layers, last_year=year)
 
 
 dataset = page_setup("Ward profile")
@@ -32,11 +29,11 @@ if asked is not None and asked not in names and "ward" not in st.session_state:
     st.warning(f"The address asks for the ward {text(asked)}, which is no Greater Essex ward (2013-2024 codes, "
                f"E05...), so {text(names[codes[default]])} is shown. Choose a ward in the sidebar.")
 
+role = viewer()
 with st.sidebar:
     ward_code = st.selectbox("Ward", codes, index=default, format_func=names.get, key="ward")
-    restricted = restricted_switch()
-    trend = trend_for(source, ward_code, restricted)
-    years = sorted(trend["financial_year"].unique().tolist())
+    restricted = restricted_switch() if role.restricted_layers else False
+    years = profile_view(source, ward_code, role.name, restricted, None).years
     if not years:
         st.info("No events in the store yet: import some on the Data page.")
         st.stop()
@@ -58,26 +55,18 @@ if ward_code in deprivation.index:
     right.metric("Deprivation score", f"{deprivation[ward_code]:.1f}",
                  help=f"Rank {rank} of {len(deprivation)} Greater Essex wards (1 = most deprived).")
 
-ranks = ranks_for(source, ward_code, restricted, year)
+view = profile_view(source, ward_code, role.name, restricted, year)
 st.markdown(f"**Rank in {financial_year_label(year)}** (1 = highest)")
-
-
-def rank_text(measure: str, scope: str):
-    rank, of = ranks[f"{measure}_rank_in_{scope}"], ranks[f"{measure}_wards_in_{scope}"]
-    return (rank.map("{:.0f}".format) + " of " + of.astype(str)).where(rank.notna(), "no data")
-
-
-shown = ranks.assign(borough=rank_text("count", "borough"), region=rank_text("count", "region"),
-                     rate_borough=rank_text("rate_per_1000", "borough"), rate_region=rank_text("rate_per_1000", "region"))
-st.dataframe(shown[["label", "count", "borough", "region", "rate_per_1000", "rate_borough", "rate_region"]],
-             hide_index=True, width="stretch",
-             column_config={"label": "Layer", "count": st.column_config.NumberColumn("Count", format="%.0f"),
+st.dataframe(view.ranks, hide_index=True, width="stretch",
+             column_config={"label": "Layer", "count": st.column_config.Column("Count"),
                             "borough": f"By count in {row['lad_name']}", "region": "By count in Greater Essex",
                             "rate_per_1000": st.column_config.NumberColumn("Rate per 1,000", format="%.1f"),
                             "rate_borough": f"By rate in {row['lad_name']}", "rate_region": "By rate in Greater Essex"})
 
 st.markdown(f"**{aggregation.MEASURES[trend_measure]} over every year with data**")
-st.altair_chart(profile.trend_chart(trend, trend_measure, title=aggregation.MEASURES[trend_measure]), width="stretch")
-part_years = aggregation.partial_years_note(dataset, list(aggregation.available_layers(dataset, restricted=restricted)))
-if part_years:
-    st.caption(text(part_years) + " Their counts are not a whole year's.")
+st.altair_chart(profile.trend_chart(view.trend, trend_measure, title=aggregation.MEASURES[trend_measure]),
+                width="stretch")
+if view.trend["suppressed"].any():
+    st.caption(f"Dashed vertical lines: years with {view.suppressed_text}, left out of the lines.")
+if view.partial_years:
+    st.caption(text(view.partial_years) + " Their counts are not a whole year's.")

@@ -10,8 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hotspots import (accounts, aggregation, audit, backtest, boundaries, demo, forecast, geography, importing, loading,
-                      readers, roles, settings, store, validation)
+from hotspots import (accounts, aggregation, audit, backtest, boundaries, demo, disclosure, forecast, geography,
+                      importing, loading, readers, roles, settings, store, validation, views)
 from hotspots._errors import DeletionIncompleteError
 from hotspots.periods import financial_year_from_label, financial_year_label
 
@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"keep rows matching; columns {', '.join(aggregation.FILTER_COLUMNS)} "
                              "(e.g. age_band=10-17,18-24 or domestic=false)")
     counts.add_argument("--out", type=Path, required=True, help="output CSV")
+    counts.add_argument("--role", default="admin", choices=list(roles.ROLES),
+                        help="write the counts as this role sees them (default admin: true values); councillor "
+                             "and public get small counts as the rule's words, e.g. 'fewer than 5'")
     _store_option(counts)
     counts.set_defaults(run=_counts)
 
@@ -263,18 +266,22 @@ def _counts(args: argparse.Namespace) -> int:
             raise ValueError(f"--filter {text!r}: write COLUMN=VALUE[,VALUE...], e.g. age_band=10-17,18-24")
         filters[column.strip()] = [v.strip() for v in values.split(",")]
     periods = [financial_year_from_label(p) for p in args.period] if args.period else None
+    rule = disclosure.rule_for(aggregation.resolve_layer(args.layer), roles.role(args.role))  # before any reading
     dataset = loading.load_dataset(target)
     table = aggregation.area_counts(dataset, args.layer, by=args.by, region=args.region, periods=periods, filters=filters)
+    shown = views.disclosed_area_counts(table, rule)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False)
+    shown.to_csv(args.out, index=False)
     months = aggregation.months_covered(dataset, args.layer)
     for label in sorted(set(table["period"])):
         held = None if months is None else months.get(financial_year_from_label(label), 0)
         if held is not None and held < 12:
             print(f"note: {label} covers {held} of 12 months of the source's data: its counts are not a whole "
                   "year's (the dashboard's forecast leaves such years out)", file=sys.stderr)
+    events = (f"{table['count'].sum():,} events" if rule.shows_true_values else
+              f"small counts shown as {rule.suppressed_text!r}, as the {args.role} role sees them")
     print(f"wrote {len(table):,} rows ({table['area_code'].nunique()} {args.by}s x {table['period'].nunique()} years, "
-          f"{table['count'].sum():,} events) to {args.out}")
+          f"{events}) to {args.out}")
     return 0
 
 

@@ -25,6 +25,10 @@ PALETTE = PALETTES["YlOrRd"]
 DIVERGING = {"down": ["#2d004b", "#542788", "#8073ac", "#b2abd2"], "middle": "#f7f7f7",
              "up": ["#fdb863", "#e08214", "#b35806", "#7f3b08"]}
 NO_DATA_COLOUR = "#bdbdbd"
+#: Suppressed wards (a small count shown as "fewer than 5") are hatched: dark diagonal lines on white,
+#: unlike any class colour, zero's, or no data's grey. The SVG pattern's id, and the legend swatch's CSS.
+SUPPRESSED_FILL = "url(#ward-suppressed-hatch)"
+SUPPRESSED_SWATCH = "repeating-linear-gradient(45deg,#444444 0 2px,#ffffff 2px 6px)"
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "NaturalBreaks", "equal_interval": "EqualInterval",
            "fixed": "UserDefined"}
 #: How hot and cold spots are outlined over the choropleth: (colour, dash pattern or None).
@@ -78,6 +82,8 @@ def ward_choropleth(
     spots: pd.Series | None = None,
     profile_links: bool = False,
     unit: str = "",
+    suppressed: pd.Series | None = None,
+    suppressed_label: str = "fewer than 5",
 ) -> folium.Map:
     """A choropleth of ``values`` (indexed by ``ward_code``) over ``areas`` (EPSG:4326).
 
@@ -89,18 +95,23 @@ def ward_choropleth(
     PALETTES; ``diverging`` colours falls and rises either side of zero (for changes). ``spots``
     (by ``ward_code``: "hot spot", "cold spot", a Local Moran quadrant) outlines those wards.
     ``profile_links`` adds a popup on tap/click linking to the ward's profile page. ``unit`` follows
-    each value in tooltips and popups (e.g. ``"%"``). Every name, label and value is escaped: the
-    map shows text, never a user's HTML.
+    each value in tooltips and popups (e.g. ``"%"``). ``suppressed`` (True by ``ward_code``, where
+    ``values`` is NaN because a small count is hidden) draws those wards hatched and says
+    ``suppressed_label`` in their tooltip and the legend, apart from zero and from no data.
+    Every name, label and value is escaped: the map shows text, never a user's HTML.
     """
     breaks = class_breaks(values, scheme=scheme, k=k, bands=bands) if breaks is None else breaks
     colours = _diverging(breaks) if diverging else _palette(len(breaks), PALETTES[palette])
     by_ward = values.reindex(areas["ward_code"]).to_numpy(dtype=float)
+    hidden = (np.zeros(len(by_ward), dtype=bool) if suppressed is None
+              else suppressed.reindex(areas["ward_code"]).fillna(False).to_numpy(dtype=bool))
     # Folium's tooltips and popups put names and values into the page as HTML: escape every one
     # (ward names can come from a user's boundary file, labels from a user's count table).
     features = areas[["ward_code", "geometry"]].copy()
     features["ward_name"] = areas["ward_name"].map(html.escape).to_numpy()
-    features["value"] = [html.escape(_format(v, decimals) + unit) if not np.isnan(v) else "no data" for v in by_ward]
-    features["fill"] = [_colour(v, breaks, colours) for v in by_ward]
+    features["value"] = [html.escape(suppressed_label) if secret else html.escape(_format(v, decimals) + unit)
+                         if not np.isnan(v) else "no data" for v, secret in zip(by_ward, hidden)]
+    features["fill"] = [SUPPRESSED_FILL if secret else _colour(v, breaks, colours) for v, secret in zip(by_ward, hidden)]
     fields, aliases = ["ward_name", "value"], ["Ward", html.escape(label)]
     if details is not None:
         features["details"] = details.reindex(areas["ward_code"]).fillna("").map(html.escape).to_numpy()
@@ -121,9 +132,14 @@ def ward_choropleth(
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=False),
         popup=popup,
     ).add_to(fmap)
-    rows = legend_rows(values, breaks, colours, decimals)
+    if hidden.any():
+        HatchPattern().add_to(fmap)
+    rows = legend_rows(values, breaks, colours, decimals, no_data=bool((np.isnan(by_ward) & ~hidden).any()))
     if legend_labels is not None:
         rows = [(colour, text) for (colour, _), text in zip(rows, legend_labels)] + rows[len(legend_labels):]
+    if hidden.any():
+        rows = [row for row in rows if row[0] != NO_DATA_COLOUR] + [(SUPPRESSED_FILL, suppressed_label)] + [
+            row for row in rows if row[0] == NO_DATA_COLOUR]
     outlines = []
     if spots is not None:
         outlined = spots[spots.isin(list(SPOT_OUTLINES))]
@@ -146,14 +162,16 @@ def _add_spot_outlines(fmap: folium.Map, areas: gpd.GeoDataFrame, spots: pd.Seri
                    interactive=False).add_to(fmap)
 
 
-def legend_rows(values: pd.Series, breaks: list[float], colours: list[str], decimals: int) -> list[tuple[str, str]]:
-    """(colour, range) per class, then grey "no data" when any ward lacks a value.
+def legend_rows(values: pd.Series, breaks: list[float], colours: list[str], decimals: int, *,
+                no_data: bool | None = None) -> list[tuple[str, str]]:
+    """(colour, range) per class, then grey "no data" when any ward lacks a value (or as ``no_data``
+    says, when some missing values are suppressed ones, not missing data).
 
     Classes are (previous upper, upper]; whole counts (``decimals=0``) start at the next integer,
     so neighbouring rows never share a value ("5 to 14", "15 to 17").
     """
     rows = []
-    lower = float(np.nanmin(values.to_numpy(dtype=float))) if breaks else np.nan
+    lower = float(np.nanmin(values.to_numpy(dtype=float))) if breaks and values.notna().any() else np.nan
     for position, (upper, colour) in enumerate(zip(breaks, colours)):
         if decimals == 0:
             # Whole counts: a class (16, 16.8] holds no count, so "to 16" then "17 to ..." never overlap.
@@ -164,7 +182,7 @@ def legend_rows(values: pd.Series, breaks: list[float], colours: list[str], deci
             high = _format(upper, decimals)
         rows.append((colour, high if low == high else f"{low} to {high}"))
         lower = upper
-    if values.isna().any() or not breaks:
+    if (values.isna().any() if no_data is None else no_data) or not breaks:
         rows.append((NO_DATA_COLOUR, "no data"))
     return rows
 
@@ -190,12 +208,36 @@ class Legend(MacroElement):
         self._name = "Legend"
         swatch = ('<div><span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
                   'vertical-align:middle;border:1px {};background:{}"></span>{}</div>')
-        items = "".join(swatch.format("dashed #555" if colour == NO_DATA_COLOUR else "solid #555", colour,
-                                      html.escape(text)) for colour, text in rows)
+        items = "".join(swatch.format("dashed #555" if colour == NO_DATA_COLOUR else "solid #555",
+                                      SUPPRESSED_SWATCH if colour == SUPPRESSED_FILL else colour, html.escape(text))
+                        for colour, text in rows)
         items += "".join(swatch.format(f"{'dashed' if dash else 'solid'} {colour};border-width:3px", "transparent",
                                        html.escape(text)) for (colour, dash), text in outlines)
         self.html = ('<div style="background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;'
                      f'font:13px/1.5 sans-serif;max-width:220px"><b>{html.escape(title)}</b>{items}</div>')
+
+
+class HatchPattern(MacroElement):
+    """The SVG hatching that ``SUPPRESSED_FILL`` names, put into the map's vector layer (added after
+    the wards, whose drawing creates that layer); no outside script."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var svg = {{ this._parent.get_name() }}.getPanes().overlayPane.querySelector("svg");
+            if (!svg) { return; }
+            var defs = document.createElementNS("http://www.w3.org/2000/svg", "defs");
+            defs.innerHTML = '<pattern id="ward-suppressed-hatch" patternUnits="userSpaceOnUse" width="6" '
+                + 'height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
+                + '<line x1="0" y1="0" x2="0" y2="6" stroke="#444444" stroke-width="2"/></pattern>';
+            svg.insertBefore(defs, svg.firstChild);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "HatchPattern"
 
 
 def _base_map(areas: gpd.GeoDataFrame, *, basemap: bool, leaflet_urls: tuple[str, str] | None) -> folium.Map:
@@ -214,6 +256,8 @@ def _base_map(areas: gpd.GeoDataFrame, *, basemap: bool, leaflet_urls: tuple[str
 def _style(feature: dict) -> dict:
     if feature["properties"]["fill"] == NO_DATA_COLOUR:  # no data looks unlike any value, zero included
         return {"fillColor": NO_DATA_COLOUR, "color": "#666666", "weight": 0.8, "fillOpacity": 0.5, "dashArray": "4 3"}
+    if feature["properties"]["fill"] == SUPPRESSED_FILL:
+        return {"fillColor": SUPPRESSED_FILL, "color": "#444444", "weight": 0.8, "fillOpacity": 0.9}
     return {"fillColor": feature["properties"]["fill"], "color": "#444444", "weight": 0.8, "fillOpacity": 0.75}
 
 

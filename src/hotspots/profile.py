@@ -7,7 +7,7 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from hotspots import aggregation, geography
+from hotspots import aggregation, disclosure, geography
 from hotspots.loading import Dataset
 from hotspots.periods import financial_year_label
 
@@ -33,22 +33,27 @@ def ward_trend(dataset: Dataset, ward_code: str, layers: dict[str, aggregation.L
 
 
 def ward_ranks(dataset: Dataset, ward_code: str, layers: dict[str, aggregation.Layer], *, last_year: int,
-               years: int = 1) -> pd.DataFrame:
-    """For each layer: the ward's count and rate and its rank (1 = highest) by each among the wards
-    of its local authority and of Greater Essex that have a value (``*_wards_in_*``)."""
-    wards = geography.wards()[["ward_code", "lad_code"]]
+               years: int = 1, wards: pd.DataFrame | None = None,
+               rules: dict[str, disclosure.DisclosureRule] | None = None) -> pd.DataFrame:
+    """For each layer: the ward's count (``count_text`` too) and rate and its rank (1 = highest) by
+    each among the wards of its local authority and of the region (``wards``, default Greater
+    Essex's) that have a value (``*_wards_in_*``), each layer seen through ``rules[key]`` (default
+    true values): ranks are ``disclosure.disclosed_ranks`` on shown values."""
+    wards = (geography.wards() if wards is None else wards)[["ward_code", "lad_code"]]
     lad = wards.set_index("ward_code").loc[ward_code, "lad_code"]
     rows = []
     for key, layer in layers.items():
-        table = wards.merge(aggregation.measure_table(dataset, key, wards["ward_code"].tolist(), last_year=last_year,
-                                                      years=years), on="ward_code")
+        rule = (rules or {}).get(key, disclosure.TRUE_VALUES)
+        table = wards.merge(disclosure.disclosed_measure_table(aggregation.measure_table(
+            dataset, key, wards["ward_code"].tolist(), last_year=last_year, years=years), rule), on="ward_code")
         row = {"layer": key, "label": layer.label}
         for measure in ("count", "rate_per_1000"):
             for scope, chosen in (("borough", table[table["lad_code"].eq(lad)]), ("region", table)):
-                ranks = chosen.set_index("ward_code")[measure].rank(ascending=False, method="min")
+                ranks = disclosure.disclosed_ranks(chosen, measure).set_axis(chosen["ward_code"])
                 row[f"{measure}_rank_in_{scope}"] = ranks.get(ward_code)
-                row[f"{measure}_wards_in_{scope}"] = int(chosen[measure].notna().sum())
-            row[measure] = table.set_index("ward_code").loc[ward_code, measure]
+                row[f"{measure}_wards_in_{scope}"] = int((chosen[measure].notna() | chosen["suppressed"]).sum())
+        own = table.set_index("ward_code").loc[ward_code]
+        row.update(count=own["count"], count_text=own["count_text"], rate_per_1000=own["rate_per_1000"])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -59,16 +64,30 @@ def trend_chart(trend: pd.DataFrame, measure: str, *, title: str, height: int = 
     ``height`` is the plotting area's own: the legend (below, each label wrapped onto as many
     lines as it needs, never cut) and the axes add to it rather than squeezing it, which at
     tablet width left a strip of a few pixels. Each point's tooltip names its layer in full.
+    A disclosed trend (``count_text`` and ``suppressed``, from ``disclosure.disclosed_trend``)
+    breaks its line at a suppressed point, which is marked by a dashed vertical rule saying
+    "fewer than 5", never drawn as zero.
     """
     shown = trend.assign(year=trend["financial_year"].map(financial_year_label),
                          legend_label=trend["label"].map(lambda label: "\n".join(
                              textwrap.wrap(str(label), LEGEND_WRAP_CHARACTERS)) or " "))
+    if "count_text" not in shown:
+        shown = shown.assign(count_text=shown["count"].map("{:,.0f}".format), suppressed=False)
     legend = alt.Legend(orient="bottom", columns=1, labelLimit=0, labelExpr="split(datum.label, '\\n')",
                         symbolType="stroke", labelFontSize=12, rowPadding=6)
-    return alt.Chart(shown).mark_line(point=True).encode(
-        x=alt.X("year:O", title="Financial year", axis=alt.Axis(labelAngle=0, labelOverlap="greedy")),
-        y=alt.Y(f"{measure}:Q", title=title),
-        color=alt.Color("legend_label:N", title=None, legend=legend),
-        tooltip=[alt.Tooltip("label:N", title="Layer"), alt.Tooltip("year:O", title="Year"),
-                 alt.Tooltip(f"{measure}:Q", title=title, format=",.1f")],
-    ).properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    x = alt.X("year:O", title="Financial year", axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))
+    color = alt.Color("legend_label:N", title=None, legend=legend)
+    value = (alt.Tooltip("count_text:N", title=title) if measure == "count"
+             else alt.Tooltip(f"{measure}:Q", title=title, format=",.1f"))
+    lines = alt.Chart(shown).mark_line(point=True, invalid=None).encode(  # invalid=None: a gap at a suppressed point
+        x=x, y=alt.Y(f"{measure}:Q", title=title), color=color,
+        tooltip=[alt.Tooltip("label:N", title="Layer"), alt.Tooltip("year:O", title="Year"), value],
+    )
+    hidden = shown[shown["suppressed"].astype(bool)]
+    chart = lines
+    if len(hidden):
+        marks = alt.Chart(hidden).mark_rule(strokeDash=[3, 3], opacity=0.7).encode(
+            x=x, color=color, tooltip=[alt.Tooltip("label:N", title="Layer"), alt.Tooltip("year:O", title="Year"),
+                                       alt.Tooltip("count_text:N", title="Count")])
+        chart = alt.layer(lines, marks)
+    return chart.properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))

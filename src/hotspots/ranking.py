@@ -10,12 +10,14 @@ import pandas as pd
 def ranking_table(values: pd.DataFrame, measure: str, highlight_lads: list[str]) -> pd.DataFrame:
     """``values`` (``ward_code, ward_name, lad_code, lad_name`` and ``measure``) ranked highest first.
 
-    Adds ``rank`` (1 = highest; ties share the best rank) and ``highlighted``; wards without a
-    value are left out.
+    Adds ``rank`` (1 = highest; ties share the best rank), unless ``values`` has one already (e.g.
+    ``disclosure.disclosed_ranks``, which ranks suppressed wards too), and ``highlighted``; wards
+    without a shown value are left out.
     """
     ranked = values.dropna(subset=[measure]).sort_values([measure, "ward_name"], ascending=[False, True])
-    ranked = ranked.assign(rank=ranked[measure].rank(ascending=False, method="min").astype(int),
-                           highlighted=ranked["lad_code"].isin(highlight_lads))
+    if "rank" not in ranked:
+        ranked = ranked.assign(rank=ranked[measure].rank(ascending=False, method="min"))
+    ranked = ranked.assign(rank=ranked["rank"].astype(int), highlighted=ranked["lad_code"].isin(highlight_lads))
     return ranked.reset_index(drop=True)
 
 
