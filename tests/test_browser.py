@@ -396,7 +396,7 @@ def test_payloads_in_every_user_string_create_no_element_and_no_outside_request(
 
     choose(page, "What is in the file?", "Police recorded crime")
     rejected = ("Crime Ref,Offence Date,Offence Group,Victim Age,DV Flag,Ward Name\n"
-                "C1,01/05/2021,Violence with injury,16,N,Grays Riverside\n"
+                "R1,01/05/2021,Violence with injury,16,N,Grays Riverside\n"
                 f"C2,\"{payload('date')}\",Violence with injury,16,N,\"{payload('typed-ward')}\"\n").encode()
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
         {"name": "rejects.csv", "mimeType": "text/csv", "buffer": rejected})
