@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import http.client
 import os
 import re
 import socket
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -67,16 +69,26 @@ def _start_server(store: Path) -> tuple[subprocess.Popen, str]:
 
 
 def _signed_in(browser, url: str, role: str = "police"):
-    """A new browser context (an empty cache) signed in as ``role`` through the demo offer."""
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
-    form = context.request.get(f"{url}/auth/sign-in").text()
+    """A new browser context (an empty cache) signed in as ``role`` through the demo offer, whose
+    form is posted here (the browser loads no page for it)."""
+    address = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    connection.request("GET", "/auth/sign-in")
+    answer = connection.getresponse()
+    form, form_cookie = answer.read().decode(), (answer.getheader("set-cookie") or "").split(";")[0]
     token = re.search(r'name="csrf" value="([^"]+)"', form)
     if token is None:
         raise SystemExit("the sign-in page has no demo offer: the bench needs a synthetic-only store")
-    answer = context.request.post(f"{url}/auth/demo", form={"csrf": html.unescape(token.group(1)), "role": role,
-                                                            "next": "/"}, max_redirects=0)
+    fields = urllib.parse.urlencode({"csrf": html.unescape(token.group(1)), "role": role, "next": "/"})
+    connection.request("POST", "/auth/demo", body=fields, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": form_cookie})
+    answer = connection.getresponse()
+    answer.read()
     if answer.status != 303:
         raise SystemExit(f"signing in as {role} failed: HTTP {answer.status}")
+    name, _, value = (answer.getheader("set-cookie") or "").split(";")[0].partition("=")
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    context.add_cookies([{"name": name, "value": value, "url": f"{address.scheme}://{address.netloc}/"}])
     return context
 
 
