@@ -7,7 +7,7 @@ import streamlit as st
 from hotspots import aggregation, geography, hotspot_statistics, maps, ranking, roles, views
 from hotspots.periods import financial_year_label, window_label
 from ui.assets import local_leaflet_urls
-from ui.common import (area_choice, basemap_switch, cached_dataset, cached_display_wards, csv_bytes,
+from ui.common import (area_choice, audited_download, basemap_switch, cached_dataset, cached_display_wards, csv_bytes,
                        current_source, download_name, layer_banner, page_setup, parse_bands, preferred_index,
                        region_label, restricted_switch, show_map, text, viewer)
 
@@ -157,13 +157,13 @@ if values_view.open:
             "above_mean": f"{aggregation.MEASURES[measure]} against the {region} mean",
         },
     )
-    values_view.download_button(
-        "Download these values (CSV)", key="download",
-        data=csv_bytes(view.download),
-        file_name=download_name(layers[layer_key].label, period, region),
-        mime="text/csv", help="Every ward shown, with count, residents, rate, changes and the mean flag."
-                              + (" Restricted: do not share outside the police." if layers[layer_key].restricted
-                                 else ""))
+    with values_view:
+        audited_download(
+            "Download these values (CSV)", csv_bytes(view.download),
+            download_name(layers[layer_key].label, period, region), key="download", mime="text/csv",
+            what={"layer": layer_key, "period": period, "area": region, "role": viewer().name},
+            help="Every ward shown, with count, residents, rate, changes and the mean flag."
+                 + (" Restricted: do not share outside the police." if layers[layer_key].restricted else ""))
 
 if spread_view and spread_view[0].open:
     with spread_view[0]:

@@ -192,3 +192,15 @@ def test_single_sign_on_without_a_matching_group_is_refused(tmp_path, monkeypatc
     at.run()
     assert any("no role in this dashboard" in i.value for i in at.info) and not at.get("iframe")
     assert [e.action for e in audit.entries(tmp_path / "store")] == ["sign-in-failed"]
+
+
+def test_the_ward_map_download_is_in_the_audit_trail(tmp_path, monkeypatch, demo_dir):
+    monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "store"))  # the audit trail's store (the maps show the demo)
+    at = dashboard("councillor", 240)
+    at.session_state["view"] = "Values"
+    at.query_params["view"] = "Values"
+    at.run()
+    assert not at.exception, at.exception
+    at.download_button[0].click().run()
+    [entry] = [e for e in audit.entries(tmp_path / "store") if e.action == "download"]
+    assert (entry.role, entry.what["role"]) == ("councillor", "councillor") and entry.what["file"].endswith(".csv")
