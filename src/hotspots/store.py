@@ -348,7 +348,8 @@ def read_table(store: Path, table: str, where: str = "TRUE") -> pd.DataFrame:
         files = _files_of(store, db, table)
         if not files:
             return _to_pandas(duckdb.connect().from_arrow(_row_schema(table).empty_table()).to_arrow_table())
-        rows = db.sql(_active_rows_sql(table, _parquet_sql(db, files, table)))
+        stored = _parquet_sql(db, files, table)
+        rows = db.sql(_active_rows_sql(table, stored) if _anything_replaced(db) else f"SELECT * FROM {stored}")
         return _to_pandas(rows.filter(where).to_arrow_table())
 
 
@@ -361,6 +362,12 @@ def covered_months(store: Path) -> pd.DataFrame:
         frame = db.execute(f'SELECT dataset_id, source, force, month, "rows" FROM {_ACTIVE_COVERS} c '
                            "ORDER BY dataset_id, source, force, month").df()
     return frame.astype({"month": "datetime64[us]"})
+
+
+def _anything_replaced(db: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any stored row is replaced (reading then leaves them out; otherwise rows are read as stored)."""
+    return bool(db.execute(f"SELECT EXISTS (SELECT 1 FROM {_REPLACED_MONTHS}) OR EXISTS (SELECT 1 FROM "
+                           "replaced_references)").fetchall()[0][0])
 
 
 def _to_pandas(rows: pa.Table) -> pd.DataFrame:
