@@ -134,23 +134,43 @@ def rule_for(layer: Layer, role: Role) -> DisclosureRule:
     return TRUE_VALUES if role.small_counts_unsuppressed else rule_of_layer(layer)
 
 
-def disclosed_counts(counts: pd.Series, rule: DisclosureRule, *, rates: pd.Series | None = None) -> pd.DataFrame:
+def disclosed_counts(counts: pd.Series, rule: DisclosureRule, *, rates: pd.Series | None = None,
+                     hidden: pd.Series | None = None) -> pd.DataFrame:
     """``count`` (shown value, NaN if suppressed or no data), ``count_text`` and ``suppressed``, on
-    ``counts``'s index; with ``rates`` (of those counts), ``rate_per_1000`` of the shown counts."""
+    ``counts``'s index; with ``rates`` (of those counts), ``rate_per_1000`` of the shown counts.
+    ``hidden``: counts over several years to suppress as well, because one of their years' counts
+    is (see ``hidden_by_years``)."""
     _check_counts(counts, str(counts.name or "counts"))
     values = counts.astype("float64")
-    suppressed = values.ge(1) & values.lt(rule.smallest_shown)
+    small = values.ge(1) & values.lt(rule.smallest_shown)
+    by_years = pd.Series(False, index=counts.index) if hidden is None else (
+        hidden.reindex(counts.index, fill_value=False).astype(bool) & ~small & values.ge(1))
+    suppressed = small | by_years
     shown = pd.Series(_round(values.to_numpy(), rule.rounding_base), index=counts.index).mask(suppressed)
-    out = pd.DataFrame({"count": shown, "count_text": _count_texts(shown, suppressed, rule), "suppressed": suppressed},
-                       index=counts.index)
+    texts = _count_texts(shown, suppressed, rule).mask(by_years, f"{rule.suppressed_text} in a year")
+    out = pd.DataFrame({"count": shown, "count_text": texts, "suppressed": suppressed}, index=counts.index)
     if rates is not None:
         out["rate_per_1000"] = _rate_of_shown(shown, values, rates.astype("float64"))
     return out
 
 
-def disclosed_measure_table(table: pd.DataFrame, rule: DisclosureRule) -> pd.DataFrame:
+def hidden_by_years(counts: pd.DataFrame, years: list[int], rule: DisclosureRule, *, key: str = "ward_code") -> pd.Series:
+    """By area (``key``), whether a count over ``years`` must be suppressed because one year's count
+    would be: a two-year total shown beside a one-year count would give the other year back.
+    ``counts``: ``key, financial_year, count`` per year."""
+    in_window = counts[counts["financial_year"].isin(years)]
+    small = in_window["count"].astype("float64").between(1, rule.smallest_shown - 1)
+    if rule.shows_true_values or len(years) < 2:
+        small = small & False
+    return small.groupby(in_window[key]).any()
+
+
+def disclosed_measure_table(table: pd.DataFrame, rule: DisclosureRule, *, hidden: pd.Series | None = None,
+                            previous_hidden: pd.Series | None = None) -> pd.DataFrame:
     """``aggregation.measure_table``'s columns as ``rule`` shows them, plus ``count_text``,
-    ``previous_count_text``, ``suppressed`` and ``previous_suppressed``.
+    ``previous_count_text``, ``suppressed`` and ``previous_suppressed``; ``hidden`` and
+    ``previous_hidden`` (by ward code, from ``hidden_by_years``) suppress windows of several years
+    one of whose years is suppressed.
 
     Secondary suppression: a rate goes with its count (rate x population is the count) and is the
     rounded count's rate; a change (count and rate) is removed where either period's count is
@@ -163,11 +183,19 @@ def disclosed_measure_table(table: pd.DataFrame, rule: DisclosureRule) -> pd.Dat
     if "suppressed" in table:  # disclosing twice would show suppressed wards as "no data"
         raise DisclosureError("This measure table has been disclosed already: disclose the table from "
                               "aggregation.measure_table once.")
-    now = disclosed_counts(table["count"], rule)
-    before = disclosed_counts(table["previous_count"], rule)
+    by_ward = table["ward_code"] if "ward_code" in table else None
+    now = disclosed_counts(table["count"], rule, hidden=_aligned(hidden, by_ward))
+    before = disclosed_counts(table["previous_count"], rule, hidden=_aligned(previous_hidden, by_ward))
     out = _secondary_suppression(table.assign(count=now["count"], previous_count=before["count"]), table)
     return out.assign(count_text=now["count_text"], previous_count_text=before["count_text"],
                       suppressed=now["suppressed"], previous_suppressed=before["suppressed"])
+
+
+def _aligned(hidden: pd.Series | None, codes: pd.Series | None) -> pd.Series | None:
+    """``hidden`` (by area code) on the rows of a table whose area codes are ``codes``."""
+    if hidden is None or codes is None:
+        return None
+    return pd.Series(codes.map(hidden).fillna(False).astype(bool).to_numpy(), index=codes.index)
 
 
 def disclosed_total(table: pd.DataFrame, column: str, rule: DisclosureRule) -> DisclosedSummary:
@@ -221,12 +249,15 @@ def disclosed_trend(trend: pd.DataFrame, role: Role) -> pd.DataFrame:
     return pd.concat(parts).loc[trend.index, columns] if parts else pd.DataFrame(columns=columns)
 
 
-def disclosed_forecast(forecast: RuleForecast, rule: DisclosureRule, *, unit: str = "") -> pd.DataFrame:
+def disclosed_forecast(forecast: RuleForecast, rule: DisclosureRule, *, unit: str = "",
+                       hidden: pd.Series | None = None) -> pd.DataFrame:
     """The forecast's ``areas`` with ``prior_two_year_count`` as ``rule`` shows it, plus
     ``prior_count_text`` and ``suppressed``, and each ``explanation`` rebuilt from the shown count
-    ("fewer than 5 call-outs in 2017/18-2018/19, band 3-5: ...", ``unit="call-outs"``)."""
+    ("fewer than 5 call-outs in 2017/18-2018/19, band 3-5: ...", ``unit="call-outs"``). ``hidden``
+    (by area code, ``hidden_by_years`` of the two prior years) suppresses a two-year count one of
+    whose years is suppressed."""
     areas = forecast.areas
-    shown = disclosed_counts(areas["prior_two_year_count"], rule)
+    shown = disclosed_counts(areas["prior_two_year_count"], rule, hidden=_aligned(hidden, areas["area_code"]))
     window = window_label(forecast.target_year - 1)
     texts = [forecast_explanation(text, row, window, unit=unit)
              for text, row in zip(shown["count_text"], areas.itertuples())]

@@ -111,7 +111,15 @@ def ward_map_view(dataset: Dataset, layer_key: str, role: Role, wards: pd.DataFr
         raise DisclosureError(f"The {role.name} role may not filter by gang.")
     true = aggregation.measure_table(dataset, layer_key, wards["ward_code"].tolist(), last_year=last_year,
                                      years=years, gang=gang)
-    everywhere = wards[WARD_COLUMNS].merge(disclosure.disclosed_measure_table(true, rule), on="ward_code", how="left")
+    hidden = previous_hidden = None
+    if years > 1 and not rule.shows_true_values:  # a window beside its single years must not give one back
+        yearly = aggregation.layer_counts(dataset, layer_key, wards["ward_code"].tolist(),
+                                          list(range(last_year - 2 * years + 1, last_year + 1)), gang=gang)
+        hidden = disclosure.hidden_by_years(yearly, list(range(last_year - years + 1, last_year + 1)), rule)
+        previous_hidden = disclosure.hidden_by_years(yearly, list(range(last_year - 2 * years + 1,
+                                                                        last_year - years + 1)), rule)
+    disclosed = disclosure.disclosed_measure_table(true, rule, hidden=hidden, previous_hidden=previous_hidden)
+    everywhere = wards[WARD_COLUMNS].merge(disclosed, on="ward_code", how="left")
     table = everywhere[everywhere["lad_code"].isin(lad_codes)].reset_index(drop=True)
     flagged = _flags(table, measure)
     mean = disclosure.disclosed_mean(table, measure, rule)
@@ -183,7 +191,8 @@ def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.Data
     bands = forecast.DEFAULT_BANDS if rule.shows_true_values else threshold_bands(rule)
     target = int(counts["financial_year"].max()) + 1
     result = forecast.forecast_rule(counts, target_year=target, bands=bands)
-    areas = disclosure.disclosed_forecast(result, rule)
+    areas = disclosure.disclosed_forecast(result, rule, hidden=disclosure.hidden_by_years(
+        counts, [target - 2, target - 1], rule, key="area_code"))
     chosen, note = areas[["area_code", "probability"]], ""
     if model != "rule":
         try:
