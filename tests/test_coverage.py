@@ -95,3 +95,15 @@ def test_pages_say_how_many_months_a_partial_year_covers_and_the_forecast_leaves
     assert "2020/21" in shown(at.subheader[0].value)
 
     assert any("2019/20 (5 of 12 months)" in shown(c.value) for c in opened("pages/ward_profile.py").caption)
+
+
+def test_a_layer_the_store_does_not_hold_is_refused_not_counted_as_zeros(tmp_path: Path, capsys) -> None:
+    from hotspots import cli
+
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, Path(__file__).resolve().parents[1] / "data" / "samples"
+                          / "synthetic_police_uk_street.csv", "police-uk")
+    out = tmp_path / "c.csv"
+    assert cli.main(["counts", "--layer", "police-uk:violence", "--store", str(store_dir), "--out", str(out)]) == 2
+    assert "holds no layer 'police-uk:violence'" in capsys.readouterr().err and not out.exists()
+    assert "police-uk:violence-and-sexual-offences" in str(aggregation.available_layers(loading.load_dataset(store_dir)))

@@ -97,6 +97,9 @@ def area_counts(dataset: Dataset, layer_key: str, *, by: str = "ward", region: s
     layer = resolve_layer(layer_key)
     if by not in ("ward", "lsoa"):
         raise ValueError(f"Count by 'ward' or 'lsoa', not {by!r}.")
+    known = available_layers(dataset, restricted=True)
+    if layer.source in ("police-uk", "counts") and layer_key not in known:  # a mistyped crime type is no zeros
+        raise ValueError(f"The store holds no layer {layer_key!r}: it holds {', '.join(known) or 'none yet'}.")
     areas = (geography.wards(region)["ward_code"] if by == "ward" else geography.lsoas(region)["lsoa_code"]).tolist()
     years = periods or data_years(dataset)
     if not years:

@@ -79,7 +79,7 @@ def trend_chart(trend: pd.DataFrame, measure: str, *, title: str, height: int = 
     color = alt.Color("legend_label:N", title=None, legend=legend)
     value = (alt.Tooltip("count_text:N", title=title) if measure == "count"
              else alt.Tooltip(f"{measure}:Q", title=title, format=",.1f"))
-    lines = alt.Chart(shown).mark_line(point=True, invalid=None).encode(  # invalid=None: a gap at a suppressed point
+    lines = alt.Chart(shown).mark_line(point=True, invalid="break-paths-filter-domains").encode(  # a gap, not a zero
         x=x, y=alt.Y(f"{measure}:Q", title=title), color=color,
         tooltip=[alt.Tooltip("label:N", title="Layer"), alt.Tooltip("year:O", title="Year"), value],
     )
