@@ -132,7 +132,10 @@ st.dataframe(
 
 st.subheader("The rule's evidence: every ward-year in Greater Essex")
 st.dataframe(view.band_table, hide_index=True, width="stretch",
-             column_config={"probability": st.column_config.NumberColumn("P(at least one)", format=WHOLE_PERCENT),
+             column_config={"band": "Prior two-year count", "ward_years": "Ward-years",
+                            "with_outcome": "With at least one next year",
+                            "with_two_or_more": "With two or more next year",
+                            "probability": st.column_config.NumberColumn("P(at least one)", format=WHOLE_PERCENT),
                             "lower": st.column_config.NumberColumn("95% low", format=WHOLE_PERCENT),
                             "upper": st.column_config.NumberColumn("95% high", format=WHOLE_PERCENT),
                             "probability_two_or_more": st.column_config.NumberColumn("P(two or more)",
