@@ -134,8 +134,9 @@ def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *,
     its record; returns the new dataset id. Where it overlaps stored datasets, their months and rows
     are replaced if ``replace``, else OverlapError; a file already stored is a StoreError (nothing
     written either way)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the rows are converted while the catalogue opens
+    with ThreadPoolExecutor(max_workers=2) as pool:  # rows converted and coverage worked out as the catalogue opens
         converting = pool.submit(_rows, prepared.kind, prepared.table)
+        covering = pool.submit(lambda: prepared.covers)
         with _connect(store) as db:  # checked again under the write lock: another import may have landed
             earlier = db.execute("SELECT dataset_id FROM datasets WHERE sha256 = ?", [sha256]).fetchall()
             if earlier:
@@ -150,6 +151,7 @@ def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *,
             rows = rows.add_column(0, "dataset_id", pa.array(np.full(len(rows), dataset_id, dtype=np.int32)))
             folder = _keep(store, original.parent.parent, sha256, prepared.kind, rows)
             try:
+                covering.result()
                 _commit_record(db, prepared, dataset_id, folder / ORIGINAL / original.name, store, sha256,
                                original_name, user, label, overlap)
             except BaseException:
@@ -192,8 +194,8 @@ def _overlaps(db: duckdb.DuckDBPyConnection | None, store: Path, prepared: Prepa
     nominal ids, a count table's layer, area and year)."""
     names = ["dataset_id", "original_name", "source", "force", "month"]
     none = Overlap(pd.DataFrame(columns=names), pd.DataFrame(columns=["dataset_id", "original_name", "references"]))
-    if db is None:
-        return none
+    if db is None or not db.execute("SELECT count(*) FROM datasets WHERE kind = ?", [prepared.kind]).fetchall()[0][0]:
+        return none  # nothing of the kind stored: nothing to share
     covers = prepared.covers[prepared.covers["source"].isin(coverage.MONTH_KEYED_SOURCES)]
     months = none.months
     if len(covers):

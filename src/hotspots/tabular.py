@@ -304,14 +304,13 @@ def _may_start_a_formula(values: pa.StringArray) -> np.ndarray:
     """True for each value whose first byte is ``= + - @``, ASCII whitespace or part of a non-ASCII
     character (some are spaces): only those can be formulas."""
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + len(values) + 1]
-    if values.buffers()[2] is None or len(values) == 0:
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8) if values.buffers()[2] is not None else np.zeros(0, np.uint8)
+    if not len(data):  # no value has a byte
         return np.zeros(len(values), dtype=bool)
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)
-    starts, filled = offsets[:-1], offsets[1:] > offsets[:-1]
-    if not len(data):  # every value empty
-        return np.zeros(len(values), dtype=bool)
-    first = np.where(filled, data[np.minimum(starts, len(data) - 1)], 0)
-    return _FORMULA_FIRST_BYTES[first] & filled
+    starts = offsets[:-1]
+    flags = _FORMULA_FIRST_BYTES.take(data.take(starts, mode="clip"))  # an empty value's byte is its neighbour's:
+    flags &= offsets[1:] > starts  # so only values with a byte of their own count
+    return flags
 
 
 def only_present_categories(values: pd.Categorical) -> pd.Categorical:
