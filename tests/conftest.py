@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from hotspots import demo, settings
+from hotspots import demo, loading, settings
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "geo" / "greater-essex"
 
@@ -36,6 +36,15 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     demo.build_demo(folder)
     settings.DEMO_DIR = folder
     return folder
+
+
+@pytest.fixture(scope="module")
+def dataset(demo_dir):
+    """The synthetic demo's tables, as the pages read them (imported into the demo store if needed)."""
+    store = loading.demo_store()
+    if not len(loading.load_dataset(store).events):
+        loading.load_demo_into(store)
+    return loading.load_dataset(store)
 
 
 def _reference(level: str) -> gpd.GeoDataFrame:

@@ -21,7 +21,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 import leaks
-from hotspots import accounts, aggregation, disclosure, geography, loading, roles, views
+from hotspots import accounts, aggregation, disclosure, geography, roles, views
 from hotspots.disclosure import DisclosedSummary
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
@@ -29,14 +29,6 @@ THURROCK = "E06000034"
 CASES = [("violence-with-injury", "count"), ("violence-with-injury", "rate_per_1000"),
          ("violence-with-injury", "count_change"), ("ambulance-knife", "count"), ("ambulance-knife", "rate_per_1000")]
 YEAR = 2022
-
-
-@pytest.fixture(scope="module")
-def dataset(demo_dir):
-    store = loading.demo_store()
-    if not len(loading.load_dataset(store).events):
-        loading.load_demo_into(store)
-    return loading.load_dataset(store)
 
 
 def _page(name: str, role: str, **state) -> AppTest:

@@ -11,17 +11,9 @@ import streamlit as st
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
-from hotspots import accounts, aggregation, disclosure, geography, loading, profile, roles, views
+from hotspots import accounts, aggregation, disclosure, geography, profile, roles, views
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
-
-
-@pytest.fixture(scope="module")
-def dataset(demo_dir):
-    store = loading.demo_store()
-    if not len(loading.load_dataset(store).events):
-        loading.load_demo_into(store)
-    return loading.load_dataset(store)
 
 
 def _trend_shown(role: str, ward_code: str, measure: str):
