@@ -145,15 +145,16 @@ def month_span(months: pd.Series, source: str = "") -> str:
     stamps = pd.DatetimeIndex(sorted(pd.to_datetime(months).unique()))
     if source == "counts":
         years = stamps.year.tolist()
-        return ", ".join(_runs(years, 1, financial_year_label))
+        return ", ".join(_runs(years, financial_year_label))
     ordinals = (stamps.year * 12 + stamps.month - 1).tolist()
-    return ", ".join(_runs(ordinals, 1, lambda o: f"{o // 12}-{o % 12 + 1:02d}"))
+    return ", ".join(_runs(ordinals, lambda o: f"{o // 12}-{o % 12 + 1:02d}"))
 
 
-def _runs(values: list[int], step: int, label) -> list[str]:
+def _runs(values: list[int], label) -> list[str]:
+    """Consecutive values as ``"a to b"`` runs, each end shown by ``label``."""
     runs: list[list[int]] = []
     for value in values:
-        if runs and value - runs[-1][-1] == step:
+        if runs and value - runs[-1][-1] == 1:
             runs[-1].append(value)
         else:
             runs.append([value])

@@ -225,7 +225,7 @@ def _refuse_nul(data: bytes | bytearray | mmap.mmap, name: str) -> None:
 def _row_lines(data: bytes | bytearray | mmap.mmap, body: int, header_line: int, rows: int) -> np.ndarray | None:
     """The physical line each data row starts on, or None when that is simply the row's position
     after the header: no blank lines, no newlines inside quoted values, one line ending per row.
-    For files ``_scan_bytes`` did not find regular: their line feeds are counted (in chunks: no
+    For files ``_read_csv`` did not find regular: their line feeds are counted (in chunks: no
     copy of the file)."""
     view = np.frombuffer(data, dtype=np.uint8)[body:] if len(data) > body else np.zeros(0, np.uint8)
     feeds = sum(int(np.count_nonzero(view[at: at + _SCAN] == 0x0A)) for at in range(0, len(view), _SCAN))
