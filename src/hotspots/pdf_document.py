@@ -1,0 +1,115 @@
+"""Printable PDF documents (briefing packs, decision records), built offline with fpdf2.
+
+A :class:`PdfDocument` is a portrait A4 document whose every page carries its protective
+marking at the top and the bottom, the document's title and a page number. Callers add
+headings, paragraphs, tables and images (PNG bytes, e.g. a matplotlib figure) and take the
+bytes. Text is set in DejaVu Sans, the font matplotlib ships, so ward names and users' text in
+any script print as they are, without a system font and without a network. Every string is
+printed as text: nothing a user typed is read as markup.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import matplotlib
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+_FONT = "DejaVu"
+_BODY_SIZE = 10
+_TABLE_SIZE = 8
+
+
+class PdfDocument:
+    """One printable document: ``marking`` (e.g. "OFFICIAL-SENSITIVE") on every page's head and foot."""
+
+    def __init__(self, title: str, *, marking: str, subtitle: str = "") -> None:
+        self.title = title
+        self.marking = marking
+        self._pdf = _MarkedPdf(title=title, marking=marking)
+        self._pdf.add_page()
+        self._pdf.set_font(_FONT, "B", 16)
+        self._pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
+        if subtitle:
+            self._pdf.set_font(_FONT, "", _BODY_SIZE)
+            self._pdf.multi_cell(0, 5, subtitle, new_x="LMARGIN", new_y="NEXT")
+        self._pdf.ln(3)
+
+    def heading(self, text: str) -> None:
+        self._pdf.ln(2)
+        self._pdf.set_font(_FONT, "B", 12)
+        self._pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+        self._pdf.ln(1)
+
+    def paragraph(self, text: str) -> None:
+        self._pdf.set_font(_FONT, "", _BODY_SIZE)
+        self._pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+        self._pdf.ln(1)
+
+    def key_values(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """A two-column list of labels and values ("Data window", "Apr 2023 to Mar 2024")."""
+        self.table(["", ""], [[label, value] for label, value in pairs], header=False, col_widths=(1, 3))
+
+    def table(self, columns: Sequence[str], rows: Iterable[Sequence[object]], *, header: bool = True,
+              col_widths: Sequence[float] | None = None) -> None:
+        """A table; cells are printed with ``str`` (a None prints as blank). Long tables continue
+        on the next page with their heading row repeated."""
+        self._pdf.set_font(_FONT, "", _TABLE_SIZE)
+        heading_style = FontFace(emphasis="BOLD", fill_color=(230, 230, 230))
+        with self._pdf.table(col_widths=tuple(col_widths) if col_widths else None, first_row_as_headings=header,
+                             headings_style=heading_style, line_height=4.5, text_align="LEFT",
+                             repeat_headings=1) as table:
+            if header:
+                heading = table.row()
+                for column in columns:
+                    heading.cell(str(column))
+            for values in rows:
+                row = table.row()
+                for value in values:
+                    row.cell("" if value is None else str(value))
+        self._pdf.ln(2)
+
+    def image(self, png: bytes, *, width_mm: float | None = None, caption: str = "") -> None:
+        """A PNG image across the page width (or ``width_mm``), with an optional caption below."""
+        self._pdf.image(io.BytesIO(png), w=width_mm or self._pdf.epw)
+        if caption:
+            self._pdf.set_font(_FONT, "I", _TABLE_SIZE)
+            self._pdf.multi_cell(0, 4, caption, new_x="LMARGIN", new_y="NEXT")
+        self._pdf.ln(2)
+
+    def page_break(self) -> None:
+        self._pdf.add_page()
+
+    def to_bytes(self) -> bytes:
+        return bytes(self._pdf.output())
+
+
+class _MarkedPdf(FPDF):
+    def __init__(self, *, title: str, marking: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self._title = title
+        self._marking = marking
+        for style, file in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf"), ("I", "DejaVuSans-Oblique.ttf"),
+                            ("BI", "DejaVuSans-BoldOblique.ttf")):
+            self.add_font(_FONT, style, str(_FONT_DIR / file))
+        self.set_title(title)
+        self.set_creator("ward-hotspots")
+        self.set_auto_page_break(auto=True, margin=18)
+        self.set_margins(15, 18, 15)
+
+    def header(self) -> None:
+        self.set_y(7)
+        self.set_font(_FONT, "B", 9)
+        self.cell(0, 5, self._marking, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.set_y(18)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_font(_FONT, "", 7)
+        self.cell(0, 4, f"{self._title} · page {self.page_no()}/{{nb}}", align="C", new_x="LMARGIN", new_y="NEXT")
+        self.set_font(_FONT, "B", 9)
+        self.cell(0, 5, self._marking, align="C")
