@@ -220,7 +220,7 @@ def when_table(events: pd.DataFrame) -> pd.DataFrame | None:
     timed = hours.notna()
     if not timed.any():
         return None
-    day = pd.to_datetime(events.loc[timed, "date"]).dt.dayofweek.to_numpy()
+    day = pd.to_datetime(events.loc[timed, "date"]).dt.day_of_week.to_numpy()
     counts = np.zeros((7, 24), dtype=int)
     np.add.at(counts, (day, hours[timed].to_numpy(dtype=int)), 1)
     grid = np.indices((7, 24)).reshape(2, -1)
@@ -306,7 +306,7 @@ def _components(shapes: gpd.GeoDataFrame, level: str, diagonal: bool) -> np.ndar
         dc, dr = np.abs(cols[:, None] - cols[None, :]), np.abs(rows[:, None] - rows[None, :])
         touching = (np.maximum(dc, dr) == 1) if diagonal else (dc + dr == 1)
     else:
-        geometry = shapes.geometry.values
+        geometry = shapes.geometry.to_numpy()
         common = shapely.intersection(geometry[:, None], geometry[None, :])
         dimension = shapely.get_dimensions(common)
         touching = (dimension >= (0 if diagonal else 1)) & ~shapely.is_empty(common)
