@@ -33,17 +33,17 @@ def counts(grid: ma.MicroAreas, values: dict[str, tuple[int, float]]) -> pd.Data
     return table
 
 
-def test_the_top_n_by_harm_then_events_then_cell_id_with_ties_noted(grid):
+def test_the_top_n_by_harm_then_events_then_west_to_east_with_ties_noted(grid):
     table = counts(grid, {cell(0, 0): (1, 100.0), cell(5, 5): (4, 30.0), cell(3, 3): (6, 30.0),
-                          cell(2, 2): (4, 30.0), cell(1, 4): (9, 10.0)})
+                          cell(2, 2): (4, 30.0), cell(2, 1): (4, 30.0), cell(1, 4): (9, 10.0)})
     result = tasking.target(table, areas=grid, n=2)
-    top = result.ranked.head(5)
-    assert top["cell_id"].tolist() == [cell(0, 0), cell(3, 3), cell(2, 2), cell(5, 5), cell(1, 4)]
-    assert top["rank"].tolist() == [1, 2, 3, 4, 5]
+    top = result.ranked.head(6)
+    assert top["cell_id"].tolist() == [cell(0, 0), cell(3, 3), cell(2, 1), cell(2, 2), cell(5, 5), cell(1, 4)]
+    assert top["rank"].tolist() == [1, 2, 3, 4, 5, 6]
     assert result.cell_ids == {cell(0, 0), cell(3, 3)}
-    assert result.notes == ("2 cell(s) not selected have the same harm (30) as the 2th: the tie is broken by events, "
-                            "then by cell id.",)
-    assert tasking.target(table, areas=grid, n=4).notes == ()
+    assert result.notes == ("3 cell(s) not selected have the same harm (30) as the 2th: the tie is broken by events, "
+                            "then by position (west before east, south before north).",)
+    assert tasking.target(table, areas=grid, n=5).notes == ()
 
 
 def test_an_excluded_cell_keeps_its_place_without_a_rank_and_the_next_moves_up(grid):
