@@ -57,7 +57,7 @@ def test_defaults_last_twelve_months_the_default_offences_harm_weighted_top_elev
     view = tasking_view.tasking_view(dataset(), POLICE, grid)
     assert view.window.label == "Apr 2023 to Mar 2024" and view.window.months == 12
     assert view.offences == ("violence with injury", "possession of weapons")
-    assert view.harm_weights == {"violence-with-injury": 15.0, "possession-of-weapons": 15.0}
+    assert view.harm_weights == {"violence-with-injury": 15.0, "possession-of-weapons": 91.0}
     assert int(view.ranked["selected"].sum()) == 11
     assert view.areas["cells"].sum() == 11 and view.areas.crs == BNG
     assert view.tasking_list.grid_key == "bng-150m" and len(view.tasking_list.cell_ids) == 11
