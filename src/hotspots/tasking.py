@@ -132,12 +132,13 @@ def window_to(latest: pd.Timestamp, months: int | None = None) -> Window:
 
 def target(counts: pd.DataFrame, *, areas: MicroAreas, n: int | None = None,
            exclusions: Sequence[Exclusion] = (), merge: bool = True) -> Targeting:
-    """Rank ``counts`` (:func:`hotspots.micro_areas.count_by_cell` for ``areas``), select the top ``n`` (default
-    ``settings.GRIP_TOP_N``) cells with events that are not excluded, and form patrol areas."""
+    """Rank ``counts`` (:func:`hotspots.micro_areas.count_by_cell` for ``areas``: one row per cell,
+    in order), select the top ``n`` (default ``settings.GRIP_TOP_N``) cells with events that are
+    not excluded, and form patrol areas."""
     n = settings.GRIP_TOP_N if n is None else int(n)
-    reasons = _checked_exclusions(exclusions, counts, areas)
     if len(counts) != len(areas.cells):
         raise ValueError("counts must be count_by_cell's table for these areas: one row per cell, in order")
+    reasons = _checked_exclusions(exclusions, areas)
     order = np.lexsort((areas.tie_order, -counts["events"].to_numpy(), -counts["harm"].to_numpy()))
     reason = np.full(len(counts), None, dtype=object)
     reason[areas.cell_index.get_indexer(list(reasons))] = list(reasons.values())
@@ -287,7 +288,7 @@ def check_list_grid(cell_ids: Sequence[str], areas: MicroAreas, *, what: str = "
                            f"(first {unknown[0]}): choose the districts it was made for.")
 
 
-def _checked_exclusions(exclusions: Sequence[Exclusion], counts: pd.DataFrame, areas: MicroAreas) -> dict[str, str]:
+def _checked_exclusions(exclusions: Sequence[Exclusion], areas: MicroAreas) -> dict[str, str]:
     reasons = {}
     for exclusion in exclusions:
         if not str(exclusion.reason).strip():

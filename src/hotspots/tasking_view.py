@@ -109,10 +109,10 @@ def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: Task
     the ``months_after`` (default: as many as the data hold after it, at most the window's length)
     from the month after it are "after". Comparison cells are the next-ranked in "before" that
     were neither chosen nor excluded."""
-    tasking.check_list_grid(saved.cell_ids, areas)
     table = None if saved.harm_weights is None else pd.DataFrame(
         {"offence_group": list(saved.offences), "weight": [saved.harm_weights[slug(o)] for o in saved.offences]})
     chosen = _chosen_events(dataset, role, areas, saved.source, saved.offences, table, saved.harm_weights is not None)
+    tasking.check_list_grid(saved.cell_ids, areas)
     before = saved.window
     available = _months_between(before.end, chosen.latest) + 1
     months = min(available, before.months) if months_after is None else int(months_after)
