@@ -67,6 +67,14 @@ DISCLOSURE_RULE_OF_SOURCE : dict[str, str]
 DISCLOSURE_RULE_OF_COUNT_TABLE : dict[str, str]
     Rules for imported count tables by table name (the ``counts:<name>`` layer), overriding the
     ``counts`` source's rule: e.g. ``{"knife-callouts": "health"}`` for a table of health counts.
+EMERGING_PERMUTATIONS : int
+    Conditional permutations of each financial year's Gi* in the emerging hot spots (default 999,
+    as the ward map's Gi*), drawn from ``SEED`` (see docs/emerging-hotspots.md).
+EMERGING_ALPHA : float
+    Significance level of each year's Gi* and of the Mann-Kendall trend (default 0.05).
+EMERGING_MIN_YEARS : int
+    Fewest financial years analysed for emerging hot spots (default 5: with four or fewer the
+    Mann-Kendall test can never reach p <= 0.05).
 """
 
 from __future__ import annotations
@@ -108,3 +116,7 @@ DISCLOSURE_RULES = {
 DISCLOSURE_RULE_OF_SOURCE = {"police": "police", "police-uk": "police", "nominals": "police", "counts": "police",
                              "ambulance": "health"}
 DISCLOSURE_RULE_OF_COUNT_TABLE: dict[str, str] = {}
+
+EMERGING_PERMUTATIONS = 999
+EMERGING_ALPHA = 0.05
+EMERGING_MIN_YEARS = 5
