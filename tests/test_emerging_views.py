@@ -16,6 +16,8 @@ THURROCK = "E06000034"
 YEARS = list(range(2015, 2021))  # 2015/16 to 2020/21
 UNCOVERED = pd.Timestamp("2018-07-01")  # a month the police extract does not cover
 VWI = "violence-with-injury"
+POLICE_UK = "police-uk:violence-and-sexual-offences"
+POLICE_UK_GAP = pd.Timestamp("2019-08-01")  # no police.uk file for this month
 
 
 @pytest.fixture(scope="module")
@@ -51,18 +53,26 @@ def dataset(wards, watched) -> Dataset:
     for month, count in WATCHED_MONTHS.items():
         rows += [("police", "violence with injury", watched, pd.Timestamp(month), "10-17")] * count
     rows += [("ambulance", "assault", watched, pd.Timestamp("2019-05-01"), "18-24")] * 9
+    police_uk_months = [month for month in pd.date_range("2019-04-01", "2019-12-01", freq="MS") if month != POLICE_UK_GAP]
+    rows += [("police-uk", "Violence and sexual offences", watched, month, None) for month in police_uk_months]
     events = pd.DataFrame(rows, columns=["source", "category", "ward_code", "date", "age_band"])
     events = events[events["date"].ne(UNCOVERED) | events["source"].ne("police")]
     events = events.assign(financial_year=events["date"].dt.year - (events["date"].dt.month < 4),
                            domestic=pd.array([False] * len(events), dtype="boolean"))
     coverage = pd.concat([pd.DataFrame({"source": "police", "force": "", "month": months[months != UNCOVERED]}),
-                          pd.DataFrame({"source": "ambulance", "force": "", "month": months})], ignore_index=True)
+                          pd.DataFrame({"source": "ambulance", "force": "", "month": months}),
+                          pd.DataFrame({"source": "police-uk", "force": "Essex Police", "month": police_uk_months}),
+                          pd.DataFrame({"source": "counts", "force": "knife-crime",  # a count table's years: April
+                                        "month": pd.to_datetime([f"{year}-04-01" for year in YEARS])})],
+                         ignore_index=True)
+    counts = pd.DataFrame([("knife-crime", code, year, 3, 1) for code in wards["ward_code"] for year in YEARS],
+                          columns=["layer", "area_code", "financial_year", "count", "dataset_id"])
     population = pd.DataFrame([(code, year, 1500) for code in wards["ward_code"] for year in YEARS],
                               columns=["ward_code", "financial_year", "population_10_24"])
     nominals = pd.DataFrame({"ward_code": pd.Series(dtype="str"), "date_added": pd.Series(dtype="datetime64[ns]"),
                              "date_removed": pd.Series(dtype="datetime64[ns]"), "gang": pd.Series(dtype="str")})
     return Dataset(events, nominals, population, pd.DataFrame({"ward_code": [], "imd_score": []}), synthetic=True,
-                   coverage=coverage)
+                   counts=counts, coverage=coverage)
 
 
 @pytest.mark.parametrize("role", ["admin", "police", "partner"])
@@ -100,6 +110,10 @@ def test_the_profile_gives_each_layers_category_with_its_meaning(dataset, watche
     assert police["category"] in views.emerging_hotspots.CATEGORIES
     assert police["sentence"].startswith("Among the wards of Thurrock, 2015/16 to 2020/21: ")
     assert police["sentence"].endswith(views.emerging_hotspots.MEANINGS[police["category"]] + ".")
+    one_year = found.table.set_index("label").loc[layers[POLICE_UK].label]  # police.uk: 2019/20 only
+    assert one_year["category"] == "not analysed" and "at least 5 financial years" in one_year["sentence"]
+    table = found.table.set_index("label").loc[layers["counts:knife-crime"].label]
+    assert table["category"] == views.emerging_hotspots.NO_PATTERN  # 3 in every ward every year
 
 
 def test_a_change_measure_analyses_each_years_value_and_too_few_years_are_refused(dataset, wards):
@@ -117,7 +131,17 @@ def test_police_see_every_month_the_source_covers_and_a_gap_where_it_does_not(da
     assert np.isnan(police.loc[UNCOVERED, "count"]) and police.loc[UNCOVERED, "count_text"] == disclosure.NO_DATA
     assert police.loc[pd.Timestamp("2019-09-01"), "count"] == 3 and police.loc[pd.Timestamp("2019-10-01"), "count"] == 0
     assert len(police) == 12 * len(YEARS) and not police["suppressed"].any()
-    assert set(months["layer"]) == {VWI, "weapons-possession", "ambulance-all", "ambulance-knife"}
+    assert set(months["layer"]) == {VWI, "weapons-possession", "ambulance-all", "ambulance-knife", POLICE_UK}
+    public = months[months["layer"].eq(POLICE_UK)].set_index("month")["count"]
+    assert public.index.min() == pd.Timestamp("2019-04-01") and public.index.max() == pd.Timestamp("2019-12-01")
+    assert np.isnan(public[POLICE_UK_GAP]) and public.drop(POLICE_UK_GAP).eq(1).all()
+
+
+def test_count_tables_are_yearly_only(dataset, watched):
+    viewer = roles.role("police")
+    months = views.ward_months_view(dataset, watched, viewer, views.layers_for(dataset, viewer))
+    assert months.yearly_only == ["knife-crime (imported count table)"]
+    assert "counts:knife-crime" not in set(months.months["layer"])
 
 
 def _recovered(shown: pd.DataFrame, true: pd.DataFrame, totals: dict[int, float], rule) -> list[tuple]:
