@@ -167,8 +167,9 @@ if map_tab.open and emerging:
                 st.caption(text(note))
             st.dataframe(found.table, hide_index=True, width="stretch",
                          column_config={"ward_name": "Ward", "lad_name": "Local authority", "category": "Category",
-                                        "meaning": "What it means", "hot_years": "Years a hot spot",
-                                        "cold_years": "Years a cold spot", "trend": "Trend of Gi* z"})
+                                        "hot_years": "Years a hot spot", "cold_years": "Years a cold spot",
+                                        "trend": "Trend of Gi* z"})
+            st.markdown("\n".join(f"- **{category}**: {meaning}." for category, meaning in found.meanings.items()))
 
 if ranking_view.open:
     chart = ranking.ranking_chart(view.ranking, measure, label=label, highlight_label=f"{region} wards",

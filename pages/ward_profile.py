@@ -93,7 +93,7 @@ st.markdown("**Count per month, over the months each source covers**")
 months = months_view(source, ward_code, role.name, restricted)
 if months.months["count"].notna().any():
     st.altair_chart(monthly.months_chart(months.months), width="stretch")
-    st.caption("Months a source does not cover are gaps, not zeros.")
+    st.caption("Months a source does not cover are gaps, not zeros. Tap a layer in the legend to show it alone.")
 elif len(months.months):
     st.caption("No month can be shown to your role for this ward.")
 for note in months.notes:

@@ -109,10 +109,13 @@ def months_chart(months: pd.DataFrame, *, height: int = 240) -> alt.Chart:
                                          for value in shown["count"]])
     legend = alt.Legend(orient="bottom", columns=1, labelLimit=0, labelExpr="split(datum.label, '\\n')",
                         symbolType="stroke", labelFontSize=12, rowPadding=6)
+    # Ten years of months of several layers overlap: tapping a layer in the legend shows it alone.
+    chosen = alt.selection_point(fields=["legend_label"], bind="legend")
     return alt.Chart(shown).mark_line(point=alt.OverlayMarkDef(size=18), invalid="break-paths-filter-domains").encode(
         x=alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy")),
         y=alt.Y("count:Q", title="Count per month"),
         color=alt.Color("legend_label:N", title=None, legend=legend),
+        opacity=alt.condition(chosen, alt.value(1.0), alt.value(0.08)),
         tooltip=[alt.Tooltip("label:N", title="Layer"), alt.Tooltip("month_text:N", title="Month"),
                  alt.Tooltip("count_text:N", title="Count")],
-    ).properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    ).add_params(chosen).properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))

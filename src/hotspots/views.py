@@ -165,8 +165,9 @@ class EmergingHotspotsView:
     category, the legend rows for the categories present, and what was analysed."""
 
     categories: pd.Series  # category by ward_code, of the wards tested
-    table: pd.DataFrame  # ward_name, lad_name, category, meaning, hot_years, cold_years, trend
+    table: pd.DataFrame  # ward_name, lad_name, category, hot_years, cold_years, trend
     legend: list[tuple[str, str]]  # (colour, category) in the order of emerging_hotspots.CATEGORIES
+    meanings: dict[str, str]  # what each category present means, in the same order
     period: str  # "2014/15 to 2023/24"
     measure: str  # the measure analysed, in words
     notes: list[str]  # years left out, wards not tested, the measure used instead of a change
@@ -203,8 +204,7 @@ def ward_emerging_hotspots(dataset: Dataset, layer_key: str, role: Role, areas: 
     result = emerging_hotspots.emerging_hotspots(areas, yearly, fdr=fdr)
     order = {category: rank for rank, category in enumerate(emerging_hotspots.CATEGORIES)}
     table = (result.wards.merge(areas[["ward_code", "ward_name", "lad_name"]], on="ward_code", how="left")
-             .assign(meaning=lambda frame: frame["category"].map(emerging_hotspots.MEANINGS),
-                     order=lambda frame: frame["category"].map(order))
+             .assign(order=lambda frame: frame["category"].map(order))
              .sort_values(["order", "trend_z"], ascending=[True, False], kind="stable"))
     present = [category for category in emerging_hotspots.CATEGORIES if category in set(table["category"])]
     if result.not_tested:
@@ -212,9 +212,9 @@ def ward_emerging_hotspots(dataset: Dataset, layer_key: str, role: Role, areas: 
                      "value in some year).")
     return EmergingHotspotsView(
         categories=result.wards.set_index("ward_code")["category"],
-        table=table[["ward_name", "lad_name", "category", "meaning", "hot_years", "cold_years", "trend"]].reset_index(
-            drop=True),
+        table=table[["ward_name", "lad_name", "category", "hot_years", "cold_years", "trend"]].reset_index(drop=True),
         legend=[(emerging_hotspots.COLOURS[category], category) for category in present],
+        meanings={category: emerging_hotspots.MEANINGS[category] for category in present},
         period=f"{financial_year_label(result.years[0])} to {financial_year_label(result.years[-1])}",
         measure=analysed, notes=notes)
 
