@@ -90,7 +90,8 @@ with st.sidebar:
     if view.hotspots_offered:
         method = st.selectbox("Statistical hotspots", list(HOTSPOT_CHOICES), format_func=HOTSPOT_CHOICES.get,
                               key="hotspots")
-        fdr = st.checkbox("Control the false discovery rate", key="fdr", disabled=method == "none",
+        fdr = st.checkbox("Control the false discovery rate", key="fdr",
+                          disabled=method == "none" and not st.session_state.get("emerging", False),
                           help="Benjamini-Hochberg across all wards tested, instead of p <= 0.05 for each.")
     else:
         method, fdr = "none", False

@@ -42,6 +42,7 @@ def test_police_see_the_emerging_layer_and_its_table_on_the_ward_map(dataset):
     st.cache_data.clear()
     at = _page("ward_map.py", "police", emerging=True)
     assert at.sidebar.checkbox(key="emerging").value
+    assert not at.sidebar.checkbox(key="fdr").disabled  # the false discovery rate applies to each year's Gi*
     maps = _maps(at)
     assert len(maps) == 2 and "Emerging hot spot" in maps[1]
     table = next(frame.value for frame in at.dataframe if "category" in frame.value.columns)
