@@ -89,6 +89,14 @@ GRIP_KDE_BANDWIDTH_M : float
     Standard deviation of the Gaussian kernel of the kernel density method (200 m).
 GRIP_BACKTEST_HORIZON_MONTHS, GRIP_BACKTEST_ORIGINS : int
     The methods' backtest scores each pick on the next 3 months, at 24 monthly origins.
+EMERGING_PERMUTATIONS : int
+    Conditional permutations of each financial year's Gi* in the emerging hot spots (default 999,
+    as the ward map's Gi*), drawn from ``SEED`` (see docs/emerging-hotspots.md).
+EMERGING_ALPHA : float
+    Significance level of each year's Gi* and of the Mann-Kendall trend (default 0.05).
+EMERGING_MIN_YEARS : int
+    Fewest financial years analysed for emerging hot spots (default 5: with four or fewer the
+    Mann-Kendall test can never reach p <= 0.05).
 """
 
 from __future__ import annotations
@@ -144,3 +152,8 @@ GRIP_HALF_LIFE_MONTHS = 3.0
 GRIP_KDE_BANDWIDTH_M = 200.0
 GRIP_BACKTEST_HORIZON_MONTHS = 3
 GRIP_BACKTEST_ORIGINS = 24
+
+# Emerging hot spots (issue 16): Gi* per financial year and the Mann-Kendall trend.
+EMERGING_PERMUTATIONS = 999
+EMERGING_ALPHA = 0.05
+EMERGING_MIN_YEARS = 5
