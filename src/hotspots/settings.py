@@ -67,6 +67,14 @@ DISCLOSURE_RULE_OF_SOURCE : dict[str, str]
 DISCLOSURE_RULE_OF_COUNT_TABLE : dict[str, str]
     Rules for imported count tables by table name (the ``counts:<name>`` layer), overriding the
     ``counts`` source's rule: e.g. ``{"knife-callouts": "health"}`` for a table of health counts.
+WARD_SUMMARY_LAYERS : tuple[str, ...]
+    The layers the councillor's ward summary (the "Your ward" page) describes, in order, where the
+    store holds them. For roles with small counts suppressed, a layer counting part of an earlier
+    one (stab/knife/gunshot call-outs within all violent-injury call-outs) is left out: one shown
+    beside the other lets a suppressed part be worked out (docs/disclosure.md).
+WARD_SUMMARY_YEARS : int
+    Financial years in each of the ward summary's periods (default 2, the report's window, which
+    is also the forecast's prior two years): the last whole years the layer's source covers.
 """
 
 from __future__ import annotations
@@ -108,3 +116,7 @@ DISCLOSURE_RULES = {
 DISCLOSURE_RULE_OF_SOURCE = {"police": "police", "police-uk": "police", "nominals": "police", "counts": "police",
                              "ambulance": "health"}
 DISCLOSURE_RULE_OF_COUNT_TABLE: dict[str, str] = {}
+
+WARD_SUMMARY_LAYERS = ("violence-with-injury", "ambulance-all", "ambulance-knife", "weapons-possession",
+                       "police-uk:violence-and-sexual-offences", "police-uk:possession-of-weapons")
+WARD_SUMMARY_YEARS = 2
