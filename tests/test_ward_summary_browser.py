@@ -115,7 +115,7 @@ def _counts_in(text: str) -> list[int]:
 def test_the_share_link_opens_the_same_ward(councillor):
     context, page = councillor
     ward = _summary_of(page, None)
-    link = page.locator("[data-testid='stCode'] code").first.inner_text().strip()
+    link = page.locator("[data-testid='stMarkdown'] code", has_text="/ward_summary?ward=").first.inner_text().strip()
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/ward_summary\?ward=E05\d{6}", link), link
     shared = context.new_page()
     shared.goto(link)
