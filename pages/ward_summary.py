@@ -4,7 +4,8 @@ what the numbers are: councillors and the public see small counts suppressed).""
 import streamlit as st
 
 from hotspots import geography, roles, ward_summary_charts, ward_summary_view
-from ui.common import cached_dataset, cached_display_wards, current_source, page_setup, text, viewer
+from ui.common import (DEFAULT_REGION, cached_dataset, cached_display_wards, current_source, page_setup, text,
+                       viewer)
 
 # For this page only: touch targets of at least 44 px (WCAG 2.5.5) for the two lists, whose boxes
 # Streamlit draws 40 px high; captions dark enough for WCAG's 4.5:1 contrast (Streamlit's grey is not).
@@ -24,6 +25,19 @@ def summary_data(source: tuple, role_name: str) -> ward_summary_view.SummaryData
 @st.cache_data(show_spinner=False, max_entries=256)
 def summary_for(source: tuple, role_name: str, ward_code: str) -> ward_summary_view.WardSummaryView:
     return ward_summary_view.ward_summary_view(summary_data(source, role_name), ward_code)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def chart_specs(source: tuple, role_name: str, ward_code: str) -> list[dict]:
+    """The trend charts' Vega-Lite specs, built once per ward and role: Altair takes 0.1 s a chart.
+    Unvalidated, as the charts are ours."""
+    return [ward_summary_charts.small_trend(section.trend, title="Count").to_dict(validate=False)
+            for section in summary_for(source, role_name, ward_code).layers]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def map_spec(lad_code: str, ward_code: str) -> dict:
+    return ward_summary_charts.ward_picker_map(cached_display_wards((lad_code,)), ward_code).to_dict(validate=False)
 
 
 def _area_changed() -> None:
@@ -50,7 +64,7 @@ first_ward = wards.groupby("lad_code")["ward_code"].first().to_dict()
 if st.session_state.get("summary_ward") not in names:  # first run: the ward the address names, if any
     asked = st.query_params.get("ward")
     st.session_state["summary_ward"] = asked if asked in names else first_ward[
-        next(code for code, name in geography.LOCAL_AUTHORITIES.items() if name == "Thurrock")]
+        next(code for code, name in geography.LOCAL_AUTHORITIES.items() if name == DEFAULT_REGION)]
     if asked is not None and asked not in names:
         st.warning(f"The address asks for the ward {text(asked)}, which is no Greater Essex ward (2013-2024 codes, "
                    f"E05...), so {text(names[st.session_state['summary_ward']])} is shown. Choose a ward below.")
@@ -64,9 +78,8 @@ right.selectbox("Ward", [code for code in names if area_of[code] == lad_code], f
                 key="summary_ward")
 st.query_params["ward"] = ward_code  # the address names the ward shown, so that it can be shared
 
-# Drawn from the chart's dict unvalidated: Altair's validation costs 0.06 s a chart, and the charts are ours.
-st.vega_lite_chart(ward_summary_charts.ward_picker_map(cached_display_wards((lad_code,)), ward_code).to_dict(
-    validate=False), width="stretch", on_select=_tapped, selection_mode=ward_summary_charts.PICK, key="summary_map")
+st.vega_lite_chart(map_spec(lad_code, ward_code), width="stretch", on_select=_tapped,
+                   selection_mode=ward_summary_charts.PICK, key="summary_map")
 st.caption("Tap a ward on the map, or choose it from the list. The chosen ward is dark red.")
 
 view = summary_for(source, role.name, ward_code)
@@ -75,7 +88,7 @@ share = f"{st.context.url or '/ward_summary'}?ward={view.ward_code}"
 # Inline code, not st.code: a code block makes a first visit load Streamlit's 1.5 MB syntax highlighter.
 st.markdown(f"**Share this ward**: send this address, which opens this ward's summary: `{share}`")
 
-for number, section in enumerate(view.layers):
+for number, (section, trend_spec) in enumerate(zip(view.layers, chart_specs(source, role.name, ward_code))):
     with st.container(border=True, key=f"summary_layer_{number}"):
         st.markdown(f"#### {text(section.label)}")
         st.markdown(text(section.sentence))
@@ -84,8 +97,7 @@ for number, section in enumerate(view.layers):
         if section.forecast_sentence:
             st.markdown(text(section.forecast_sentence))
         if len(section.trend):
-            st.vega_lite_chart(ward_summary_charts.small_trend(section.trend, title="Count").to_dict(validate=False),
-                               width="stretch")
+            st.vega_lite_chart(trend_spec, width="stretch")
             if section.trend["suppressed"].any():
                 st.markdown("Dashed lines mark years whose count is too small to show.")
         st.markdown(f"**What it counts**: {text(section.counts)}")

@@ -96,8 +96,8 @@ def summary_layers(dataset: Dataset, role: Role) -> tuple[dict[str, Layer], list
         layer = offered[key]
         whole = next((other for other in chosen.values() if _part_of(layer, other)), None)
         if whole is not None and not disclosure.rule_for(layer, role).shows_true_values:
-            notes.append(f"{layer.label} are not described beside {whole.label}: with small counts suppressed, "
-                         "one taken from the other could give a suppressed count back.")
+            notes.append(f"{layer.label}: not described beside {whole.label}. With small counts suppressed, one "
+                         "taken from the other could give a suppressed count back.")
             continue
         chosen[key] = layer
     return chosen, notes
