@@ -141,6 +141,11 @@ def test_the_forecast_in_words():
                         "2019/20 is 50-70%, by the 2020 Thurrock report's rule. Why: fewer than 8 in 2017/18-2018/19, "
                         "band 1-7: 40 of 70 such ward-years (57%, 95% interval 45%-68%) had at least one the next "
                         "year.")
+    by_year = ward_sentences.forecast_sentence(
+        CALL_OUTS, target_period="2019/20", risk_band="70%+",
+        explanation="fewer than 8 in a year in 2017/18-2018/19, band 8+: 90 of 100 such ward-years (90%, 95% "
+                    "interval 83%-94%) had at least one the next year")
+    assert "Why: fewer than 8 in at least one year of 2017/18-2018/19, band 8+:" in by_year
     none = ward_sentences.forecast_sentence(CALL_OUTS, target_period="2019/20", risk_band=None,
                                             explanation="a prior year is missing.")
     assert none == "No forecast of ambulance call-outs for 2019/20: a prior year is missing."

@@ -145,8 +145,9 @@ def forecast_sentence(words: LayerWords, *, target_period: str, risk_band: str |
     as the viewer sees it); ``risk_band`` None: why there is no forecast."""
     if risk_band is None:
         return f"No forecast of {words.many} for {target_period}: {explanation}"
+    why = explanation.rstrip(".").replace(f"{IN_A_YEAR} in ", " in at least one year of ")  # as count_sentence says it
     return (f"The chance of at least one {words.one} {words.qualifier} in {target_period} is {risk_band}, by the "
-            f"2020 Thurrock report's rule. Why: {explanation.rstrip('.')}.")
+            f"2020 Thurrock report's rule. Why: {why}.")
 
 
 def rule_sentence(rule: DisclosureRule) -> str:

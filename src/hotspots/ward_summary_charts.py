@@ -40,7 +40,7 @@ def small_trend(trend: pd.DataFrame, *, title: str, height: int = 130) -> alt.Ch
     x = alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))
     base = alt.Chart(trend)
     line = base.mark_line(point=True, invalid="break-paths-filter-domains", color="#374151").encode(
-        x=x, y=alt.Y("count:Q", title=title, axis=alt.Axis(tickCount=3)),
+        x=x, y=alt.Y("count:Q", title=title, axis=alt.Axis(tickCount=3, format=",d"), scale=alt.Scale(zero=True)),
         tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("count_text:N", title="Count")])
     labels = base.transform_filter("isValid(datum.count)").mark_text(dy=-9, fontSize=12, color="#111827").encode(
         x=x, y="count:Q", text="count_text:N")
