@@ -14,7 +14,7 @@ from ui import common
 ROLES = list(roles.ROLES)
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 PAGES = {"pages/ward_map.py": "Ward map", "pages/ward_profile.py": "Ward profile", "pages/forecast.py": "Forecast",
-         "pages/data.py": "Data", "pages/audit_trail.py": "Audit trail"}
+         "pages/ward_summary.py": "Your ward", "pages/data.py": "Data", "pages/audit_trail.py": "Audit trail"}
 
 
 def _visible_pages(role: roles.Role) -> list[str]:
@@ -24,7 +24,7 @@ def _visible_pages(role: roles.Role) -> list[str]:
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_sees_only_its_pages_in_the_navigation(role):
     permissions = roles.role(role)
-    expected = ["Ward map", "Ward profile", "Forecast"] + (["Data", "Audit trail"] if role == "admin" else [])
+    expected = ["Ward map", "Ward profile", "Forecast", "Your ward"] + (["Data", "Audit trail"] if role == "admin" else [])
     assert _visible_pages(permissions) == expected
 
 

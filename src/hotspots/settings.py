@@ -97,6 +97,14 @@ EMERGING_ALPHA : float
 EMERGING_MIN_YEARS : int
     Fewest financial years analysed for emerging hot spots (default 5: with four or fewer the
     Mann-Kendall test can never reach p <= 0.05).
+WARD_SUMMARY_LAYERS : tuple[str, ...]
+    The layers the councillor's ward summary (the "Your ward" page) describes, in order, where the
+    store holds them. For roles with small counts suppressed, a layer counting part of an earlier
+    one (stab/knife/gunshot call-outs within all violent-injury call-outs) is left out: one shown
+    beside the other lets a suppressed part be worked out (docs/disclosure.md).
+WARD_SUMMARY_YEARS : int
+    Financial years in each of the ward summary's periods (default 2, the report's window, which
+    is also the forecast's prior two years): the last whole years the layer's source covers.
 """
 
 from __future__ import annotations
@@ -157,3 +165,8 @@ GRIP_BACKTEST_ORIGINS = 24
 EMERGING_PERMUTATIONS = 999
 EMERGING_ALPHA = 0.05
 EMERGING_MIN_YEARS = 5
+
+# The councillor's "Your ward" page (issue 15).
+WARD_SUMMARY_LAYERS = ("violence-with-injury", "ambulance-all", "ambulance-knife", "weapons-possession",
+                       "police-uk:violence-and-sexual-offences", "police-uk:possession-of-weapons")
+WARD_SUMMARY_YEARS = 2

@@ -1,0 +1,73 @@
+"""The ward summary's view on the synthetic demo, per role: which layers it describes, that the
+councillor's figures are the disclosed ones (no two-year total beside a suppressed year of it,
+the forecast's prior count the sentence's), and police's the true ones."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hotspots import aggregation, geography, roles, ward_summary_view
+
+THURROCK = "E06000034"
+
+
+@pytest.fixture(scope="module")
+def summaries(dataset):
+    wards = geography.wards()
+    return {role: ward_summary_view.summary_data(dataset, roles.role(role), wards)
+            for role in ("police", "councillor")}
+
+
+def test_a_layer_counting_part_of_another_is_left_out_only_where_counts_are_suppressed(summaries):
+    assert list(summaries["police"].layers) == ["violence-with-injury", "ambulance-all", "ambulance-knife",
+                                                "weapons-possession"]
+    assert list(summaries["councillor"].layers) == ["violence-with-injury", "ambulance-all", "weapons-possession"]
+    assert summaries["police"].notes == []
+    assert "stab, knife or gunshot" in summaries["councillor"].notes[0]
+
+
+def test_no_two_year_total_is_shown_beside_a_suppressed_year_of_it(summaries):
+    """Otherwise the total minus the other year's shown count gives the suppressed one back."""
+    data = summaries["councillor"]
+    checked = 0
+    for code in geography.wards(THURROCK)["ward_code"]:
+        view = ward_summary_view.ward_summary_view(data, code)
+        for section in view.layers:
+            last_two = section.trend[section.trend["financial_year"] >= section.trend["financial_year"].max() - 1]
+            if last_two["suppressed"].any():
+                checked += 1
+                assert not re.search(r" had (about )?\d", section.sentence), section.sentence
+    assert checked > 5, "the demo should hold wards with a suppressed recent year"
+
+
+def test_the_councillor_sees_the_rules_numbers_and_police_the_true_ones(summaries, dataset):
+    code = geography.wards(THURROCK).set_index("ward_name").loc["Tilbury St Chads", "ward_code"]
+    true = aggregation.measure_table(dataset, "ambulance-all", [code], last_year=2023, years=2).iloc[0]
+    police = ward_summary_view.ward_summary_view(summaries["police"], code)
+    councillor = ward_summary_view.ward_summary_view(summaries["councillor"], code)
+    police_call_outs = next(s for s in police.layers if s.key == "ambulance-all")
+    councillor_call_outs = next(s for s in councillor.layers if s.key == "ambulance-all")
+    assert f"had {true['count']:.0f} ambulance call-outs" in police_call_outs.sentence
+    rounded = 5 * int(true["count"] / 5 + 0.5)
+    assert f"had about {rounded} ambulance call-outs" in councillor_call_outs.sentence
+    assert f"Why: {rounded} in 2022/23-2023/24" in councillor_call_outs.forecast_sentence  # the same count
+    assert councillor_call_outs.period == "2022/23-2023/24" and "band 8+" in councillor_call_outs.forecast_sentence
+    assert police_call_outs.rule_sentence == "" and "nearest 5" in councillor_call_outs.rule_sentence
+    assert set(councillor_call_outs.trend["count"].dropna() % 5) <= {0}
+
+
+def test_the_view_names_the_area_and_its_wards_and_refuses_an_unknown_ward(summaries):
+    code = geography.wards(THURROCK)["ward_code"].iloc[0]
+    view = ward_summary_view.ward_summary_view(summaries["councillor"], code)
+    assert view.area_name == "Thurrock" and len(view.area_wards) == 20
+    with pytest.raises(ValueError, match="is not one of the region's 304 wards"):
+        ward_summary_view.ward_summary_view(summaries["councillor"], "E05999999")
+
+
+def test_too_few_whole_years_for_a_summary_is_said(summaries):
+    code = geography.wards(THURROCK)["ward_code"].iloc[0]
+    view = ward_summary_view.ward_summary_view(summaries["councillor"], code, years=20)
+    assert all(section.sentence.endswith("the data cover 10 whole financial years, and a summary needs 20.")
+               for section in view.layers)
