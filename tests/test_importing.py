@@ -268,7 +268,7 @@ def test_a_store_from_before_rows_moved_to_parquet_is_upgraded_when_opened(publi
     folder = store_dir / store.UPLOADS / record["sha256"]
     db = duckdb.connect(str(store_dir / store.DATABASE_NAME))
     db.execute(OLD_EVENTS_TABLE)
-    db.execute(f"INSERT INTO events SELECT * EXCLUDE (force) FROM read_parquet('{folder / store.ROWS_FILES}')")
+    db.execute(f"INSERT INTO events SELECT * EXCLUDE (force, time) FROM read_parquet('{folder / store.ROWS_FILES}')")
     for table in ("covers", "replaced_references", "upgrades"):  # recorded only since
         db.execute(f"DROP TABLE {table}")
     (store_dir / record["stored_file"]).replace(folder / path.name)
