@@ -142,10 +142,10 @@ def test_the_violent_places_persist_from_one_year_to_the_next(dataset):
 
 def test_force_extract_offences_peak_on_friday_afternoon_and_evening(dataset):
     police = dataset.events[dataset.events["source"] == "police"]
-    assert police["time"].notna().all()
-    day_hour = pd.crosstab(police["date"].dt.day_of_week, police["time"].dt.components["hours"])
+    assert police["time_of_day"].notna().all()
+    day_hour = pd.crosstab(police["date"].dt.day_of_week, police["time_of_day"].str[:2].astype(int))
     busiest_day, busiest_hour = day_hour.stack().idxmax()
     assert busiest_day == 4 and 15 <= busiest_hour < 22  # Friday 15:00-22:00, as the strategic assessment reports
     friday_peak = day_hour.loc[4, 15:21].mean()
     assert friday_peak > 1.5 * day_hour.to_numpy().mean()
-    assert dataset.events.loc[dataset.events["source"] == "ambulance", "time"].isna().all()
+    assert dataset.events.loc[dataset.events["source"] == "ambulance", "time_of_day"].isna().all()

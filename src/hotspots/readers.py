@@ -27,7 +27,7 @@ from hotspots.periods import financial_year_from_label, financial_year_label, fi
 from hotspots.tabular import RawTable, only_present_categories, read_csv_bytes, read_csv_file
 from hotspots.validation import PROBLEM_COLUMNS, RowProblems, repeats_earlier
 
-EVENT_COLUMNS = ["source", "force", "category", "date", "time", "financial_year", "easting", "northing", "ward_code",
+EVENT_COLUMNS = ["source", "force", "category", "date", "time_of_day", "financial_year", "easting", "northing", "ward_code",
                  "lsoa_code", "age_band", "domestic", "reference", "placed_by", "unplaced_reason", "source_file", "source_line"]
 NOMINAL_COLUMNS = ["nominal_id", "gang", "home_postcode", "date_added", "date_removed", "easting", "northing",
                    "ward_code", "lsoa_code", "placed_by", "unplaced_reason", "source_file", "source_line"]
@@ -427,7 +427,7 @@ def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems,
     events = pd.DataFrame({
         "source": _constant("police-uk", raw.rows), "force": _forces(raw),
         "category": pd.Categorical.from_codes(type_codes, types),
-        "date": months, "time": _unknown_times(raw.rows), "age_band": _missing_text(raw.rows), "domestic": _unknown_flags(raw.rows),
+        "date": months, "time_of_day": _missing_text(raw.rows), "age_band": _missing_text(raw.rows), "domestic": _unknown_flags(raw.rows),
         "reference": raw.column("crime_id") if "crime_id" in raw.columns else _missing_text(raw.rows),
     })
     problems.add_distinct(types == "", type_codes, "crime_type", "crime type missing")
@@ -498,7 +498,7 @@ def _read_events(path: Path, name: str | None, source: str, required: dict[str, 
     _refuse_repeated(raw, [columns["reference"]], problems, skip_blank=True)
     placed = place_rows(raw, problems)
     table = pd.DataFrame({"source": source, "force": _constant("", raw.rows),
-                          "category": raw.column(columns["category"]).str.lower(), "date": dates, "time": times,
+                          "category": raw.column(columns["category"]).str.lower(), "date": dates, "time_of_day": times,
                           "age_band": bands, "domestic": domestic, "reference": raw.column(columns["reference"])})
     # Police extracts hold every offence group, most of them mapped by no layer on purpose: only
     # ambulance categories, a short fixed list, are worth a word when one is not counted.
@@ -507,25 +507,20 @@ def _read_events(path: Path, name: str | None, source: str, required: dict[str, 
 
 
 def _times_of_day(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
-    """A time-of-day column (``HH:MM`` or ``HH:MM:SS``) as time since midnight; blank is unknown (NaT)."""
+    """A time-of-day column (``HH:MM`` or ``HH:MM:SS``) as ``HH:MM`` text; blank is unknown (empty)."""
     codes, text = raw.codes(column)
     valid = np.array([bool(TIME_OF_DAY.match(value)) for value in text], dtype=bool)
     problems.add_distinct(~valid & (text != ""), codes, column, "not a time of day: write it as HH:MM (24-hour clock)")
-    distinct = pd.to_timedelta(pd.Series([value if value.count(":") == 2 else value + ":00" for value in text])
-                               .where(valid), errors="coerce")
-    return pd.Series(distinct.to_numpy().astype("timedelta64[us]")[codes])
+    hours_minutes = [f"{int(value.split(':')[0]):02d}:{value.split(':')[1]}" if ok else "" for value, ok in zip(text, valid)]
+    return pd.Series(np.array(hours_minutes, dtype=object)[codes], dtype="str").where(valid[codes])
 
 
 def _clock_times(dates: pd.Series) -> pd.Series:
-    """The times of day ``dates`` carry (a date column written with times), or NaT for every row when
-    none has one: a column whose every time is midnight holds dates only (police.uk months do)."""
-    since_midnight = (dates - dates.dt.normalize()).astype("timedelta64[us]")
-    return since_midnight if (since_midnight.dropna() > pd.Timedelta(0)).any() else _unknown_times(len(dates))
-
-
-def _unknown_times(rows: int) -> pd.Series:
-    """A time-of-day column with every time unknown."""
-    return pd.Series(np.full(rows, np.timedelta64("NaT", "us")))
+    """``HH:MM`` of ``dates`` (a date column written with times), or empty on every row when none has
+    a time: a column whose every time is midnight holds dates only."""
+    if not (dates.dropna() != dates.dropna().dt.normalize()).any():
+        return pd.Series(None, index=dates.index, dtype="str")
+    return dates.dt.strftime("%H:%M")
 
 
 def _uncounted_categories(source: str, categories: pd.Series) -> list[str]:

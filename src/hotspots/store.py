@@ -75,8 +75,7 @@ DATA_TABLES = tuple(TABLE_COLUMNS)
 #: Stored type of every data-table column (a table's columns are ``dataset_id`` then TABLE_COLUMNS);
 #: text columns not listed are strings.
 COLUMN_TYPES = {
-    "dataset_id": pa.int32(), "date": pa.date32(), "time": pa.time64("us"), "date_added": pa.date32(),
-    "date_removed": pa.date32(),
+    "dataset_id": pa.int32(), "date": pa.date32(), "date_added": pa.date32(), "date_removed": pa.date32(),
     "financial_year": pa.int16(), "easting": pa.float64(), "northing": pa.float64(), "domestic": pa.bool_(),
     "population_10_24": pa.int32(), "imd_score": pa.float64(), "count": pa.int32(), "source_line": pa.int32(),
 }
@@ -377,10 +376,6 @@ def _to_pandas(rows: pa.Table) -> pd.DataFrame:
     """Rows from DuckDB as pandas, through Arrow: DuckDB's own ``.df()`` takes seven times as long
     over a million events, most of it building text columns."""
     frame = rows.to_pandas(date_as_object=False, types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
-    for field in rows.schema:  # a time of day as time since midnight (pandas has no time type but objects)
-        if pa.types.is_time(field.type):
-            micros = rows.column(field.name).cast(pa.time64("us")).cast(pa.int64()).to_numpy(zero_copy_only=False)
-            frame[field.name] = pd.to_timedelta(micros, unit="us").astype("timedelta64[us]")
     return frame.astype({field.name: "datetime64[us]" for field in rows.schema if pa.types.is_date(field.type)})
 
 
@@ -431,8 +426,6 @@ def _stored(column: pa.ChunkedArray, stored_type: pa.DataType) -> pa.ChunkedArra
     """``column`` in its stored type; dictionary-encoded text keeps its codes."""
     if pa.types.is_dictionary(column.type) and stored_type == pa.string():
         return column.cast(pa.dictionary(column.type.index_type, stored_type))
-    if pa.types.is_duration(column.type) and pa.types.is_time(stored_type):  # Arrow casts no duration to a time
-        return column.cast(pa.duration("us")).cast(pa.int64()).cast(stored_type)
     return column.cast(stored_type)
 
 
@@ -569,9 +562,7 @@ def _move_rows_to_files(store: Path, db: duckdb.DuckDBPyConnection) -> None:
         folder = _dataset_folder(store, sha256)
         present = {row[0] for row in db.execute(f"SELECT column_name FROM duckdb_columns() WHERE table_name = '{kind}'")
                    .fetchall()}
-        missing = {c: "NULL" if c in COLUMN_TYPES else "''" for c in TABLE_COLUMNS[kind] if c not in present}
-        columns = ", ".join(f'{missing[c]} AS "{c}"' if c in missing else f'"{c}"'  # a later column: NULL or ''
-                            for c in ["dataset_id", *TABLE_COLUMNS[kind]])
+        columns = ", ".join(f'"{c}"' if c in present else f"'' AS \"{c}\"" for c in ["dataset_id", *TABLE_COLUMNS[kind]])
         rows = db.sql(f"SELECT {columns} FROM {kind} WHERE dataset_id = {int(dataset_id)}").to_arrow_table()
         _write_rows(kind, rows, folder)
         kept = folder / ORIGINAL / Path(stored_file).name
