@@ -89,6 +89,12 @@ GRIP_KDE_BANDWIDTH_M : float
     Standard deviation of the Gaussian kernel of the kernel density method (200 m).
 GRIP_BACKTEST_HORIZON_MONTHS, GRIP_BACKTEST_ORIGINS : int
     The methods' backtest scores each pick on the next 3 months, at 24 monthly origins.
+GRIP_PACK_MARKING : str
+    Protective marking printed at the head and foot of every page of the Op Grip briefing pack
+    (``"OFFICIAL-SENSITIVE"``: it names places and times of police patrols).
+GRIP_PACK_DPI : int
+    Resolution of the pack's map and "when" chart images (150 dots per inch: sharp on A4,
+    quick to build).
 """
 
 from __future__ import annotations
@@ -144,3 +150,7 @@ GRIP_HALF_LIFE_MONTHS = 3.0
 GRIP_KDE_BANDWIDTH_M = 200.0
 GRIP_BACKTEST_HORIZON_MONTHS = 3
 GRIP_BACKTEST_ORIGINS = 24
+
+# Op Grip briefing pack (issue 14, the page and its exports).
+GRIP_PACK_MARKING = "OFFICIAL-SENSITIVE"
+GRIP_PACK_DPI = 150
