@@ -102,5 +102,6 @@ def validated_weights(table: pd.DataFrame, *, offences: Sequence[str],
 def event_harm(categories: pd.Series, weights: dict[str, float]) -> pd.Series:
     """Each event's harm weight from its ``category`` (``weights`` from :func:`validated_weights`);
     NaN for a category without a weight."""
-    slugs = {c: slug(c) for c in categories.dropna().unique()}
-    return categories.map(lambda c: weights.get(slugs.get(c, ""), np.nan)).astype(float)
+    codes, uniques = pd.factorize(categories)  # weigh each distinct category once
+    by_code = np.append([weights.get(slug(c), np.nan) for c in uniques], np.nan)  # code -1 (missing): NaN
+    return pd.Series(by_code[codes], index=categories.index, dtype=float)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -54,6 +55,23 @@ class MicroAreas:
     @property
     def grid_key(self) -> str:
         return grid_key(self.level, self.cell_size_m)
+
+    @cached_property
+    def cell_index(self) -> pd.Index:
+        """The cells' ids as an index, built once: ``cell_index.get_indexer(ids)`` gives positions."""
+        return pd.Index(self.cells["cell_id"].to_numpy(dtype=object))
+
+    @cached_property
+    def tie_order(self) -> np.ndarray:
+        """Each cell's place in the last tie-break of a ranking: grid cells west to east, then south
+        to north (by the easting, then the northing, of the id); LSOAs by code."""
+        if self.level == GRID:
+            ordered = np.lexsort((self.cells["row"].to_numpy(), self.cells["col"].to_numpy()))
+        else:
+            ordered = np.argsort(self.cells["cell_id"].to_numpy(dtype=object), kind="stable")
+        order = np.empty(len(self.cells), dtype=np.int64)
+        order[ordered] = np.arange(len(self.cells))
+        return order
 
 
 def grid_key(level: str, cell_size_m: int | None) -> str:
@@ -142,18 +160,18 @@ def micro_areas(districts: gpd.GeoDataFrame, level: str, *, cell_size_m: int | N
 def place_events(events: pd.DataFrame, areas: MicroAreas) -> pd.Series:
     """Each event's ``cell_id`` (index of ``events``); missing where the event has no point (or,
     for LSOAs, no ``lsoa_code``) or falls in no cell of ``areas``."""
+    position = cell_positions(events, areas)
+    ids = np.append(areas.cells["cell_id"].to_numpy(dtype=object), None)  # position -1 reads the None
+    return pd.Series(ids[position], index=events.index, dtype="string")
+
+
+def cell_positions(events: pd.DataFrame, areas: MicroAreas) -> np.ndarray:
+    """Each event's row position in ``areas.cells``; -1 where it is in no cell (see :func:`place_events`)."""
     if areas.level == LSOA:
-        codes = events["lsoa_code"].astype("string")
-        return codes.where(codes.isin(set(areas.cells["cell_id"])))
-    size = areas.cell_size_m
+        return areas.cell_index.get_indexer(events["lsoa_code"].astype("string").fillna(""))
     cols, rows = cell_indices(events["easting"].to_numpy(dtype=float, na_value=np.nan),
-                              events["northing"].to_numpy(dtype=float, na_value=np.nan), size)
-    position = _cell_positions(areas, cols, rows)
-    ids = areas.cells["cell_id"].to_numpy()
-    found = position >= 0
-    out = np.full(len(events), None, dtype=object)
-    out[found] = ids[position[found]]
-    return pd.Series(out, index=events.index, dtype="string")
+                              events["northing"].to_numpy(dtype=float, na_value=np.nan), areas.cell_size_m)
+    return _cell_positions(areas, cols, rows)
 
 
 def count_by_cell(events: pd.DataFrame, areas: MicroAreas, *, harm: pd.Series | None = None) -> pd.DataFrame:
@@ -161,14 +179,13 @@ def count_by_cell(events: pd.DataFrame, areas: MicroAreas, *, harm: pd.Series | 
 
     ``harm`` is each event's weight (index of ``events``; see :func:`hotspots.harm.event_harm`);
     without it harm is the count. Events in no cell are left out."""
-    cell = place_events(events, areas)
-    weight = pd.Series(1.0, index=events.index) if harm is None else harm.astype(float)
-    placed = pd.DataFrame({"cell_id": cell, "weight": weight}).dropna(subset=["cell_id"])
-    totals = placed.groupby("cell_id")["weight"].agg(["size", "sum"])
-    table = pd.DataFrame({"cell_id": areas.cells["cell_id"].to_numpy(), "area_m2": areas.cells["area_m2"].to_numpy()})
-    table["events"] = totals["size"].reindex(table["cell_id"]).fillna(0).astype(int).to_numpy()
-    table["harm"] = totals["sum"].reindex(table["cell_id"]).fillna(0.0).to_numpy()
-    return table
+    position = cell_positions(events, areas)
+    placed = position >= 0
+    weight = np.ones(len(events)) if harm is None else harm.to_numpy(dtype=float)
+    cells = len(areas.cells)
+    return pd.DataFrame({"cell_id": areas.cells["cell_id"].to_numpy(), "area_m2": areas.cells["area_m2"].to_numpy(),
+                         "events": np.bincount(position[placed], minlength=cells),
+                         "harm": np.bincount(position[placed], weights=weight[placed], minlength=cells)})
 
 
 def _cell_positions(areas: MicroAreas, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:

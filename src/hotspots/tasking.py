@@ -5,9 +5,9 @@ N; patrol areas join selected cells that touch; the capture table and concentrat
 what the selection holds; "when" counts its events by day of week and hour; tracking compares the
 selection with the previous window's.
 
-Ranking and ties: cells are ordered by harm (highest first), then by events, then by cell id, and
-the first N cells with events that are not excluded are selected, so the order is the same in
-every run. When cells left out tie with the N-th on harm, the notes say how many.
+Ranking and ties: cells are ordered by harm (highest first), then by events, then from west to
+east and south to north (``MicroAreas.tie_order``; LSOAs by code), and the first N cells with
+events that are not excluded are selected, so the order is the same in every run. When cells left out tie with the N-th on harm, the notes say how many.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components
 
 from hotspots import settings
 from hotspots._errors import TaskingError
-from hotspots.micro_areas import GRID, MicroAreas, grid_key_of_cell, place_events
+from hotspots.micro_areas import GRID, MicroAreas, cell_positions, grid_key_of_cell
 
 #: The events column "when" reads: the time of day as text ``HH:MM`` (24-hour clock; seconds,
 #: if any, are ignored), empty or missing where the file gave no time.
@@ -132,13 +132,17 @@ def window_to(latest: pd.Timestamp, months: int | None = None) -> Window:
 
 def target(counts: pd.DataFrame, *, areas: MicroAreas, n: int | None = None,
            exclusions: Sequence[Exclusion] = (), merge: bool = True) -> Targeting:
-    """Rank ``counts`` (:func:`hotspots.micro_areas.count_by_cell`), select the top ``n`` (default
+    """Rank ``counts`` (:func:`hotspots.micro_areas.count_by_cell` for ``areas``), select the top ``n`` (default
     ``settings.GRIP_TOP_N``) cells with events that are not excluded, and form patrol areas."""
     n = settings.GRIP_TOP_N if n is None else int(n)
     reasons = _checked_exclusions(exclusions, counts, areas)
-    ranked = counts.sort_values(["harm", "events", "cell_id"], ascending=[False, False, True],
-                                kind="stable").reset_index(drop=True)
-    ranked["excluded_reason"] = ranked["cell_id"].map(reasons).astype("string")
+    if len(counts) != len(areas.cells):
+        raise ValueError("counts must be count_by_cell's table for these areas: one row per cell, in order")
+    order = np.lexsort((areas.tie_order, -counts["events"].to_numpy(), -counts["harm"].to_numpy()))
+    reason = np.full(len(counts), None, dtype=object)
+    reason[areas.cell_index.get_indexer(list(reasons))] = list(reasons.values())
+    ranked = counts.iloc[order].reset_index(drop=True)
+    ranked["excluded_reason"] = pd.array(reason[order], dtype="string")
     eligible = ranked["events"].gt(0) & ranked["excluded_reason"].isna()
     if n < 1 or n > int(eligible.sum()):
         raise TaskingError(f"N = {n} cannot be selected: the window has {int(eligible.sum())} cell(s) with events "
@@ -158,7 +162,7 @@ def patrol_areas(ranked: pd.DataFrame, areas: MicroAreas, *, merge: bool = True,
     ``best_cell_rank``, geometry (EPSG:27700)."""
     diagonal = settings.GRIP_DIAGONAL_NEIGHBOURS if diagonal is None else diagonal
     chosen = ranked[ranked["selected"]].sort_values("rank")
-    shapes = areas.cells.set_index("cell_id").loc[chosen["cell_id"]]
+    shapes = areas.cells.iloc[areas.cell_index.get_indexer(chosen["cell_id"])]
     group = _components(shapes, areas.level, diagonal) if merge else np.arange(len(chosen))
     rows = []
     for label in np.unique(group):
@@ -166,7 +170,7 @@ def patrol_areas(ranked: pd.DataFrame, areas: MicroAreas, *, merge: bool = True,
         rows.append({"cell_ids": tuple(members["cell_id"]), "cells": len(members),
                      "events": int(members["events"].sum()), "harm": float(members["harm"].sum()),
                      "area_m2": float(members["area_m2"].sum()), "best_cell_rank": int(members["rank"].min()),
-                     "geometry": shapely.union_all(shapes.geometry[group == label].values)})
+                     "geometry": shapely.union_all(shapes.geometry.to_numpy()[group == label])})
     table = pd.DataFrame(rows).sort_values(["harm", "best_cell_rank"], ascending=[False, True], kind="stable")
     table.insert(0, "area_number", np.arange(1, len(table) + 1))
     return gpd.GeoDataFrame(table.reset_index(drop=True), geometry="geometry", crs=settings.ANALYSIS_CRS)
@@ -220,7 +224,7 @@ def when_table(events: pd.DataFrame) -> pd.DataFrame | None:
     timed = hours.notna()
     if not timed.any():
         return None
-    day = pd.to_datetime(events.loc[timed, "date"]).dt.dayofweek.to_numpy()
+    day = pd.to_datetime(events.loc[timed, "date"]).dt.day_of_week.to_numpy()
     counts = np.zeros((7, 24), dtype=int)
     np.add.at(counts, (day, hours[timed].to_numpy(dtype=int)), 1)
     grid = np.indices((7, 24)).reshape(2, -1)
@@ -230,7 +234,8 @@ def when_table(events: pd.DataFrame) -> pd.DataFrame | None:
 
 def events_in_cells(events: pd.DataFrame, areas: MicroAreas, cell_ids: frozenset[str] | set[str]) -> pd.Series:
     """Whether each event falls in one of ``cell_ids`` (index of ``events``)."""
-    return place_events(events, areas).isin(set(cell_ids)).fillna(False).astype(bool)
+    wanted = areas.cell_index.get_indexer(list(cell_ids))
+    return pd.Series(np.isin(cell_positions(events, areas), wanted), index=events.index)
 
 
 def timed_share(events: pd.DataFrame) -> float:
@@ -268,7 +273,7 @@ def check_list_grid(cell_ids: Sequence[str], areas: MicroAreas, *, what: str = "
     if other:
         raise TaskingError(f"{what} was made on another grid ({', '.join(other)}) than the one shown "
                            f"({areas.grid_key}): choose the same micro-areas and cell size as when it was made.")
-    unknown = sorted(set(cell_ids) - set(areas.cells["cell_id"]))
+    unknown = sorted(c for c, at in zip(cell_ids, areas.cell_index.get_indexer(list(cell_ids))) if at < 0)
     if unknown:
         raise TaskingError(f"{what} has {len(unknown)} cell(s) outside the chosen districts "
                            f"(first {unknown[0]}): choose the districts it was made for.")
@@ -292,7 +297,7 @@ def _tie_note(ranked: pd.DataFrame, eligible: pd.Series, n: int) -> list[str]:
     if not tied_out:
         return []
     return [f"{tied_out} cell(s) not selected have the same harm ({nth:g}) as the {n}th: the tie is broken by "
-            "events, then by cell id."]
+            "events, then by position (west before east, south before north)."]
 
 
 def _exclusion_notes(reasons: dict[str, str]) -> list[str]:
@@ -306,7 +311,7 @@ def _components(shapes: gpd.GeoDataFrame, level: str, diagonal: bool) -> np.ndar
         dc, dr = np.abs(cols[:, None] - cols[None, :]), np.abs(rows[:, None] - rows[None, :])
         touching = (np.maximum(dc, dr) == 1) if diagonal else (dc + dr == 1)
     else:
-        geometry = shapes.geometry.values
+        geometry = shapes.geometry.to_numpy()
         common = shapely.intersection(geometry[:, None], geometry[None, :])
         dimension = shapely.get_dimensions(common)
         touching = (dimension >= (0 if diagonal else 1)) & ~shapely.is_empty(common)

@@ -26,7 +26,7 @@ from scipy import ndimage
 
 from hotspots import settings
 from hotspots._errors import TaskingError
-from hotspots.micro_areas import GRID, MicroAreas, place_events
+from hotspots.micro_areas import GRID, MicroAreas, cell_positions
 
 METHODS = {"last_window": "Last window's counts (today's practice)", "harm_weighted": "Harm-weighted counts",
            "recency_weighted": "Recency-weighted harm", "kde": "Kernel density of harm"}
@@ -85,7 +85,7 @@ def monthly_rasters(events: pd.DataFrame, areas: MicroAreas, *,
                     last_months: int | None = None) -> tuple[np.ndarray, np.ndarray, pd.Timestamp]:
     """Events and harm per month (rows, from the first month of the data, or of its ``last_months``)
     and cell (columns, in the order of ``areas.cells``), and the first month."""
-    position = pd.Index(areas.cells["cell_id"]).get_indexer(place_events(events, areas).fillna("").to_numpy())
+    position = cell_positions(events, areas)
     placed = position >= 0
     if not placed.any():
         raise TaskingError("No events fall in the chosen micro-areas: choose other districts or offences.")

@@ -144,8 +144,13 @@ def _did(counts: pd.DataFrame) -> tuple[dict, list[str]]:
     for group in usable:
         member = data["group"].eq(group).astype(float)
         design[group], design[f"{group}:after"] = member, member * after
-    fit = sm.GLM(data["events"].to_numpy(dtype=float), design, family=sm.families.Poisson(),
-                 exposure=data["months"].to_numpy(dtype=float)).fit(scale="X2")
+    model = sm.GLM(data["events"].to_numpy(dtype=float), design, family=sm.families.Poisson(),
+                   exposure=data["months"].to_numpy(dtype=float))
+    if model.df_resid > 0:
+        fit = model.fit(scale="X2")
+    else:  # one cell per group: nothing to measure overdispersion with, so plain Poisson (narrower)
+        fit = model.fit()
+        notes.append("One cell per group: the interval assumes Poisson variation and may be too narrow.")
     result = dict(nothing)
     if CHOSEN in usable:
         low, high = fit.conf_int().loc["chosen:after"]

@@ -149,11 +149,12 @@ def _chosen_events(dataset: Dataset, role: Role, areas: MicroAreas, source: str 
     if of_source.empty:
         raise TaskingError(f"The store holds no {source} events: import a force extract or police.uk data first.")
     wanted = {slug(o) for o in offences}
-    keep = of_source["category"].astype("string").map(slug).isin(wanted)
+    codes, categories = pd.factorize(of_source["category"])
+    keep = np.append([slug(c) in wanted for c in categories], False)[codes]
     located = of_source["lsoa_code"].notna() if areas.level != GRID else of_source["easting"].notna()
     picked = of_source[keep & located].copy()
     weights = harm.validated_weights(harm.default_weights() if harm_table is None else harm_table,
-                                     offences=offences, known=of_source["category"].astype("string").unique()) \
+                                     offences=offences, known=list(categories)) \
         if weighted else None
     picked["harm"] = harm.event_harm(picked["category"], weights) if weighted else 1.0
     return _Chosen(source=source, offences=offences, weights=weights, events=picked,
