@@ -154,6 +154,7 @@ PAGES = (
     PageEntry("pages/ward_map.py", "Ward map", ":material/map:", "ward_map"),
     PageEntry("pages/ward_profile.py", "Ward profile", ":material/location_city:", "ward_profile"),
     PageEntry("pages/forecast.py", "Forecast", ":material/trending_up:", "forecast"),
+    PageEntry("pages/tasking.py", "Op Grip tasking", ":material/local_police:", "tasking", needs="event_rows"),
     PageEntry("pages/data.py", "Data", ":material/database:", "data", needs="import_and_delete"),
     PageEntry("pages/audit_trail.py", "Audit trail", ":material/policy:", "audit", needs="read_audit"),
 )

@@ -51,6 +51,14 @@ class BriefingContext:
     changes_against: str
 
 
+def data_sources(datasets: pd.DataFrame, source: str) -> tuple[str, ...]:
+    """The stored files of ``source`` (``store.list_datasets``'s rows), as the pack names them:
+    ``"extract.csv (imported 02 Apr 2024 by alice)"``, synthetic ones said to be."""
+    rows = datasets[datasets["kind"].eq("events") & datasets["reader"].eq(source)]
+    return tuple(f"{row.original_name} (imported {pd.Timestamp(row.imported_at):%d %b %Y} by {row.imported_by}"
+                 f"{', SYNTHETIC' if row.synthetic else ''})" for row in rows.itertuples())
+
+
 def areas_table(view: TaskingView) -> pd.DataFrame:
     """One row per patrol area: ``AREA_COLUMNS`` (shares of all events and harm in the window,
     of the districts' area, PAI; the area's centre in EPSG:27700)."""
