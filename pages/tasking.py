@@ -65,7 +65,7 @@ with st.sidebar:
     level = st.radio("Micro-areas", list(LEVELS), format_func=LEVELS.get, horizontal=True, key="grip_level")
     low, high = settings.GRIP_CELL_SIZE_RANGE_M
     cell_size = st.number_input("Cell size (metres)", value=float(settings.GRIP_CELL_SIZE_M), step=50.0,
-                                key="grip_cell_size", disabled=level == micro_areas.LSOA,
+                                format="%.0f", key="grip_cell_size", disabled=level == micro_areas.LSOA,
                                 help=f"{low} to {high} m; cells are anchored to the British National Grid, so a "
                                      "cell keeps its id from one meeting to the next.")
     n = st.number_input("Areas to select (N)", value=settings.GRIP_TOP_N, step=1, key="grip_n",
@@ -227,16 +227,12 @@ if outputs_tab.open:
             sources=tasking_exports.data_sources(store.list_datasets(data_store()), view.source),
             prepared_by=account.name if account else "unknown", changes=view.tracking,
             changes_against="the previous window of the same length")
-        pack, table, package = st.columns(3)
-        with pack:
-            audited_download("Briefing pack (PDF)", lambda: tasking_exports.briefing_pack(view, context),
-                             f"{name}.pdf", key="grip_pack", mime="application/pdf", what={**what, "export": "pack"},
-                             help=f"Marked {settings.GRIP_PACK_MARKING} on every page.")
-        with table:
-            audited_download("Areas (CSV)", lambda: tasking_exports.areas_csv(view), f"{name}.csv", key="grip_csv",
-                             mime="text/csv", what={**what, "export": "csv"})
-        with package:
-            audited_download("Areas for GIS (GeoPackage)", lambda: tasking_exports.areas_geopackage(view),
-                             f"{name}.gpkg", key="grip_gpkg", mime="application/geopackage+sqlite3",
-                             what={**what, "export": "geopackage"})
+        audited_download("Briefing pack (PDF)", lambda: tasking_exports.briefing_pack(view, context), f"{name}.pdf",
+                         key="grip_pack", mime="application/pdf", what={**what, "export": "pack"},
+                         help=f"Marked {settings.GRIP_PACK_MARKING} on every page.")
+        audited_download("Areas (CSV)", lambda: tasking_exports.areas_csv(view), f"{name}.csv", key="grip_csv",
+                         mime="text/csv", what={**what, "export": "csv"})
+        audited_download("Areas for GIS (GeoPackage, EPSG:27700)", lambda: tasking_exports.areas_geopackage(view),
+                         f"{name}.gpkg", key="grip_gpkg", mime="application/geopackage+sqlite3",
+                         what={**what, "export": "geopackage"})
         st.caption(f"Every download is recorded in the audit trail. Handle as {settings.GRIP_PACK_MARKING}.")
