@@ -57,7 +57,7 @@ def test_defaults_last_twelve_months_the_default_offences_harm_weighted_top_elev
     view = tasking_view.tasking_view(dataset(), POLICE, grid)
     assert view.window.label == "Apr 2023 to Mar 2024" and view.window.months == 12
     assert view.offences == ("violence with injury", "possession of weapons")
-    assert view.harm_weights == {"violence-with-injury": 15.0, "possession-of-weapons": 15.0}
+    assert view.harm_weights == {"violence-with-injury": 15.0, "possession-of-weapons": 91.0}
     assert int(view.ranked["selected"].sum()) == 11
     assert view.areas["cells"].sum() == 11 and view.areas.crs == BNG
     assert view.tasking_list.grid_key == "bng-150m" and len(view.tasking_list.cell_ids) == 11
@@ -124,3 +124,23 @@ def test_which_method_finds_next_months_harm(grid):
     # 36 months (Apr 2021 to Mar 2024): the 13th to the 34th month each have 12 behind and 3 ahead.
     assert result.summary["origins"].eq(22).all()
     assert result.statement.startswith("On these data, ")
+
+
+def test_tracking_against_the_last_meetings_saved_list(grid):
+    data = dataset()
+    last = tasking_view.tasking_view(data, POLICE, grid, last_month=pd.Timestamp("2023-09-01"), window_months=6)
+    now = tasking_view.tasking_view(data, POLICE, grid, window_months=6, previous_list=last.tasking_list)
+    assert now.tracking.previous_window == last.window
+    listed = {c for area in last.tasking_list.areas for c in area}
+    persisting = now.tracking.areas[now.tracking.areas["status"].eq("persisting")]
+    assert all(set(cells) & listed for cells in persisting["cell_ids"])
+    assert now.tracking.jaccard == pytest.approx(len(listed & set(now.tasking_list.cell_ids))
+                                                 / len(listed | set(now.tasking_list.cell_ids)))
+
+
+def test_cells_excluded_by_hand_are_no_comparison_cells(grid):
+    data = dataset()
+    early = tasking_view.tasking_view(data, POLICE, grid, last_month=pd.Timestamp("2022-09-01"), window_months=6, n=3)
+    first_comparison = tasking_view.evaluation_view(data, POLICE, grid, early.tasking_list).comparison_cells[0]
+    excluding = dataclasses.replace(early.tasking_list, exclusions=(tasking.Exclusion(first_comparison, "hospital"),))
+    assert first_comparison not in tasking_view.evaluation_view(data, POLICE, grid, excluding).comparison_cells

@@ -35,12 +35,12 @@ DEFAULT_WEIGHTS: tuple[tuple[str, float, str], ...] = (
                                 "offences guideline, 2014)"),
     ("robbery", 365.0, "street robbery, least serious category: 1 year's custody (Sentencing Council robbery "
                        "guideline, 2016)"),
-    ("possession of weapons", 15.0, "possession of a bladed article or offensive weapon, least serious category: "
-                                    "medium-level community order (Sentencing Council guideline, 2018)"),
+    ("possession of weapons", 91.0, "possession of a bladed article in public (culpability A), lesser harm (A2): "
+                                    "3 months' custody (Sentencing Council bladed articles guideline, 2018)"),
     ("Violence and sexual offences", 15.0, "police.uk's group, mostly violence: weighted as violence with injury "
                                            "(it cannot be split; see docs/harm-weights.md)"),
     ("Robbery", 365.0, "police.uk's robbery: as robbery above"),
-    ("Possession of weapons", 15.0, "police.uk's possession of weapons: as possession of weapons above"),
+    ("Possession of weapons", 91.0, "police.uk's possession of weapons: as possession of weapons above"),
 )
 
 #: Offence groups the product knows: the Home Office's police recorded crime groups (force

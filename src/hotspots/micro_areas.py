@@ -192,9 +192,8 @@ def _cell_positions(areas: MicroAreas, cols: np.ndarray, rows: np.ndarray) -> np
     """Row position in ``areas.cells`` of each (col, row) of floats; -1 where none (or NaN)."""
     grid = _cell_keys(areas.cells["col"].to_numpy(dtype=np.int64), areas.cells["row"].to_numpy(dtype=np.int64))
     valid = np.isfinite(cols) & np.isfinite(rows)
-    keys = np.where(valid, _cell_keys(np.where(valid, cols, 0).astype(np.int64),
-                                      np.where(valid, rows, 0).astype(np.int64)), -1)
-    return pd.Index(grid).get_indexer(keys)
+    keys = _cell_keys(np.where(valid, cols, 0).astype(np.int64), np.where(valid, rows, 0).astype(np.int64))
+    return np.where(valid, pd.Index(grid).get_indexer(keys), -1)
 
 
 def _cell_keys(cols: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -132,12 +132,13 @@ def window_to(latest: pd.Timestamp, months: int | None = None) -> Window:
 
 def target(counts: pd.DataFrame, *, areas: MicroAreas, n: int | None = None,
            exclusions: Sequence[Exclusion] = (), merge: bool = True) -> Targeting:
-    """Rank ``counts`` (:func:`hotspots.micro_areas.count_by_cell` for ``areas``), select the top ``n`` (default
-    ``settings.GRIP_TOP_N``) cells with events that are not excluded, and form patrol areas."""
+    """Rank ``counts`` (:func:`hotspots.micro_areas.count_by_cell` for ``areas``: one row per cell,
+    in order), select the top ``n`` (default ``settings.GRIP_TOP_N``) cells with events that are
+    not excluded, and form patrol areas."""
     n = settings.GRIP_TOP_N if n is None else int(n)
-    reasons = _checked_exclusions(exclusions, counts, areas)
     if len(counts) != len(areas.cells):
         raise ValueError("counts must be count_by_cell's table for these areas: one row per cell, in order")
+    reasons = _checked_exclusions(exclusions, areas)
     order = np.lexsort((areas.tie_order, -counts["events"].to_numpy(), -counts["harm"].to_numpy()))
     reason = np.full(len(counts), None, dtype=object)
     reason[areas.cell_index.get_indexer(list(reasons))] = list(reasons.values())
@@ -245,9 +246,12 @@ def timed_share(events: pd.DataFrame) -> float:
     return float(_hours(events[TIME_COLUMN]).notna().mean())
 
 
-def tracking(current: gpd.GeoDataFrame, previous: gpd.GeoDataFrame, *, window: Window) -> Tracking:
-    """New, persisting and dropped areas of ``current`` against ``previous`` (patrol areas of the
-    previous window). An area persists when it shares a cell with an area of the other selection."""
+def tracking(current: pd.DataFrame, previous: pd.DataFrame, *, window: Window,
+             previous_window: Window | None = None) -> Tracking:
+    """New, persisting and dropped areas of ``current`` against ``previous`` (each with
+    ``area_number`` and ``cell_ids``: patrol areas of the previous window, by default the one just
+    before ``window``, or a saved list's, see :func:`list_areas`). An area persists when it
+    shares a cell with an area of the other selection."""
     previous_of = {cell: int(number) for number, cells in zip(previous["area_number"], previous["cell_ids"])
                    for cell in cells}
     current_of = {cell: int(number) for number, cells in zip(current["area_number"], current["cell_ids"])
@@ -264,7 +268,12 @@ def tracking(current: gpd.GeoDataFrame, previous: gpd.GeoDataFrame, *, window: W
     both, either = set(current_of) & set(previous_of), set(current_of) | set(previous_of)
     table = pd.DataFrame(rows, columns=["status", "area_number", "previous_area_numbers", "cell_ids"])
     return Tracking(areas=table, jaccard=len(both) / len(either) if either else 1.0, window=window,
-                    previous_window=window.previous())
+                    previous_window=previous_window or window.previous())
+
+
+def list_areas(saved: TaskingList) -> pd.DataFrame:
+    """A saved list's areas as :func:`tracking` reads them: ``area_number`` (1, 2, ...) and ``cell_ids``."""
+    return pd.DataFrame({"area_number": np.arange(1, len(saved.areas) + 1), "cell_ids": list(saved.areas)})
 
 
 def check_list_grid(cell_ids: Sequence[str], areas: MicroAreas, *, what: str = "The saved list") -> None:
@@ -279,7 +288,7 @@ def check_list_grid(cell_ids: Sequence[str], areas: MicroAreas, *, what: str = "
                            f"(first {unknown[0]}): choose the districts it was made for.")
 
 
-def _checked_exclusions(exclusions: Sequence[Exclusion], counts: pd.DataFrame, areas: MicroAreas) -> dict[str, str]:
+def _checked_exclusions(exclusions: Sequence[Exclusion], areas: MicroAreas) -> dict[str, str]:
     reasons = {}
     for exclusion in exclusions:
         if not str(exclusion.reason).strip():

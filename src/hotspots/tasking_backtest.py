@@ -14,6 +14,10 @@ horizon the data cover in full. Methods:
 - ``kde``: a Gaussian kernel density of the window's harm: the harm raster of the grid smoothed
   by ``scipy.ndimage.gaussian_filter`` (a Gaussian KDE of points binned to cells) with a standard
   deviation of ``bandwidth_m``. Grid micro-areas only.
+
+The best method has the highest mean harm hit rate, then the highest mean harm PAI; a method that
+does only as well as one listed before it in :data:`METHODS` does not replace it, so today's
+practice stays "best" unless another method beats it.
 """
 
 from __future__ import annotations

@@ -66,12 +66,14 @@ def tasking_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
                  offences: Sequence[str] | None = None, window_months: int | None = None,
                  last_month: pd.Timestamp | None = None, harm_table: pd.DataFrame | None = None,
                  weighted: bool = True, n: int | None = None, exclusions: Sequence[Exclusion] = (),
-                 merge: bool = True, today: date | None = None) -> TaskingView:
+                 merge: bool = True, previous_list: TaskingList | None = None,
+                 today: date | None = None) -> TaskingView:
     """Targeting on ``areas`` for ``source``'s events (default: force extracts if any, else
     police.uk) in ``offences`` (default ``settings.GRIP_OFFENCES[source]``) over ``window_months``
     ending ``last_month`` (default: the latest month of the data), weighted by ``harm_table``
     (default ``harm.default_weights()``) unless ``weighted`` is False, top ``n``, ``exclusions``,
-    ``merge`` into patrol areas."""
+    ``merge`` into patrol areas. Tracking compares with ``previous_list`` (the last meeting's
+    saved list, on the same grid) when given, else with the previous window of the same length."""
     chosen = _chosen_events(dataset, role, areas, source, offences, harm_table, weighted)
     window = tasking.window_to(chosen.latest if last_month is None else last_month, window_months)
     current = chosen.events[window.holds(chosen.events["date"])]
@@ -81,7 +83,12 @@ def tasking_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
     counts = count_by_cell(current, areas, harm=current["harm"])
     targeting = tasking.target(counts, areas=areas, n=n, exclusions=exclusions, merge=merge)
     selected = current[tasking.events_in_cells(current, areas, targeting.cell_ids)]
-    track, track_notes = _tracking(chosen.events, areas, targeting, window, n=n, exclusions=exclusions, merge=merge)
+    if previous_list is not None:
+        tasking.check_list_grid(previous_list.cell_ids, areas, what="The last meeting's list")
+        track, track_notes = tasking.tracking(targeting.areas, tasking.list_areas(previous_list), window=window,
+                                              previous_window=previous_list.window), []
+    else:
+        track, track_notes = _tracking(chosen.events, areas, targeting, window, exclusions=exclusions, merge=merge)
     when = tasking.when_table(selected)
     listed = TaskingList(grid_key=areas.grid_key, chosen_on=today or date.today(), window=window,
                          source=chosen.source, offences=chosen.offences, harm_weights=chosen.weights,
@@ -100,11 +107,12 @@ def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: Task
                     months_after: int | None = None, buffer_m: float | None = None) -> Evaluation:
     """Testing ``saved`` (a list chosen at a past date): the window it was chosen on is "before",
     the ``months_after`` (default: as many as the data hold after it, at most the window's length)
-    from the month after it are "after"."""
-    tasking.check_list_grid(saved.cell_ids, areas)
+    from the month after it are "after". Comparison cells are the next-ranked in "before" that
+    were neither chosen nor excluded."""
     table = None if saved.harm_weights is None else pd.DataFrame(
         {"offence_group": list(saved.offences), "weight": [saved.harm_weights[slug(o)] for o in saved.offences]})
     chosen = _chosen_events(dataset, role, areas, saved.source, saved.offences, table, saved.harm_weights is not None)
+    tasking.check_list_grid(saved.cell_ids, areas)
     before = saved.window
     available = _months_between(before.end, chosen.latest) + 1
     months = min(available, before.months) if months_after is None else int(months_after)
@@ -113,8 +121,9 @@ def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: Task
                            f"test it over 1 to {max(available, 0)} months, or load later data.")
     after = Window(before.end, months)
     prior = chosen.events[before.holds(chosen.events["date"])]
-    ranked = tasking.target(count_by_cell(prior, areas, harm=prior["harm"]), areas=areas, n=1, merge=False).ranked
-    comparison = comparison_cells(ranked, saved.cell_ids)
+    ranked = tasking.target(count_by_cell(prior, areas, harm=prior["harm"]), areas=areas, n=1,
+                            exclusions=saved.exclusions, merge=False).ranked
+    comparison = comparison_cells(ranked[ranked["excluded_reason"].isna()], saved.cell_ids)
     return evaluate(chosen.events, areas, saved.cell_ids, comparison, before=before, after=after, buffer_m=buffer_m)
 
 
@@ -162,7 +171,7 @@ def _chosen_events(dataset: Dataset, role: Role, areas: MicroAreas, source: str 
 
 
 def _tracking(events: pd.DataFrame, areas: MicroAreas, current: tasking.Targeting, window: Window, *,
-              n: int | None, exclusions: Sequence[Exclusion], merge: bool) -> tuple[Tracking | None, list[str]]:
+              exclusions: Sequence[Exclusion], merge: bool) -> tuple[Tracking | None, list[str]]:
     previous_window = window.previous()
     before = events[previous_window.holds(events["date"])]
     counts = count_by_cell(before, areas, harm=before["harm"])
