@@ -23,7 +23,7 @@ import shapely
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
-from hotspots import settings, tasking
+from hotspots import geography, settings, tasking
 from hotspots.pdf_document import PdfDocument
 from hotspots.tasking import Tracking
 from hotspots.tasking_view import TaskingView
@@ -33,6 +33,7 @@ GEOPACKAGE_LAYER = "tasking_areas"
 AREA_COLUMNS = ["area_number", "cells", "cell_ids", "events", "harm", "events_share", "harm_share", "area_share",
                 "pai", "area_m2", "centre_easting", "centre_northing"]
 _AREA_COLOUR, _DISTRICT_EDGE, _WARD_EDGE = "#c0392b", "#4d4d4d", "#b3b3b3"
+_MOST_WARD_NAMES = 60  # more wards in the frame: the districts are named instead
 _WHEN_COLOURS = LinearSegmentedColormap.from_list("when", ["#f7f7f7", "#fdae61", "#d7191c"])
 
 
@@ -87,7 +88,8 @@ def areas_geopackage(view: TaskingView) -> bytes:
 
 def areas_map_png(areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, dpi: int | None = None) -> bytes:
     """A static map of the patrol areas, numbered, over ward boundaries named for orientation
-    (no tiles): zoomed to the areas with a margin, in EPSG:27700, with a 1 km scale bar."""
+    (districts named instead when the frame holds many wards; no tiles): zoomed to the areas with
+    a margin, in EPSG:27700, with a scale bar."""
     wards = wards.to_crs(settings.ANALYSIS_CRS)
     x0, y0, x1, y1 = _framed(areas.total_bounds if len(areas) else wards.total_bounds)
     figure = Figure(figsize=(7.5, 6.2))
@@ -95,9 +97,12 @@ def areas_map_png(areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, dpi: int 
     frame = shapely.box(x0, y0, x1, y1)
     shown = wards[wards.intersects(frame)]
     shown.boundary.plot(ax=axes, color=_WARD_EDGE, linewidth=0.6)
-    for name, point in zip(shown["ward_name"], shown.geometry.intersection(frame).representative_point()):
+    districts = wards.dissolve(by="lad_code", as_index=False)
+    named = shown if len(shown) <= _MOST_WARD_NAMES else districts[districts.intersects(frame)]  # legible at A4
+    names = named["ward_name"] if named is shown else named["lad_code"].map(geography.LOCAL_AUTHORITIES)
+    for name, point in zip(names, named.geometry.intersection(frame).representative_point()):
         axes.annotate(str(name), (point.x, point.y), fontsize=6, color="#7f7f7f", ha="center", va="center")
-    wards.dissolve(by="lad_code").boundary.plot(ax=axes, color=_DISTRICT_EDGE, linewidth=1.2)
+    districts.boundary.plot(ax=axes, color=_DISTRICT_EDGE, linewidth=1.2)
     areas.plot(ax=axes, color=_AREA_COLOUR, edgecolor=_AREA_COLOUR, linewidth=1.5)
     centres = areas.geometry.representative_point()
     axes.scatter(centres.x, centres.y, s=160, facecolors="none", edgecolors=_AREA_COLOUR, linewidths=1.5)
