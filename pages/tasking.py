@@ -114,14 +114,12 @@ if areas_tab.open:
     with areas_tab:
         show_map(tasking_map.patrol_areas_map(view.areas, geography.wards(list(lad_codes)), basemap=basemap,
                                               leaflet_urls=local_leaflet_urls()))
-        capture = view.capture.assign(**{c: view.capture[c] * 100 for c in ("events_share", "harm_share",
-                                                                            "area_share")})
-        st.dataframe(capture[["label", "cells", "events", "harm", "events_share", "harm_share", "area_share", "pai"]],
+        st.dataframe(view.capture[["label", "cells", "events", "harm", "events_share", "harm_share", "area_share", "pai"]],
                      hide_index=True, width="stretch",
                      column_config={"label": "Area", "cells": "Cells", "events": "Events", "harm": "Harm",
-                                    "events_share": st.column_config.NumberColumn("Share of events", format="%.1f%%"),
-                                    "harm_share": st.column_config.NumberColumn("Share of harm", format="%.1f%%"),
-                                    "area_share": st.column_config.NumberColumn("Share of area", format="%.3f%%"),
+                                    "events_share": st.column_config.NumberColumn("Share of events", format="percent"),
+                                    "harm_share": st.column_config.NumberColumn("Share of harm", format="percent"),
+                                    "area_share": st.column_config.NumberColumn("Share of area", format="percent"),
                                     "pai": st.column_config.NumberColumn("PAI", format="%.1f")})
         st.caption("PAI: share of harm over share of area (1 is no concentration).")
         st.markdown("**Ranked cells** (exclude one by copying its id into Exclusions above)")
@@ -149,16 +147,25 @@ saved_lists = tasking_lists.saved_tasking_lists(data_store())
 saved_labels = {int(row.list_id): f"List {row.list_id}: meeting of {row.chosen_on:%d %b %Y} ({row.grid_key}, "
                                   f"{row.areas} areas, saved by {row.saved_by})" for row in saved_lists.itertuples()}
 
+
+def changes_against(list_id: int | None):
+    """What changed against the previous window (``list_id`` None) or a saved list, and its name."""
+    if list_id not in saved_labels:  # None, or a list no longer in the store
+        return view.tracking, PREVIOUS_WINDOW.lower()
+    try:
+        return tasking_lists.changes_since(tasking_lists.read_tasking_list(data_store(), list_id), view.areas,
+                                           window=view.window, areas=view.micro_areas), saved_labels[list_id]
+    except TaskingError as problem:
+        refused(problem)
+
+
 if changed_tab.open:
     with changed_tab:
         against = st.selectbox("Compare with", [None, *saved_labels], key="grip_compare",
-                               format_func=lambda k: PREVIOUS_WINDOW if k is None else saved_labels[k])
-        try:
-            changes = view.tracking if against is None else tasking_lists.changes_since(
-                tasking_lists.read_tasking_list(data_store(), against), view.areas, window=view.window,
-                areas=view.micro_areas)
-        except TaskingError as problem:
-            refused(problem)
+                               format_func=lambda k: PREVIOUS_WINDOW if k is None else saved_labels[k],
+                               help="The briefing pack's \"What changed\" follows this choice.")
+        st.session_state["grip_compared_with"] = against  # kept for the pack once this tab is closed
+        changes, _ = changes_against(against)
         if changes is None:
             st.info("No comparison: the previous window has too few cells with events.")
         else:
@@ -203,12 +210,10 @@ if method_tab.open:
         except TaskingError as problem:
             refused(problem)
         st.markdown(text(methods.statement))
-        summary = methods.summary.assign(hit_rate=methods.summary["hit_rate"] * 100,
-                                         hit_rate_harm=methods.summary["hit_rate_harm"] * 100)
-        st.dataframe(summary.drop(columns="method"), hide_index=True, width="stretch",
+        st.dataframe(methods.summary.drop(columns="method"), hide_index=True, width="stretch",
                      column_config={"label": "Method", "hit_rate": st.column_config.NumberColumn(
-                         "Hit rate (events)", format="%.1f%%"), "hit_rate_harm": st.column_config.NumberColumn(
-                         "Hit rate (harm)", format="%.1f%%"), "pai": st.column_config.NumberColumn(
+                         "Hit rate (events)", format="percent"), "hit_rate_harm": st.column_config.NumberColumn(
+                         "Hit rate (harm)", format="percent"), "pai": st.column_config.NumberColumn(
                          "PAI (events)", format="%.1f"), "pai_harm": st.column_config.NumberColumn(
                          "PAI (harm)", format="%.1f"), "origins": "Origins"})
 
@@ -222,11 +227,11 @@ if outputs_tab.open:
         what = {"districts": ",".join(lad_codes), "window": view.window.label, "grid": view.micro_areas.grid_key,
                 "areas": len(view.areas)}
         name = download_name("op-grip", region, f"{meeting:%Y-%m-%d}", suffix="")
+        changes, compared_with = changes_against(st.session_state.get("grip_compared_with"))
         context = tasking_exports.BriefingContext(
             meeting_date=meeting, districts_label=region, wards=geography.wards(list(lad_codes)),
             sources=tasking_exports.data_sources(store.list_datasets(data_store()), view.source),
-            prepared_by=account.name if account else "unknown", changes=view.tracking,
-            changes_against="the previous window of the same length")
+            prepared_by=account.name if account else "unknown", changes=changes, changes_against=compared_with)
         audited_download("Briefing pack (PDF)", lambda: tasking_exports.briefing_pack(view, context), f"{name}.pdf",
                          key="grip_pack", mime="application/pdf", what={**what, "export": "pack"},
                          help=f"Marked {settings.GRIP_PACK_MARKING} on every page.")
