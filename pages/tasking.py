@@ -182,26 +182,39 @@ if changed_tab.open:
 
 if testing_tab.open:
     with testing_tab:
-        if not saved_labels:
-            st.info("No saved list yet: save this meeting's list (Save and export), and test it at a later meeting.")
-        else:
-            tested = st.selectbox("Saved list to test", list(saved_labels), format_func=saved_labels.get,
-                                  key="grip_tested")
-            try:
-                result = tasking_view.evaluation_view(dataset, role, view.micro_areas,
-                                                      tasking_lists.read_tasking_list(data_store(), tested).tasking_list)
-            except TaskingError as problem:
-                refused(problem)
-            ratio, ring = st.columns(2)
-            ratio.metric("Rate ratio, chosen against comparison cells", f"{result.rate_ratio:.2f}",
-                         help=f"95% interval {result.ci_low:.2f} to {result.ci_high:.2f}; p = {result.p_value:.3f}")
-            ring.metric("Ring around them against comparison", f"{result.ring_rate_ratio:.2f}")
-            st.caption(f"Before: {result.before.label}; after: {result.after.label}. 95% interval "
-                       f"{result.ci_low:.2f} to {result.ci_high:.2f}.")
-            st.dataframe(result.table, hide_index=True, width="stretch")
-            st.caption(text(result.statement))
-            for note in result.notes:
-                st.caption(text(note))
+        by_hand = st.radio("List to test", [False, True], horizontal=True, key="grip_test_kind",
+                           format_func=lambda typed: "Cells entered by hand" if typed else "A saved list")
+        try:
+            if by_hand:
+                typed = st.text_area("Cell ids (spaces, commas or new lines)", key="grip_test_cells",
+                                     placeholder="150m-559350-177600, 150m-559500-177600")
+                chosen_on = st.date_input("Chosen on", value=None, key="grip_test_date", format="DD/MM/YYYY")
+                if not typed.strip() or chosen_on is None:
+                    st.info("Enter the cells and the date they were chosen on: the months before that date are "
+                            "\"before\", the months after it \"after\".")
+                    st.stop()
+                tested = tasking_lists.entered_by_hand(typed, chosen_on=chosen_on, like=view.tasking_list)
+            elif not saved_labels:
+                st.info("No saved list yet: save this meeting's list (Save and export) and test it at a later "
+                        "meeting, or enter cells by hand.")
+                st.stop()
+            else:
+                chosen = st.selectbox("Saved list", list(saved_labels), format_func=saved_labels.get,
+                                      key="grip_tested")
+                tested = tasking_lists.read_tasking_list(data_store(), chosen).tasking_list
+            result = tasking_view.evaluation_view(dataset, role, view.micro_areas, tested)
+        except TaskingError as problem:
+            refused(problem)
+        ratio, ring = st.columns(2)
+        ratio.metric("Rate ratio, chosen against comparison cells", f"{result.rate_ratio:.2f}",
+                     help=f"95% interval {result.ci_low:.2f} to {result.ci_high:.2f}; p = {result.p_value:.3f}")
+        ring.metric("Ring around them against comparison", f"{result.ring_rate_ratio:.2f}")
+        st.caption(f"Before: {result.before.label}; after: {result.after.label}. 95% interval "
+                   f"{result.ci_low:.2f} to {result.ci_high:.2f}.")
+        st.dataframe(result.table, hide_index=True, width="stretch")
+        st.caption(text(result.statement))
+        for note in result.notes:
+            st.caption(text(note))
 
 if method_tab.open:
     with method_tab:

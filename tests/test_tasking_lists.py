@@ -95,3 +95,14 @@ def test_a_saved_list_from_another_grid_is_refused(tmp_path: Path) -> None:
         tasking_lists.changes_since(saved, gpd.GeoDataFrame({"area_number": [], "cell_ids": []}, geometry=[],
                                                             crs="EPSG:27700"),
                                     window=Window(pd.Timestamp("2024-03-01"), 12), areas=_grid())
+
+
+def test_a_list_entered_by_hand_is_tested_over_the_window_before_its_date() -> None:
+    typed = tasking_lists.entered_by_hand(" 150m-559500-177600,150m-561000-180000\n150m-559500-177600 ",
+                                          chosen_on=date(2024, 6, 12), like=_list())
+    assert typed.areas == (("150m-559500-177600",), ("150m-561000-180000",))  # each cell an area, once
+    assert typed.window == Window(pd.Timestamp("2023-06-01"), 12)  # the 12 months to May 2024
+    assert (typed.source, typed.offences, typed.harm_weights) == (_list().source, _list().offences,
+                                                                   _list().harm_weights)
+    with pytest.raises(TaskingError, match="No cells entered"):
+        tasking_lists.entered_by_hand("  ", chosen_on=date(2024, 6, 12), like=_list())

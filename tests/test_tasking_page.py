@@ -3,6 +3,7 @@ partners, councillors and the public cannot reach it; bad input gets a message; 
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from hotspots import audit, loading, store, tasking_lists
@@ -80,3 +81,17 @@ def test_saving_a_list_stores_and_audits_it_and_the_next_meeting_compares_with_i
     compared.selectbox(key="grip_compare").set_value(int(saved["list_id"].iloc[0])).run()
     assert not compared.exception and not compared.error
     assert compared.metric[3].value == "100%"  # the same choices as the saved list: every cell in both
+
+
+def test_testing_a_list_entered_by_hand_gives_the_rate_ratio_and_a_bad_cell_a_message(dataset):
+    at = _tasking("police", tab="Testing")
+    at.radio(key="grip_test_kind").set_value(True).run()
+    ranked = next(frame.value for frame in _tasking("police").dataframe if "rank" in frame.value.columns)
+    at.text_area(key="grip_test_cells").input(" ".join(ranked["cell_id"].head(5))).run()
+    at.date_input(key="grip_test_date").set_value(pd.Timestamp("2022-10-03").date()).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.metric[0].label.startswith("Rate ratio") and float(at.metric[0].value) > 0
+    assert any("cannot show" in c.value for c in at.caption)  # what it can and cannot show
+    at.text_area(key="grip_test_cells").input("200m-559400-177600").run()
+    assert not at.exception
+    assert any("another grid" in e.value for e in at.error)

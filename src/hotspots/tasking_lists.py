@@ -22,9 +22,10 @@ commit: it is saved and audited, or neither (an audit failure rolls the list bac
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -136,6 +137,19 @@ def read_tasking_list(store_dir: Path, list_id: int) -> SavedTaskingList:
     return SavedTaskingList(list_id=int(row["list_id"]), saved_by=row["saved_by"],
                             saved_at=pd.Timestamp(row["saved_at"]).to_pydatetime(),
                             districts=tuple(json.loads(row["districts"])), tasking_list=listed)
+
+
+def entered_by_hand(cells: str, *, chosen_on: date, like: TaskingList) -> TaskingList:
+    """A list typed in for testing: ``cells`` (ids separated by spaces, commas or new lines), each
+    an area, chosen on ``chosen_on`` from the window of ``like``'s length ending the month before;
+    source, offences and harm weights as ``like``'s (today's choices)."""
+    ids = tuple(dict.fromkeys(re.split(r"[\s,;]+", cells.strip()))) if cells.strip() else ()
+    if not ids:
+        raise TaskingError("No cells entered: type the cell ids of the list to test (e.g. 150m-559350-177600), "
+                           "separated by spaces, commas or new lines.")
+    before = tasking.window_to(pd.Timestamp(chosen_on) - pd.DateOffset(months=1), like.window.months)
+    return replace(like, chosen_on=chosen_on, window=before, n=len(ids), exclusions=(),
+                   areas=tuple((cell,) for cell in ids))
 
 
 def changes_since(saved: SavedTaskingList, current_areas: gpd.GeoDataFrame, *, window: Window,
