@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from hotspots import audit, loading, store, tasking_lists
+from shown_text import shown
 from signed_in import dashboard
 
 PAGE = "pages/tasking.py"
@@ -22,7 +23,7 @@ def _tasking(role: str, tab: str | None = None):
 
 
 def _shown(at) -> str:
-    return " ".join(str(e.value) for kind in ("subheader", "caption", "error", "info", "warning", "markdown")
+    return " ".join(shown(str(e.value)) for kind in ("subheader", "caption", "error", "info", "warning", "markdown")
                     for e in getattr(at, kind))
 
 
@@ -64,7 +65,7 @@ def test_bad_input_gets_a_message_not_a_traceback(widget, value, message, datase
     at = _tasking("police")
     at.sidebar.number_input(key=widget).set_value(value).run()
     assert not at.exception, at.exception
-    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert any(message in shown(e.value) for e in at.error), [e.value for e in at.error]
 
 
 def test_saving_a_list_stores_and_audits_it_and_the_next_meeting_compares_with_it(dataset):
@@ -91,7 +92,15 @@ def test_testing_a_list_entered_by_hand_gives_the_rate_ratio_and_a_bad_cell_a_me
     at.date_input(key="grip_test_date").set_value(pd.Timestamp("2022-10-03").date()).run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.metric[0].label.startswith("Rate ratio") and float(at.metric[0].value) > 0
-    assert any("cannot show" in c.value for c in at.caption)  # what it can and cannot show
+    assert any("cannot show" in shown(c.value) for c in at.caption)  # what it can and cannot show
     at.text_area(key="grip_test_cells").input("200m-559400-177600").run()
     assert not at.exception
-    assert any("another grid" in e.value for e in at.error)
+    assert any("another grid" in shown(e.value) for e in at.error)
+
+
+def test_a_window_with_no_events_gets_a_message(dataset):
+    at = _tasking("police")
+    at.sidebar.date_input(key="grip_last_month").set_value(pd.Timestamp("2026-06-01").date()).run()  # after the data
+    assert not at.exception, at.exception
+    assert any("No violence with injury, possession of weapons events in Jul 2025 to Jun 2026" in shown(e.value)
+               and "choose another window" in shown(e.value) for e in at.error), [e.value for e in at.error]
