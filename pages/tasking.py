@@ -114,7 +114,8 @@ if areas_tab.open:
     with areas_tab:
         show_map(tasking_map.patrol_areas_map(view.areas, geography.wards(list(lad_codes)), basemap=basemap,
                                               leaflet_urls=local_leaflet_urls()))
-        st.dataframe(view.capture[["label", "cells", "events", "harm", "events_share", "harm_share", "area_share", "pai"]],
+        st.dataframe(view.capture[["label", "cells", "events", "harm", "events_share", "harm_share", "area_share",
+                                   "pai"]],
                      hide_index=True, width="stretch",
                      column_config={"label": "Area", "cells": "Cells", "events": "Events", "harm": "Harm",
                                     "events_share": st.column_config.NumberColumn("Share of events", format="percent"),

@@ -1,8 +1,9 @@
 """The tables the maps and forecasts read, assembled from a store (see docs/data-model.md).
 
 ``events``: placed incidents, columns ``source`` (police-uk, police, ambulance), ``category``, ``date``,
-``time_of_day`` (``HH:MM``, empty where the source gave none), ``financial_year`` (start year), ``easting``, ``northing`` (EPSG:27700), ``ward_code``,
-``lsoa_code``, ``age_band``, ``domestic`` (True/False/NA), ``dataset_id``.
+``time_of_day`` (``HH:MM``, empty where the source gave none), ``financial_year`` (start year),
+``easting``, ``northing`` (EPSG:27700), ``ward_code``, ``lsoa_code``, ``age_band``, ``domestic``
+(True/False/NA), ``dataset_id``.
 ``nominals``: ``nominal_id, gang, home_postcode, date_added, date_removed, easting, northing,
 ward_code, lsoa_code``. ``population``: ``ward_code, financial_year, population_10_24``.
 ``deprivation``: ``ward_code, imd_score``. ``counts``: count tables users imported as aggregates,

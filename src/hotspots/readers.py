@@ -27,8 +27,9 @@ from hotspots.periods import financial_year_from_label, financial_year_label, fi
 from hotspots.tabular import RawTable, only_present_categories, read_csv_bytes, read_csv_file
 from hotspots.validation import PROBLEM_COLUMNS, RowProblems, repeats_earlier
 
-EVENT_COLUMNS = ["source", "force", "category", "date", "time_of_day", "financial_year", "easting", "northing", "ward_code",
-                 "lsoa_code", "age_band", "domestic", "reference", "placed_by", "unplaced_reason", "source_file", "source_line"]
+EVENT_COLUMNS = ["source", "force", "category", "date", "time_of_day", "financial_year", "easting", "northing",
+                 "ward_code", "lsoa_code", "age_band", "domestic", "reference", "placed_by", "unplaced_reason",
+                 "source_file", "source_line"]
 NOMINAL_COLUMNS = ["nominal_id", "gang", "home_postcode", "date_added", "date_removed", "easting", "northing",
                    "ward_code", "lsoa_code", "placed_by", "unplaced_reason", "source_file", "source_line"]
 POPULATION_COLUMNS = ["ward_code", "financial_year", "population_10_24", "source_line"]
@@ -427,7 +428,8 @@ def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems,
     events = pd.DataFrame({
         "source": _constant("police-uk", raw.rows), "force": _forces(raw),
         "category": pd.Categorical.from_codes(type_codes, types),
-        "date": months, "time_of_day": _missing_text(raw.rows), "age_band": _missing_text(raw.rows), "domestic": _unknown_flags(raw.rows),
+        "date": months, "time_of_day": _missing_text(raw.rows), "age_band": _missing_text(raw.rows),
+        "domestic": _unknown_flags(raw.rows),
         "reference": raw.column("crime_id") if "crime_id" in raw.columns else _missing_text(raw.rows),
     })
     problems.add_distinct(types == "", type_codes, "crime_type", "crime type missing")
@@ -511,7 +513,8 @@ def _times_of_day(raw: RawTable, column: str, problems: RowProblems) -> pd.Serie
     codes, text = raw.codes(column)
     valid = np.array([bool(TIME_OF_DAY.match(value)) for value in text], dtype=bool)
     problems.add_distinct(~valid & (text != ""), codes, column, "not a time of day: write it as HH:MM (24-hour clock)")
-    hours_minutes = [f"{int(value.split(':')[0]):02d}:{value.split(':')[1]}" if ok else "" for value, ok in zip(text, valid)]
+    hours_minutes = [f"{int(value.split(':')[0]):02d}:{value.split(':')[1]}" if ok else ""  # 7:05:30 is 07:05
+                     for value, ok in zip(text, valid)]
     return pd.Series(np.array(hours_minutes, dtype=object)[codes], dtype="str").where(valid[codes])
 
 
