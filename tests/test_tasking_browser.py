@@ -26,7 +26,9 @@ def test_police_change_n_and_cell_size_and_download_the_pack(server, browser, wi
     context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True, accept_downloads=True)
     page = context.new_page()
     try_demo(page, server, "police", path="/tasking")
-    page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=SLOW)
+    page.frame_locator(MAP_IFRAME).locator(".grip-area-number").first.wait_for(state="visible", timeout=SLOW)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"tasking-map-{width}x{height}.png"))
     open_sidebar(page)
     _number(page, "Areas to select (N)", 4)
     page.get_by_role("heading", name=re.compile(r"^[1-4] patrol areas in Thurrock")).wait_for(timeout=SLOW)
@@ -35,7 +37,6 @@ def test_police_change_n_and_cell_size_and_download_the_pack(server, browser, wi
     page.get_by_role("tab", name="Save and export").tap()
     button = page.get_by_role("button", name="Briefing pack (PDF)")
     button.wait_for(timeout=SLOW)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"tasking-{width}x{height}.png"))
     with page.expect_download(timeout=SLOW) as downloading:
         button.tap()
