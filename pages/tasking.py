@@ -81,14 +81,14 @@ with st.sidebar:
     meeting = st.date_input("Meeting date", value=date.today(), key="grip_meeting", format="DD/MM/YYYY")
     basemap = basemap_switch()
 
-st.caption(text(tasking_view.POLICE_UK_NOTE))
-with st.expander("Harm weights (editable)", expanded=False):
+weights_column, exclusions_column = st.columns(2)
+with weights_column.expander("Harm weights (editable)", expanded=False):
     st.caption(text(harm.HARM_INDEX) + ". Edit a weight or add an offence group; see docs/harm-weights.md.")
     harm_table = st.data_editor(harm.default_weights(), key="grip_harm", num_rows="dynamic", hide_index=True,
                                 disabled=["basis"], width="stretch",
                                 column_config={"offence_group": "Offence group", "weight": "Weight (days)",
                                                "basis": "Where the weight comes from"})
-with st.expander("Exclusions (cells left out by hand, with a reason)", expanded=False):
+with exclusions_column.expander("Exclusions (with a reason)", expanded=False):
     exclusions = st.data_editor(NO_EXCLUSIONS, key="grip_exclusions", num_rows="dynamic", hide_index=True,
                                 width="stretch", column_config={"cell_id": "Cell id (from the ranked cells)",
                                                                 "reason": "Reason (e.g. custody suite)"})
@@ -103,8 +103,7 @@ except TaskingError as problem:
     refused(problem)
 region = region_label(lad_codes)
 st.subheader(f"{len(view.areas)} patrol areas in {region}, {view.window.label}", divider=False)
-for note in view.notes:
-    st.caption(text(note))
+st.caption(" ".join(text(note) for note in dict.fromkeys((tasking_view.POLICE_UK_NOTE, *view.notes))))
 
 areas_tab, why_tab, when_tab, changed_tab, testing_tab, method_tab, outputs_tab = st.tabs(
     ["Areas", "Why these places", "When", "What changed", "Testing", "Which method", "Save and export"],

@@ -35,7 +35,7 @@ def patrol_areas_map(areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, basema
     for number, point in zip(shown["area_number"], shown.geometry.representative_point()):
         folium.Marker([point.y, point.x], icon=folium.DivIcon(
             html=f'<div class="grip-area-number" style="background:#1a1a1a;color:#fff;border-radius:50%;width:22px;'
-                 f'height:22px;line-height:22px;text-align:center;font:bold 12px sans-serif">{int(number)}</div>',
+                 f'height:22px;display:flex;align-items:center;justify-content:center;font:bold 12px sans-serif">{int(number)}</div>',
             icon_size=(22, 22), icon_anchor=(-4, 26))).add_to(fmap)
     bounds = (shown if len(shown) else shown_wards).total_bounds
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(30, 30))
