@@ -10,6 +10,8 @@ import geopandas as gpd
 from hotspots import settings
 
 AREA_COLOUR = "#c0392b"
+_NUMBER_STYLE = ("background:#1a1a1a;color:#fff;border-radius:50%;width:22px;height:22px;display:flex;"
+                 "align-items:center;justify-content:center;font:bold 12px sans-serif")
 
 
 def patrol_areas_map(areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, basemap: bool,
@@ -34,8 +36,7 @@ def patrol_areas_map(areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, basema
                    name="Patrol areas").add_to(fmap)
     for number, point in zip(shown["area_number"], shown.geometry.representative_point()):
         folium.Marker([point.y, point.x], icon=folium.DivIcon(
-            html=f'<div class="grip-area-number" style="background:#1a1a1a;color:#fff;border-radius:50%;width:22px;'
-                 f'height:22px;display:flex;align-items:center;justify-content:center;font:bold 12px sans-serif">{int(number)}</div>',
+            html=f'<div class="grip-area-number" style="{_NUMBER_STYLE}">{int(number)}</div>',
             icon_size=(22, 22), icon_anchor=(-4, 26))).add_to(fmap)
     bounds = (shown if len(shown) else shown_wards).total_bounds
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(30, 30))
