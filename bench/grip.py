@@ -44,8 +44,15 @@ def synthetic_events(region: shapely.Geometry, seed: int = 0) -> pd.DataFrame:
 
 
 def pack_seconds(view: tasking_view.TaskingView) -> float | None:
-    """Seconds to build the briefing pack of ``view``; None until grip-page's pack builder is here."""
-    return None
+    """Seconds to build the briefing pack of ``view`` (``tasking_exports.briefing_pack``: the map and
+    "when" chart drawn with matplotlib, the PDF with fpdf2), over Greater Essex's wards."""
+    from hotspots import tasking_exports  # grip-page's module: the pack builder
+
+    context = tasking_exports.BriefingContext(
+        meeting_date=pd.Timestamp("2024-04-02").date(), districts_label="Greater Essex", wards=geography.wards(),
+        sources=("bench events (SYNTHETIC)",), prepared_by="bench/grip.py", changes=view.tracking,
+        changes_against="the previous 12 months")
+    return _timed(lambda: tasking_exports.briefing_pack(view, context))[1]
 
 
 def main() -> None:

@@ -112,3 +112,40 @@ def test_population_is_plausible(dataset):
     assert population.between(200, 20000).all()
     per_year = dataset.population.groupby("financial_year")["population_10_24"].sum()
     assert 200_000 < per_year.iloc[0] < 450_000  # Greater Essex has about 1.8 million residents
+
+
+def _cells_150m(events: pd.DataFrame) -> pd.Series:
+    return (events["easting"] // 150).astype("int64") * 10_000 + (events["northing"] // 150).astype("int64")
+
+
+def test_half_the_violence_falls_in_under_5_percent_of_each_districts_150m_cells(dataset):
+    lsoas = geography.lsoas()
+    district_of = lsoas.set_index("lsoa_code")["lad_code"]
+    cells_in = lsoas.assign(area=lsoas.area).groupby("lad_code")["area"].sum() / 150**2
+    for source in ("police", "ambulance"):
+        events = dataset.events[dataset.events["source"] == source]
+        for district, rows in events.groupby(events["lsoa_code"].map(district_of)):
+            busiest_first = _cells_150m(rows).value_counts().cumsum() / len(rows)
+            cells_for_half = int((busiest_first < 0.5).sum()) + 1
+            assert cells_for_half < 0.05 * cells_in[district], (source, district)
+
+
+def test_the_violent_places_persist_from_one_year_to_the_next(dataset):
+    southend = geography.lsoas("southend-on-sea")["lsoa_code"]
+    police = dataset.events[(dataset.events["source"] == "police") & dataset.events["lsoa_code"].isin(southend)]
+    for year in YEARS[-4:-1]:
+        this_year = _cells_150m(police[police["financial_year"] == year]).value_counts()
+        next_year = _cells_150m(police[police["financial_year"] == year + 1]).value_counts()
+        top_20 = this_year.index[:20]  # the Southend pilot's 20 cells held 41% of the year before's harm
+        assert next_year.reindex(top_20).fillna(0).sum() / next_year.sum() > 0.25
+
+
+def test_force_extract_offences_peak_on_friday_afternoon_and_evening(dataset):
+    police = dataset.events[dataset.events["source"] == "police"]
+    assert police["time_of_day"].notna().all()
+    day_hour = pd.crosstab(police["date"].dt.day_of_week, police["time_of_day"].str[:2].astype(int))
+    busiest_day, busiest_hour = day_hour.stack().idxmax()
+    assert busiest_day == 4 and 15 <= busiest_hour < 22  # Friday 15:00-22:00, as the strategic assessment reports
+    friday_peak = day_hour.loc[4, 15:21].mean()
+    assert friday_peak > 1.5 * day_hour.to_numpy().mean()
+    assert dataset.events.loc[dataset.events["source"] == "ambulance", "time_of_day"].isna().all()

@@ -268,7 +268,7 @@ def test_a_store_from_before_rows_moved_to_parquet_is_upgraded_when_opened(publi
     folder = store_dir / store.UPLOADS / record["sha256"]
     db = duckdb.connect(str(store_dir / store.DATABASE_NAME))
     db.execute(OLD_EVENTS_TABLE)
-    db.execute(f"INSERT INTO events SELECT * EXCLUDE (force) FROM read_parquet('{folder / store.ROWS_FILES}')")
+    db.execute(f"INSERT INTO events SELECT * EXCLUDE (force, time_of_day) FROM read_parquet('{folder / store.ROWS_FILES}')")
     for table in ("covers", "replaced_references", "upgrades"):  # recorded only since
         db.execute(f"DROP TABLE {table}")
     (store_dir / record["stored_file"]).replace(folder / path.name)
@@ -279,7 +279,9 @@ def test_a_store_from_before_rows_moved_to_parquet_is_upgraded_when_opened(publi
 
     upgraded_events = store.read_table(store_dir, "events")  # a reader upgrades it
     assert upgraded_events["force"].eq("").all()  # old stores did not keep the force: unknown
-    pd.testing.assert_frame_equal(upgraded_events.drop(columns="force"), events.drop(columns="force"))
+    assert upgraded_events["time_of_day"].eq("").all()  # nor times of day: none known
+    pd.testing.assert_frame_equal(upgraded_events.drop(columns=["force", "time_of_day"]),
+                                  events.drop(columns=["force", "time_of_day"]))
     upgraded = store.list_datasets(store_dir).iloc[0]
     assert upgraded["covers"] == "2022-03 to 2022-07, 2023-01"  # the months its rows hold
     assert (store_dir / upgraded["stored_file"]).read_bytes() == path.read_bytes()

@@ -31,6 +31,8 @@ LOCK_FILE = "audit.lock"
 FIRST_PREVIOUS = "0" * 64
 ACTIONS = ("sign-in", "sign-in-failed", "sign-out", "session-expired", "import", "delete", "export", "download",
            "user-added", "role-changed", "user-removed")
+#: A meeting's Op Grip tasking list saved to the store (``hotspots.tasking_lists``).
+ACTIONS += ("tasking-list-saved",)
 _FIELDS = {"number", "time", "user", "role", "action", "what", "previous", "hash"}
 
 

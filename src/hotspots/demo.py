@@ -4,6 +4,13 @@ Nothing here is real. Ward risk is a latent log-intensity driven by urban densit
 effect; each year adds a persistent (AR(1)) ward wobble, so counts are over-dispersed and
 persistent. Deprivation shares only the density term with violence, so it predicts it weakly.
 Thurrock's wards named in the 2020 public health report as highest are set highest here too.
+
+Within a ward, violence concentrates at places as real violence does: a few hundred seeded
+violent places (town-centre streets, stations, night-time venues, in each ward's densest LSOAs)
+carry most of it, each with a weight that persists from year to year, and the rest falls anywhere
+in the ward's LSOAs. Only where an event falls changes: each ward's yearly counts are drawn as
+before. Incidents happen more on Fridays and Saturdays, and force-extract offences have a time of
+day peaking on Friday 15:00-22:00 and at weekend nights (the strategic assessment's pattern).
 The same seed gives the same bytes.
 """
 
@@ -41,6 +48,29 @@ AMBULANCE_HIGH = ["East Tilbury", "Tilbury St Chads", "Aveley and Uplands"]
 VIOLENCE_HIGH = ["Grays Riverside", "West Thurrock and South Stifford"]
 VICTIM_AGE_SHARES = [0.03, 0.14, 0.18, 0.24, 0.24, 0.12, 0.05]
 POSTCODE_LETTERS = ("C", "E", "I", "R", "S")
+# Violent places: on average one per ward at mean urban density, more in denser wards.
+PLACES_PER_WARD, PLACES_URBAN_ELASTICITY, MOST_PLACES_IN_A_WARD = 1.0, 0.8, 5
+PLACE_SEARCH_METRES = 250  # a place lies this close to its LSOA's middle (a town-centre street)
+PLACE_SPREAD_METRES = 20  # events at a place scatter about it this much (one street, one venue)
+# Share of a ward's events at its places (police, ambulance): most violence is at a few places.
+AT_PLACE_SHARE = {"police": 0.6, "ambulance": 0.5}
+# Incidents by day of week, Monday first, and offences by hour of day (midnight first).
+WEEKDAY_WEIGHTS = np.array([0.85, 0.85, 0.9, 0.95, 1.3, 1.35, 1.05])
+HOUR_WEIGHTS = np.array([0.9, 0.7, 0.5, 0.35, 0.25, 0.2, 0.25, 0.4, 0.6, 0.7, 0.8, 0.9,
+                         1.0, 1.05, 1.1, 1.25, 1.35, 1.4, 1.4, 1.4, 1.35, 1.3, 1.2, 1.05])
+FRIDAY_AFTERNOON_PEAK = (4, range(15, 22), 1.9)  # weekday, hours, lift: the assessment's Friday 15:00-22:00
+WEEKEND_NIGHTS = ((5, range(0, 3), 1.6), (6, range(0, 3), 1.6), (5, range(20, 24), 1.3))
+
+
+@dataclass(frozen=True)
+class ViolentPlaces:
+    """Seeded places where violence concentrates, each in one ward and LSOA, with a weight per year."""
+
+    ward_code: np.ndarray
+    lsoa_code: np.ndarray
+    easting: np.ndarray
+    northing: np.ndarray
+    weight: np.ndarray  # (places, years): persistent (AR(1) on the log scale) from year to year
 
 
 @dataclass(frozen=True)
@@ -89,9 +119,10 @@ def build_demo(out_dir: Path | None = None, *, seed: int | None = None) -> dict[
     profiles = _ward_profiles(lsoas, rng)
     years = np.arange(settings.FIRST_DEMO_YEAR, settings.LAST_DEMO_YEAR + 1)
     wobble = _persistent_year_effects(len(profiles), len(years), rng)
+    places = _violent_places(profiles, years, lsoas, rng)
     tables = {
-        "police": _police_records(profiles, years, wobble, lsoas, rng),
-        "ambulance": _ambulance_callouts(profiles, years, wobble, lsoas, rng),
+        "police": _police_records(profiles, years, wobble, lsoas, places, rng),
+        "ambulance": _ambulance_callouts(profiles, years, wobble, lsoas, places, rng),
         "nominals": _nominal_register(profiles, lsoas, rng),
         "population": _population(profiles, years, rng),
         "deprivation": profiles[["ward_code", "ward_name", "imd_score"]],
@@ -149,28 +180,31 @@ def _poisson_counts(log_mean: np.ndarray, rng: np.random.Generator) -> np.ndarra
 
 
 def _police_records(profiles: pd.DataFrame, years: np.ndarray, wobble: np.ndarray,
-                    lsoas: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
+                    lsoas: gpd.GeoDataFrame, places: ViolentPlaces, rng: np.random.Generator) -> pd.DataFrame:
     trend = 0.03 * (years - years[0])
     risk = profiles["violence_log_risk"].to_numpy()[:, None] + wobble + trend
-    injury = _events(profiles, years, _poisson_counts(np.log(30) + risk, rng), lsoas, rng)
+    share = AT_PLACE_SHARE["police"]
+    injury = _events(profiles, years, _poisson_counts(np.log(30) + risk, rng), lsoas, places, share, rng)
     injury["offence_group"] = "violence with injury"
     injury["victim_age_band"] = rng.choice(AGE_BANDS, size=len(injury), p=VICTIM_AGE_SHARES)
     young = injury["victim_age_band"].isin(["10-17", "18-24"]).to_numpy()
     injury["domestic"] = np.where(rng.random(len(injury)) < np.where(young, 0.2, 0.42), "Y", "N")
-    weapons = _events(profiles, years, _poisson_counts(np.log(3.2) + 1.1 * risk, rng), lsoas, rng)
+    weapons = _events(profiles, years, _poisson_counts(np.log(3.2) + 1.1 * risk, rng), lsoas, places, share, rng)
     weapons["offence_group"] = "possession of weapons"
     weapons["victim_age_band"] = ""
     weapons["domestic"] = ""
-    records = pd.concat([injury, weapons], ignore_index=True).sort_values(["date", "easting", "northing"])
+    records = pd.concat([injury, weapons], ignore_index=True)
+    records["offence_time"] = _times_of_day(pd.to_datetime(records["date"]).dt.day_of_week.to_numpy(), rng)
+    records = records.sort_values(["date", "offence_time", "easting", "northing"])
     records.insert(0, "record_id", [f"SYN-PRC-{i:07d}" for i in range(1, len(records) + 1)])
     return records.rename(columns={"date": "offence_date"})[
-        ["record_id", "offence_date", "offence_group", "victim_age_band", "domestic",
+        ["record_id", "offence_date", "offence_time", "offence_group", "victim_age_band", "domestic",
          "easting", "northing", "lsoa_code", "ward_code"]
     ]
 
 
 def _ambulance_callouts(profiles: pd.DataFrame, years: np.ndarray, wobble: np.ndarray,
-                        lsoas: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
+                        lsoas: gpd.GeoDataFrame, places: ViolentPlaces, rng: np.random.Generator) -> pd.DataFrame:
     risk = profiles["ambulance_log_risk"].to_numpy()[:, None] + wobble
     plans = [  # category, log base rate, risk elasticity, share of patients aged 10-24
         ("assault", np.log(7.0), 1.0, 0.38),
@@ -179,7 +213,8 @@ def _ambulance_callouts(profiles: pd.DataFrame, years: np.ndarray, wobble: np.nd
     ]
     frames = []
     for category, base, elasticity, young_share in plans:
-        calls = _events(profiles, years, _poisson_counts(base + elasticity * risk, rng), lsoas, rng)
+        calls = _events(profiles, years, _poisson_counts(base + elasticity * risk, rng), lsoas, places,
+                        AT_PLACE_SHARE["ambulance"], rng)
         calls["injury_category"] = category
         young = rng.random(len(calls)) < young_share
         calls["patient_age"] = np.where(young, rng.integers(10, 25, len(calls)), rng.integers(25, 80, len(calls)))
@@ -192,19 +227,109 @@ def _ambulance_callouts(profiles: pd.DataFrame, years: np.ndarray, wobble: np.nd
     ]
 
 
-def _events(profiles: pd.DataFrame, years: np.ndarray, counts: np.ndarray,
-            lsoas: gpd.GeoDataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Dated events at points in LSOAs of the right ward, ``counts[ward, year]`` of each."""
+def _events(profiles: pd.DataFrame, years: np.ndarray, counts: np.ndarray, lsoas: gpd.GeoDataFrame,
+            places: ViolentPlaces, at_place_share: float, rng: np.random.Generator) -> pd.DataFrame:
+    """Dated events in the right ward, ``counts[ward, year]`` of each: a share ``at_place_share`` at
+    the ward's violent places (where it has any), the rest at points anywhere in its LSOAs."""
     ward_codes = np.repeat(np.repeat(profiles["ward_code"].to_numpy(), len(years)), counts.ravel())
-    event_years = np.repeat(np.tile(years, len(profiles)), counts.ravel())
-    lsoa_codes = _lsoas_for_events(ward_codes, lsoas, rng)
-    starts = pd.to_datetime([f"{year}-04-01" for year in event_years])
-    days = np.floor(rng.random(len(event_years)) * (pd.to_datetime([f"{y + 1}-04-01" for y in event_years]) - starts).days)
-    events = pd.DataFrame({"date": (starts + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d"),
+    year_index = np.repeat(np.tile(np.arange(len(years)), len(profiles)), counts.ravel())
+    place = _places_for_events(ward_codes, year_index, places, at_place_share, rng)
+    anywhere = place < 0
+    lsoa_codes = np.empty(len(ward_codes), dtype=object)
+    easting, northing = np.empty(len(ward_codes), dtype=np.int64), np.empty(len(ward_codes), dtype=np.int64)
+    lsoa_codes[anywhere] = _lsoas_for_events(ward_codes[anywhere], lsoas, rng)
+    easting[anywhere], northing[anywhere] = _points_in_lsoas(lsoa_codes[anywhere], lsoas, rng)
+    lsoa_codes[~anywhere], easting[~anywhere], northing[~anywhere] = _points_at_places(place[~anywhere], places,
+                                                                                       lsoas, rng)
+    events = pd.DataFrame({"date": _dates_in_years(years[year_index], rng).strftime("%Y-%m-%d"),
                            "lsoa_code": lsoa_codes, "ward_code": ward_codes})
-    easting, northing = _points_in_lsoas(lsoa_codes, lsoas, rng)
     events["easting"], events["northing"] = easting, northing
     return events
+
+
+def _dates_in_years(event_years: np.ndarray, rng: np.random.Generator) -> pd.DatetimeIndex:
+    """A date in each event's financial year, weekdays weighted by ``WEEKDAY_WEIGHTS``."""
+    starts = pd.to_datetime([f"{year}-04-01" for year in event_years])
+    lengths = (pd.to_datetime([f"{y + 1}-04-01" for y in event_years]) - starts).days.to_numpy()
+    days = np.empty(len(event_years), dtype=np.int64)
+    for length in np.unique(lengths):  # 365 or 366 days
+        for first_weekday in range(7):
+            where = np.flatnonzero((lengths == length) & (starts.day_of_week.to_numpy() == first_weekday))
+            weights = WEEKDAY_WEIGHTS[(first_weekday + np.arange(length)) % 7]
+            days[where] = rng.choice(length, size=len(where), p=weights / weights.sum())
+    return starts + pd.to_timedelta(days, unit="D")
+
+
+def _times_of_day(weekdays: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``HH:MM`` for each offence, by the hour-of-day profile of its weekday (Friday afternoon and
+    weekend-night peaks)."""
+    minutes = np.empty(len(weekdays), dtype=np.int64)
+    for weekday in range(7):
+        weights = HOUR_WEIGHTS.copy()
+        for day, hours, lift in (FRIDAY_AFTERNOON_PEAK, *WEEKEND_NIGHTS):
+            if day == weekday:
+                weights[list(hours)] *= lift
+        where = np.flatnonzero(weekdays == weekday)
+        hours_drawn = rng.choice(24, size=len(where), p=weights / weights.sum())
+        minutes[where] = 60 * hours_drawn + rng.integers(0, 60, len(where))
+    return np.char.add(np.char.add(np.char.zfill((minutes // 60).astype(str), 2), ":"),
+                       np.char.zfill((minutes % 60).astype(str), 2))
+
+
+def _violent_places(profiles: pd.DataFrame, years: np.ndarray, lsoas: gpd.GeoDataFrame,
+                    rng: np.random.Generator) -> ViolentPlaces:
+    """Seeded violent places: more in denser wards, each near the middle of one of the ward's
+    densest LSOAs, with a heavy-tailed weight that persists from year to year."""
+    density = np.log(profiles["n_lsoas"] / profiles["area_km2"]).to_numpy()
+    urban = (density - density.mean()) / density.std()
+    per_ward = np.minimum(rng.poisson(PLACES_PER_WARD * np.exp(PLACES_URBAN_ELASTICITY * urban - 0.3)),
+                          MOST_PLACES_IN_A_WARD)
+    lsoa_density = lsoas["hotness"] / lsoas.area
+    wards, lsoa_codes, points = [], [], []
+    for ward_code, n in zip(profiles["ward_code"], per_ward):
+        members = lsoas[lsoas["ward_code"] == ward_code]
+        weights = lsoa_density[members.index].to_numpy() ** 2  # the densest LSOAs, as town centres are
+        for row in rng.choice(len(members), size=n, p=weights / weights.sum()):
+            polygon = members.geometry.iloc[row]
+            near_middle = polygon.intersection(polygon.representative_point().buffer(PLACE_SEARCH_METRES))
+            xs, ys = _sample_polygon(near_middle if near_middle.area > 0 else polygon, 1, rng)
+            wards.append(ward_code)
+            lsoa_codes.append(members["lsoa_code"].iloc[row])
+            points.append((xs[0], ys[0]))
+    log_weight = rng.normal(0, 1.0, len(wards))[:, None] + _persistent_year_effects(len(wards), len(years), rng)
+    xy = np.array(points, dtype=np.int64).reshape(-1, 2)
+    return ViolentPlaces(np.array(wards, dtype=object), np.array(lsoa_codes, dtype=object), xy[:, 0], xy[:, 1],
+                         np.exp(log_weight))
+
+
+def _places_for_events(ward_codes: np.ndarray, year_index: np.ndarray, places: ViolentPlaces,
+                       at_place_share: float, rng: np.random.Generator) -> np.ndarray:
+    """For each event, the index of the violent place it happens at, or -1: a share of each ward's
+    events, spread over its places by their weight that year."""
+    place = np.full(len(ward_codes), -1, dtype=np.int64)
+    at_place = rng.random(len(ward_codes)) < at_place_share
+    for ward_code in np.unique(places.ward_code):
+        own = np.flatnonzero(places.ward_code == ward_code)
+        for year in np.unique(year_index):
+            where = np.flatnonzero(at_place & (ward_codes == ward_code) & (year_index == year))
+            weights = places.weight[own, year]
+            place[where] = rng.choice(own, size=len(where), p=weights / weights.sum())
+    return place
+
+
+def _points_at_places(place: np.ndarray, places: ViolentPlaces, lsoas: gpd.GeoDataFrame,
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``lsoa_code, easting, northing`` of events at violent places (indices ``place``): points
+    scattered about each place, in its LSOA (a point that would leave the LSOA is the place itself)."""
+    x = places.easting[place] + np.round(rng.normal(0, PLACE_SPREAD_METRES, len(place))).astype(np.int64)
+    y = places.northing[place] + np.round(rng.normal(0, PLACE_SPREAD_METRES, len(place))).astype(np.int64)
+    polygons = lsoas.set_index("lsoa_code").geometry
+    lsoa_codes = places.lsoa_code[place]
+    inside = np.zeros(len(place), dtype=bool)
+    for code in np.unique(lsoa_codes):
+        rows = np.flatnonzero(lsoa_codes == code)
+        inside[rows] = shapely.contains_xy(polygons[code], x[rows], y[rows])
+    return lsoa_codes, np.where(inside, x, places.easting[place]), np.where(inside, y, places.northing[place])
 
 
 def _lsoas_for_events(ward_codes: np.ndarray, lsoas: gpd.GeoDataFrame, rng: np.random.Generator) -> np.ndarray:

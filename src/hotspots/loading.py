@@ -1,8 +1,9 @@
 """The tables the maps and forecasts read, assembled from a store (see docs/data-model.md).
 
 ``events``: placed incidents, columns ``source`` (police-uk, police, ambulance), ``category``, ``date``,
-``financial_year`` (start year), ``easting``, ``northing`` (EPSG:27700), ``ward_code``,
-``lsoa_code``, ``age_band``, ``domestic`` (True/False/NA), ``dataset_id``.
+``time_of_day`` (``HH:MM``, empty where the source gave none), ``financial_year`` (start year),
+``easting``, ``northing`` (EPSG:27700), ``ward_code``, ``lsoa_code``, ``age_band``, ``domestic``
+(True/False/NA), ``dataset_id``.
 ``nominals``: ``nominal_id, gang, home_postcode, date_added, date_removed, easting, northing,
 ward_code, lsoa_code``. ``population``: ``ward_code, financial_year, population_10_24``.
 ``deprivation``: ``ward_code, imd_score``. ``counts``: count tables users imported as aggregates,
@@ -52,6 +53,8 @@ def load_dataset(store_dir: Path, access: roles.DataAccess | None = None) -> Dat
     events = store.read_table(store_dir, "events", "ward_code IS NOT NULL")
     events["date"] = pd.to_datetime(events["date"])
     events["domestic"] = events["domestic"].astype("boolean")
+    if "time_of_day" not in events:  # stored before times of day were kept
+        events["time_of_day"] = pd.Series(None, index=events.index, dtype="str")
     nominals = store.read_table(store_dir, "nominals",
                                 "ward_code IS NOT NULL" if access is None or access.nominal_rows else "FALSE")
     if access is not None and not access.nominal_identities:

@@ -27,8 +27,9 @@ from hotspots.periods import financial_year_from_label, financial_year_label, fi
 from hotspots.tabular import RawTable, only_present_categories, read_csv_bytes, read_csv_file
 from hotspots.validation import PROBLEM_COLUMNS, RowProblems, repeats_earlier
 
-EVENT_COLUMNS = ["source", "force", "category", "date", "financial_year", "easting", "northing", "ward_code", "lsoa_code",
-                 "age_band", "domestic", "reference", "placed_by", "unplaced_reason", "source_file", "source_line"]
+EVENT_COLUMNS = ["source", "force", "category", "date", "time_of_day", "financial_year", "easting", "northing",
+                 "ward_code", "lsoa_code", "age_band", "domestic", "reference", "placed_by", "unplaced_reason",
+                 "source_file", "source_line"]
 NOMINAL_COLUMNS = ["nominal_id", "gang", "home_postcode", "date_added", "date_removed", "easting", "northing",
                    "ward_code", "lsoa_code", "placed_by", "unplaced_reason", "source_file", "source_line"]
 POPULATION_COLUMNS = ["ward_code", "financial_year", "population_10_24", "source_line"]
@@ -42,6 +43,8 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"
 FIRST_YEAR = 2000
 #: Counts and populations are stored as int32 (``store.COLUMN_TYPES``): a larger whole number is a row problem.
 LARGEST_STORED_INTEGER = int(np.iinfo(np.int32).max)
+#: A time of day as extracts write it: ``21:15`` or ``21:15:00`` (24-hour clock).
+TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 _ZIP_SIGNATURE = b"PK\x03\x04"
 POLICE_UK_READS = {"crime_id", "month", "reported_by", "crime_type", *(v for names in LOCATION_VARIANTS.values() for v in names)}
 YOUTH_AGES = (10, 24)
@@ -123,7 +126,8 @@ def read_police_recorded_crime(path: Path, name: str | None = None) -> Prepared:
         "category": ("offence_group", "offence_category", "offence_subgroup", "offence", "crime_type", "category",
                      "offence_type", "ho_class"),
     }, optional={"age_band": ("victim_age_band", "age_band", "age_group"), "age": ("victim_age", "age"),
-                 "domestic": ("domestic", "domestic_flag", "dv_flag", "is_domestic", "domestic_abuse")})
+                 "domestic": ("domestic", "domestic_flag", "dv_flag", "is_domestic", "domestic_abuse"),
+                 "time": ("offence_time", "time_committed", "committed_time", "occurrence_time", "time")})
 
 
 def read_ambulance_callouts(path: Path, name: str | None = None) -> Prepared:
@@ -424,7 +428,8 @@ def _police_uk_rows(raw: RawTable) -> tuple[RawTable, pd.DataFrame, RowProblems,
     events = pd.DataFrame({
         "source": _constant("police-uk", raw.rows), "force": _forces(raw),
         "category": pd.Categorical.from_codes(type_codes, types),
-        "date": months, "age_band": _missing_text(raw.rows), "domestic": _unknown_flags(raw.rows),
+        "date": months, "time_of_day": _missing_text(raw.rows), "age_band": _missing_text(raw.rows),
+        "domestic": _unknown_flags(raw.rows),
         "reference": raw.column("crime_id") if "crime_id" in raw.columns else _missing_text(raw.rows),
     })
     problems.add_distinct(types == "", type_codes, "crime_type", "crime type missing")
@@ -478,6 +483,7 @@ def _read_events(path: Path, name: str | None, source: str, required: dict[str, 
     columns = _require(raw, required, optional)
     problems = RowProblems(raw)
     dates = parse_dates(raw, columns["date"], problems)
+    times = _times_of_day(raw, columns["time"], problems) if "time" in columns else _clock_times(dates)
     if "age" in columns:
         bands = age_band(_integers(raw, columns["age"], problems, minimum=0, maximum=120, required=False))
     elif "age_band" in columns:
@@ -494,12 +500,30 @@ def _read_events(path: Path, name: str | None, source: str, required: dict[str, 
     _refuse_repeated(raw, [columns["reference"]], problems, skip_blank=True)
     placed = place_rows(raw, problems)
     table = pd.DataFrame({"source": source, "force": _constant("", raw.rows),
-                          "category": raw.column(columns["category"]).str.lower(), "date": dates,
+                          "category": raw.column(columns["category"]).str.lower(), "date": dates, "time_of_day": times,
                           "age_band": bands, "domestic": domestic, "reference": raw.column(columns["reference"])})
     # Police extracts hold every offence group, most of them mapped by no layer on purpose: only
     # ambulance categories, a short fixed list, are worth a word when one is not counted.
     notes = [*placed.notes, *(_uncounted_categories(source, table["category"]) if source == "ambulance" else [])]
     return _finish("events", source, raw, pd.concat([table, placed.table], axis=1), problems, notes)
+
+
+def _times_of_day(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
+    """A time-of-day column (``HH:MM`` or ``HH:MM:SS``) as ``HH:MM`` text; blank is unknown (empty)."""
+    codes, text = raw.codes(column)
+    valid = np.array([bool(TIME_OF_DAY.match(value)) for value in text], dtype=bool)
+    problems.add_distinct(~valid & (text != ""), codes, column, "not a time of day: write it as HH:MM (24-hour clock)")
+    hours_minutes = [f"{int(value.split(':')[0]):02d}:{value.split(':')[1]}" if ok else ""  # 7:05:30 is 07:05
+                     for value, ok in zip(text, valid)]
+    return pd.Series(np.array(hours_minutes, dtype=object)[codes], dtype="str").where(valid[codes])
+
+
+def _clock_times(dates: pd.Series) -> pd.Series:
+    """``HH:MM`` of ``dates`` (a date column written with times), or empty on every row when none has
+    a time: a column whose every time is midnight holds dates only."""
+    if not (dates.dropna() != dates.dropna().dt.normalize()).any():
+        return pd.Series(None, index=dates.index, dtype="str")
+    return dates.dt.strftime("%H:%M")
 
 
 def _uncounted_categories(source: str, categories: pd.Series) -> list[str]:

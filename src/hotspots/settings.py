@@ -105,6 +105,12 @@ WARD_SUMMARY_LAYERS : tuple[str, ...]
 WARD_SUMMARY_YEARS : int
     Financial years in each of the ward summary's periods (default 2, the report's window, which
     is also the forecast's prior two years): the last whole years the layer's source covers.
+GRIP_PACK_MARKING : str
+    Protective marking printed at the head and foot of every page of the Op Grip briefing pack
+    (``"OFFICIAL-SENSITIVE"``: it names places and times of police patrols).
+GRIP_PACK_DPI : int
+    Resolution of the pack's map and "when" chart images (150 dots per inch: sharp on A4,
+    quick to build).
 """
 
 from __future__ import annotations
@@ -170,3 +176,7 @@ EMERGING_MIN_YEARS = 5
 WARD_SUMMARY_LAYERS = ("violence-with-injury", "ambulance-all", "ambulance-knife", "weapons-possession",
                        "police-uk:violence-and-sexual-offences", "police-uk:possession-of-weapons")
 WARD_SUMMARY_YEARS = 2
+
+# Op Grip briefing pack (issue 14, the page and its exports).
+GRIP_PACK_MARKING = "OFFICIAL-SENSITIVE"
+GRIP_PACK_DPI = 150

@@ -457,6 +457,17 @@ def _keep(store: Path, partial: Path, sha256: str, kind: str, rows: pa.Table) ->
 
 
 @contextlib.contextmanager
+def catalogue(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A connection to the store's catalogue for a module keeping tables of its own there (saved
+    tasking lists: ``hotspots.tasking_lists``), opened and closed as every operation here is; None
+    when reading a store that does not exist yet."""
+    if not read_only:
+        Path(store).mkdir(parents=True, exist_ok=True)
+    with _connect(store, read_only=read_only) as db:
+        yield db
+
+
+@contextlib.contextmanager
 def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection | None]:
     path = store / DATABASE_NAME
     if read_only and not path.exists():

@@ -1,0 +1,106 @@
+"""The Op Grip tasking page (AppTest): police and administrators use it on the synthetic demo;
+partners, councillors and the public cannot reach it; bad input gets a message; a list is saved."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from hotspots import audit, loading, store, tasking_lists
+from shown_text import shown
+from signed_in import dashboard
+
+PAGE = "pages/tasking.py"
+
+
+def _tasking(role: str, tab: str | None = None):
+    at = dashboard(role, 300)
+    if tab is not None:
+        at.query_params["grip_view"] = tab
+    at.run()
+    at.switch_page(PAGE).run()
+    return at
+
+
+def _shown(at) -> str:
+    return " ".join(shown(str(e.value)) for kind in ("subheader", "caption", "error", "info", "warning", "markdown")
+                    for e in getattr(at, kind))
+
+
+@pytest.mark.parametrize("role", ["police", "admin"])
+def test_police_and_administrators_get_the_areas_map_and_capture(role, dataset):
+    at = _tasking(role)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "patrol areas in Thurrock" in at.subheader[0].value
+    assert "anonymous map point" in _shown(at)  # police.uk points are moved: said on the page
+    capture = next(frame.value for frame in at.dataframe if "pai" in frame.value.columns)
+    assert capture["label"].iloc[-1] == "All selected areas" and capture["pai"].iloc[-1] > 1
+    assert at.get("iframe")  # the numbered map
+
+
+@pytest.mark.parametrize("role", ["partner", "councillor", "public"])
+def test_other_roles_cannot_reach_the_page(role, dataset):
+    at = _tasking(role)
+    assert not at.exception, at.exception
+    assert any("not available for your role" in w.value for w in at.warning)
+    assert not at.dataframe and not at.get("iframe")
+    assert [h.value for h in at.header] == ["Op Grip tasking"]
+
+
+def test_changing_n_and_merging_changes_the_selection(dataset):
+    at = _tasking("police")
+    at.sidebar.toggle(key="grip_merge").set_value(False).run()
+    at.sidebar.number_input(key="grip_n").set_value(5).run()
+    assert not at.exception and not at.error
+    assert at.subheader[0].value.startswith("5 patrol areas")
+
+
+@pytest.mark.parametrize("widget, value, message", [
+    ("grip_cell_size", 90.0, "100"),  # outside 100-500 m
+    ("grip_n", 100000, "cannot be selected"),  # more than the cells with events
+    ("grip_window", 0, "1 month or more"),
+])
+def test_bad_input_gets_a_message_not_a_traceback(widget, value, message, dataset):
+    at = _tasking("police")
+    at.sidebar.number_input(key=widget).set_value(value).run()
+    assert not at.exception, at.exception
+    assert any(message in shown(e.value) for e in at.error), [e.value for e in at.error]
+
+
+def test_saving_a_list_stores_and_audits_it_and_the_next_meeting_compares_with_it(dataset):
+    at = _tasking("police", tab="Save and export")
+    assert not at.exception, at.exception
+    before = len(tasking_lists.saved_tasking_lists(loading.demo_store()))
+    at.button(key="grip_save").click().run()
+    assert not at.exception, at.exception
+    assert any("Saved as list" in s.value for s in at.success)
+    saved = tasking_lists.saved_tasking_lists(loading.demo_store())
+    assert len(saved) == before + 1 and saved["saved_by"].iloc[0] == "test-police"
+    assert audit.entries(store.default_store())[-1].action == "tasking-list-saved"
+    compared = _tasking("police", tab="What changed")
+    compared.selectbox(key="grip_compare").set_value(int(saved["list_id"].iloc[0])).run()
+    assert not compared.exception and not compared.error
+    assert compared.metric[3].value == "100%"  # the same choices as the saved list: every cell in both
+
+
+def test_testing_a_list_entered_by_hand_gives_the_rate_ratio_and_a_bad_cell_a_message(dataset):
+    at = _tasking("police", tab="Testing")
+    at.radio(key="grip_test_kind").set_value(True).run()
+    ranked = next(frame.value for frame in _tasking("police").dataframe if "rank" in frame.value.columns)
+    at.text_area(key="grip_test_cells").input(" ".join(ranked["cell_id"].head(5))).run()
+    at.date_input(key="grip_test_date").set_value(pd.Timestamp("2022-10-03").date()).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.metric[0].label.startswith("Rate ratio") and float(at.metric[0].value) > 0
+    assert any("cannot show" in shown(c.value) for c in at.caption)  # what it can and cannot show
+    at.text_area(key="grip_test_cells").input("200m-559400-177600").run()
+    assert not at.exception
+    assert any("another grid" in shown(e.value) for e in at.error)
+
+
+def test_a_window_with_no_events_gets_a_message(dataset):
+    at = _tasking("police")
+    at.sidebar.date_input(key="grip_last_month").set_value(pd.Timestamp("2026-06-01").date()).run()  # after the data
+    assert not at.exception, at.exception
+    assert any("No violence with injury, possession of weapons events in Jul 2025 to Jun 2026" in shown(e.value)
+               and "choose another window" in shown(e.value) for e in at.error), [e.value for e in at.error]
