@@ -73,3 +73,8 @@ class AuditError(ValueError):
 class DisclosureError(ValueError):
     """A count that cannot be disclosed as asked: an unsafe or unknown rule, a source without a
     rule, a restricted layer the role may not see, or values that are not counts."""
+
+
+class LocalityError(ValueError):
+    """A locality ranking that cannot be made as asked: every weight zero, a measure without data in
+    the period, fewer than two wards, an unknown normalisation, or a decision record that cannot be read."""
