@@ -29,6 +29,7 @@ import pandas as pd
 from hotspots import audit, settings
 from hotspots._errors import LocalityError
 from hotspots._private_files import locked, make_private_folder
+from hotspots.locality import NORMALISATIONS
 from hotspots.pdf_document import PdfDocument
 
 DECISIONS = "decisions"
@@ -115,7 +116,7 @@ def record_to_pdf(record: DecisionRecord) -> bytes:
                            subtitle=subtitle)
     document.key_values([("Decided by", f"{record.decided_by} ({record.role})"), ("Decided at (UTC)", record.decided_at),
                          ("Districts", record.districts), ("Period", record.period),
-                         ("Normalisation", record.normalisation),
+                         ("Normalisation", NORMALISATIONS.get(record.normalisation, record.normalisation)),
                          ("Stability", f"{record.samples:,} weightings within +-{record.spread:.0%} of the chosen "
                                        f"weights, seed {record.seed}; top {record.top_k}")])
     document.heading("Rationale")
@@ -125,7 +126,8 @@ def record_to_pdf(record: DecisionRecord) -> bytes:
                    [[m.label, m.kind, m.period, f"{m.weight:g}", f"{m.share:.0%}"] for m in record.measures.itertuples()],
                    col_widths=(5, 2, 2, 1, 1))
     document.heading("Ranking")
-    document.table(["Rank", "Ward", "Score", *record.measures["label"]], _ranking_rows(record))
+    document.table(["Rank", "Ward", "Score", *record.measures["label"]], _ranking_rows(record),
+                   col_widths=(1, 4, 1.5, *[3] * len(record.measures)))
     document.heading(f"How firm the ranking is: share of weightings in the top {record.top_k}, and range of ranks")
     document.table(["Ward", f"In top {record.top_k}", "Best rank", "Worst rank"],
                    [[s.ward_name, f"{s.top_k_share:.0%}", s.best_rank, s.worst_rank]
@@ -254,7 +256,7 @@ def _table(rows: list[dict[str, str]]) -> pd.DataFrame:
     for row in rows:
         if row["row"] != "-1":
             cells[row["column"]].append(_value(row["type"], row["value"]))
-    dtypes = {"int": "int64", "float": "float64", "bool": "bool", "str": "object"}
+    dtypes = {"int": "int64", "float": "float64", "bool": "bool", "str": "str"}
     return pd.DataFrame({column: pd.Series(values, dtype=dtypes[columns[column]])
                          for column, values in cells.items()}, columns=list(columns))
 
