@@ -24,7 +24,8 @@ def _visible_pages(role: roles.Role) -> list[str]:
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_sees_only_its_pages_in_the_navigation(role):
     permissions = roles.role(role)
-    expected = ["Ward map", "Ward profile", "Forecast"] + (["Data", "Audit trail"] if role == "admin" else [])
+    expected = (["Ward map", "Ward profile", "Forecast"] + (["Data", "Audit trail"] if role == "admin" else [])
+                + (["Locality wards"] if role in ("admin", "police", "partner") else []))
     assert _visible_pages(permissions) == expected
 
 
