@@ -72,6 +72,7 @@ if isinstance(view, str):
 st.subheader(f"Ranking: {region_label(lad_codes)}, {view.period}")
 for note in view.notes:
     st.info(text(note))
+st.markdown(f"**{text(view.summary)}**")
 shown = view.ranking.rename(columns={f"{key} value": offered.get(key, key) for key in chosen})
 st.dataframe(shown[["rank", "ward_name", "score", *(offered.get(key, key) for key in chosen)]], hide_index=True,
              width="stretch", key="ranking_table",

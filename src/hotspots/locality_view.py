@@ -63,6 +63,7 @@ class LocalityView:
     stability: pd.DataFrame
     acceptability: pd.DataFrame
     always_top: list[str]
+    summary: str  # the top k in words, with how often each is in the top k
     compared: list[str]  # ward codes side by side
     comparison: pd.DataFrame | None
     trends: dict[str, pd.DataFrame]
@@ -129,6 +130,7 @@ def locality_view(dataset: Dataset, role: Role, wards: pd.DataFrame, lad_codes: 
                                "share": [float(ranking.weights[m.key]) for m in measures]}),
         ranking=shown, contributions=_contributions(shown, measures), stability=_stability_table(stability, names),
         acceptability=_acceptability(stability, names), always_top=[names[c] for c in stability.always_top],
+        summary=_summary(shown, stability),
         compared=compared, comparison=_comparison(shown, stability, measures, compared, names) if side_by_side else None,
         trends=_trends(dataset, role, measures, compared, names) if side_by_side else {},
         sources=_sources(measures, inventory), notes=notes,
@@ -290,6 +292,15 @@ def _contributions(shown: pd.DataFrame, measures: list[MeasureValues]) -> pd.Dat
                                                        "at the middle of their range)", "value": HIDDEN,
                                                        "contribution": rest.to_numpy()})], ignore_index=True)
     return long
+
+
+def _summary(shown: pd.DataFrame, stability: ranking_stability.RankingStability) -> str:
+    """"Top 2: A (score 0.812; in the top 2 in 97% of weightings); B (...)." (tied wards all named)."""
+    share = stability.table.set_index("ward_code")["top_k_share"]
+    top = shown[shown["rank"] <= stability.k]
+    return f"Top {stability.k}: " + "; ".join(
+        f"{row.ward_name} (score {row.score:.3f}; in the top {stability.k} in {share[row.ward_code]:.0%} of weightings)"
+        for row in top.itertuples()) + "."
 
 
 def _stability_table(stability: ranking_stability.RankingStability, names: dict[str, str]) -> pd.DataFrame:
