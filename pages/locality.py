@@ -7,7 +7,7 @@ import streamlit as st
 
 from hotspots import aggregation, decision_record, geography, locality, locality_view, profile, roles, settings, store
 from hotspots._errors import LocalityError
-from hotspots.periods import financial_year_label, window_label
+from hotspots.periods import window_label
 from ui.common import (area_choice, audited_download, cached_dataset, current_source, download_name, page_setup,
                        region_label, require, restricted_switch, text, viewer)
 
@@ -50,6 +50,9 @@ with st.sidebar:
                                 step=1, key="top_k"))
 
 offered = locality_view.measures_offered(dataset, role, show_restricted=restricted)
+if role.restricted_layers and not restricted:
+    st.caption("The offender-based measures (gang nominals, people known to services) are restricted layers: "
+               "turn on \"Show restricted layers\" in the sidebar to rank on them.")
 st.caption("Thurrock chose its locality wards from where offenders and victims live, not where offences happen: "
            "weight the measures by home ward as your partnership decides.")
 chosen = st.multiselect("Measures", list(offered), default=[k for k in settings.LOCALITY_DEFAULT_MEASURES if k in offered],

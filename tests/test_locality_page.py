@@ -32,6 +32,12 @@ def test_the_page_ranks_the_wards_for_roles_that_choose_localities(role, dataset
     assert any("Gang nominals" in option for option in labels) is (role == "partner")  # police: behind the switch
     if role == "partner":
         assert any("fewer than 5" in str(value) for value in ranking.to_numpy().ravel())
+    else:  # the police switch adds the register and the lists, at true values
+        at.sidebar.toggle(key="restricted").set_value(True).run()
+        assert "People known to services, every group, by home ward (restricted)" in at.multiselect(key="measures").options
+        at.multiselect(key="measures").select("people").run()
+        people = at.dataframe[0].value["People known to services, every group, by home ward (restricted)"]
+        assert people.str.fullmatch(r"\d+").all()  # true counts, small ones too
 
 
 @pytest.mark.parametrize("role", ["councillor", "public"])
