@@ -54,6 +54,8 @@ def test_a_partner_ranks_on_stand_ins_for_suppressed_counts_never_on_the_counts(
         pd.to_numeric(shown[f"{m} value"].str.rstrip("%"), errors="coerce")) for m in WEIGHTS})
     expected = locality.rank_wards(values, WEIGHTS, normalisation="rank").table.set_index("ward_code")["score"]
     np.testing.assert_allclose(shown["score"], expected.loc[shown.index])
+    bars = partner.contributions.groupby("ward_name")["contribution"].sum()  # the chart's bars add up to the scores
+    np.testing.assert_allclose(bars.loc[partner.ranking["ward_name"]], partner.ranking["score"])
     leaked = [(w, m) for w in true.index for m in ("people", "nominals")
               if 1 <= float(true.loc[w, f"{m} value"]) <= 4 and shown.loc[w, f"{m} value"] == true.loc[w, f"{m} value"]]
     assert not leaked

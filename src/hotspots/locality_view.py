@@ -288,6 +288,7 @@ def _contributions(shown: pd.DataFrame, measures: list[MeasureValues]) -> pd.Dat
     if hidden.any():  # one grey part per ward: the score less its shown parts, from the stand-ins only
         rest = shown.set_index("ward_name")["score"] - long[~hidden].groupby("ward_name")["contribution"].sum().reindex(
             shown["ward_name"]).fillna(0)
+        rest = rest[rest.index.isin(long.loc[hidden, "ward_name"])]
         long = pd.concat([long[~hidden], pd.DataFrame({"ward_name": rest.index, "measure": "Suppressed counts (scored "
                                                        "at the middle of their range)", "value": HIDDEN,
                                                        "contribution": rest.to_numpy()})], ignore_index=True)
