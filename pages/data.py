@@ -19,6 +19,7 @@ SOURCE_LABELS = {
     "population": "Ward population by age (CSV)",
     "deprivation": "Deprivation by LSOA or ward (CSV)",
     "counts": "Ward-by-year count table (area_code, period, count)",
+    "people": "People known to services by home postcode (CSV, restricted)",
 }
 INVENTORY_COLUMNS = {"dataset_id": "ID", "kind": "Table", "reader": "Source", "label": "Layer",
                      "original_name": "File", "imported_by": "Imported by", "imported_at": "Imported at (UTC)",

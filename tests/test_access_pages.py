@@ -24,8 +24,9 @@ def _visible_pages(role: roles.Role) -> list[str]:
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_sees_only_its_pages_in_the_navigation(role):
     permissions = roles.role(role)
-    expected = ["Ward map", "Ward profile", "Forecast", "Your ward"] + (["Op Grip tasking"] if permissions.event_rows else []) \
-        + (["Data", "Audit trail"] if role == "admin" else [])
+    expected = (["Ward map", "Ward profile", "Forecast", "Your ward"] + (["Op Grip tasking"] if permissions.event_rows else [])
+                + (["Locality wards"] if permissions.rank_locality_wards else [])
+                + (["Data", "Audit trail"] if role == "admin" else []))
     assert _visible_pages(permissions) == expected
 
 

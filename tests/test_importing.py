@@ -137,10 +137,10 @@ def test_report_counts_rejects_by_reason_and_accepting_them_keeps_them_on_record
 def test_store_lists_previews_and_deletes_a_dataset(tmp_path: Path, demo_dir: Path) -> None:
     store_dir = tmp_path / "store"
     added = loading.load_demo_into(store_dir, demo_dir)
-    assert len(added) == 5 and loading.load_demo_into(store_dir, demo_dir) == []  # the demo goes in once
+    assert len(added) == 6 and loading.load_demo_into(store_dir, demo_dir) == []  # the demo goes in once
     inventory = store.list_datasets(store_dir)
     assert inventory["synthetic"].all() and set(inventory["kind"]) == {"events", "nominals", "population",
-                                                                       "deprivation"}
+                                                                       "deprivation", "people"}
     population_id = int(inventory.loc[inventory["kind"].eq("population"), "dataset_id"].iloc[0])
     assert len(store.preview(store_dir, population_id, rows=5)) == 5
     kept = store_dir / inventory.set_index("dataset_id").loc[population_id, "stored_file"]
@@ -291,7 +291,7 @@ def test_a_store_from_before_rows_moved_to_parquet_is_upgraded_when_opened(publi
 SAMPLES = {"police-uk": "synthetic_police_uk_street.csv", "police": "synthetic_police_recorded_crime.csv",
            "ambulance": "synthetic_ambulance_callouts.csv", "nominals": "synthetic_gang_nominals.csv",
            "population": "synthetic_population_by_age.csv", "deprivation": "synthetic_deprivation_by_lsoa.csv",
-           "counts": "synthetic_ward_counts.csv"}
+           "counts": "synthetic_ward_counts.csv", "people": "synthetic_people_by_home.csv"}
 
 
 @pytest.mark.parametrize("source", list(SAMPLES))

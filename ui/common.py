@@ -156,6 +156,7 @@ PAGES = (
     PageEntry("pages/forecast.py", "Forecast", ":material/trending_up:", "forecast"),
     PageEntry("pages/ward_summary.py", "Your ward", ":material/person_pin_circle:", "ward_summary"),
     PageEntry("pages/tasking.py", "Op Grip tasking", ":material/local_police:", "tasking", needs="event_rows"),
+    PageEntry("pages/locality.py", "Locality wards", ":material/group_work:", "locality", needs="rank_locality_wards"),
     PageEntry("pages/data.py", "Data", ":material/database:", "data", needs="import_and_delete"),
     PageEntry("pages/audit_trail.py", "Audit trail", ":material/policy:", "audit", needs="read_audit"),
 )

@@ -78,3 +78,8 @@ class DisclosureError(ValueError):
 class TaskingError(ValueError):
     """Op Grip targeting refused: a cell size out of range, a window with no events, N larger than
     the cells with events, a harm table that cannot be used, a saved list from another grid."""
+
+
+class LocalityError(ValueError):
+    """A locality ranking that cannot be made as asked: every weight zero, a measure without data in
+    the period, fewer than two wards, an unknown normalisation, or a decision record that cannot be read."""

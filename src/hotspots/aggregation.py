@@ -48,11 +48,14 @@ LAYERS: dict[str, Layer] = {layer.key: layer for layer in [
           "ambulance", ("stab/knife/gunshot",)),
     Layer("nominals", "Gang nominals on the register, by home ward (police, restricted)", "nominals", (),
           youth_only=False, restricted=True),
+    Layer("people", "People known to services, every group, by home ward (restricted)", "people", (),
+          youth_only=False, restricted=True),
 ]}
 
 
 POLICE_UK_PREFIX = "police-uk:"
 COUNTS_PREFIX = "counts:"
+PEOPLE_PREFIX = "people:"  # one group of the lists of people known to services: people:<group slug>
 FILTER_COLUMNS = ("age_band", "category", "domestic", "gang", "source")
 
 
@@ -63,6 +66,10 @@ def resolve_layer(key: str) -> Layer:
     if key.startswith(COUNTS_PREFIX) and key.removeprefix(COUNTS_PREFIX):
         name = key.removeprefix(COUNTS_PREFIX)
         return Layer(key, f"{name} (imported count table)", "counts", (name,), youth_only=False)
+    if key.startswith(PEOPLE_PREFIX) and key.removeprefix(PEOPLE_PREFIX):
+        group = key.removeprefix(PEOPLE_PREFIX)
+        return Layer(key, f"People known to services: {group.replace('-', ' ')}, by home ward (restricted)", "people",
+                     (group,), youth_only=False, restricted=True)
     if key.startswith(POLICE_UK_PREFIX) and key.removeprefix(POLICE_UK_PREFIX):
         crime_type = key.removeprefix(POLICE_UK_PREFIX)
         return Layer(key, f"police.uk: {crime_type.replace('-', ' ')} (all ages)", "police-uk", (crime_type,),
@@ -108,6 +115,9 @@ def area_counts(dataset: Dataset, layer_key: str, *, by: str = "ward", region: s
     if layer.source == "nominals":
         rows = apply_filters(dataset.nominals, filters or {})
         counts = nominals_by_ward_year(rows.assign(ward_code=rows[area_column]), areas, years)
+    elif layer.source == "people":
+        rows = people_of_layer(apply_filters(dataset.people, filters or {}), layer)
+        counts = counts_by_ward_year(rows.assign(ward_code=rows[area_column]), areas, years)
     else:
         rows = apply_filters(layer_events(dataset.events, layer), filters or {})
         counts = counts_by_ward_year(rows.assign(ward_code=rows[area_column]), areas, years)
@@ -128,8 +138,12 @@ def available_layers(dataset: Dataset, *, restricted: bool = False) -> dict[str,
     police.uk crime type; restricted layers (nominals) only when ``restricted``."""
     sources = set(dataset.events["source"].unique())
     layers = {key: layer for key, layer in LAYERS.items()
-              if (layer.source in sources or (layer.source == "nominals" and len(dataset.nominals)))
+              if (layer.source in sources or (layer.source == "nominals" and len(dataset.nominals))
+                  or (layer.source == "people" and len(dataset.people)))
               and (restricted or not layer.restricted)}
+    if restricted:
+        for group in sorted({geography.slug(group) for group in dataset.people["group"].unique()}):
+            layers[PEOPLE_PREFIX + group] = resolve_layer(PEOPLE_PREFIX + group)
     police_uk = dataset.events.loc[dataset.events["source"].eq("police-uk"), "category"].unique()
     for key in sorted(POLICE_UK_PREFIX + geography.slug(category) for category in police_uk):
         layers[key] = resolve_layer(key)
@@ -145,6 +159,8 @@ def _with_provenance(dataset: Dataset, layer: Layer) -> Layer:
         return layer
     if layer.source == "counts":
         rows = dataset.counts[dataset.counts["layer"].eq(layer.categories[0])]
+    elif layer.source == "people":
+        rows = people_of_layer(dataset.people, layer)
     else:
         rows = dataset.nominals if layer.source == "nominals" else layer_events(dataset.events, layer)
     ids = set(rows["dataset_id"].unique().tolist())
@@ -164,15 +180,17 @@ def covered_years(dataset: Dataset, layer_key: str) -> list[int]:
             return []
         first = int(financial_year_of(dataset.nominals["date_added"]).min())
         return list(range(first, max(data_years(dataset) or [first]) + 1))
+    if layer.source == "people":
+        return sorted(int(y) for y in dataset.people["financial_year"].unique())
     years = dataset.events.loc[dataset.events["source"].eq(layer.source), "financial_year"].dropna().unique()
     return sorted(int(y) for y in years)
 
 
 def months_covered(dataset: Dataset, layer_key: str) -> dict[int, int] | None:
     """Financial year -> how many of its months the layer's source covers; None for the register
-    of nominals, which is a list of people over time, not monthly records."""
+    of nominals and the lists of people, which are lists of people over time, not monthly records."""
     layer = resolve_layer(layer_key)
-    if layer.source == "nominals":
+    if layer.source in ("nominals", "people"):
         return None
     rows = dataset.coverage
     if layer.source == "counts":
@@ -254,7 +272,16 @@ def layer_counts(dataset: Dataset, layer_key: str, ward_codes: list[str], years:
     if layer.source == "nominals":
         nominals = dataset.nominals if gang is None else dataset.nominals[dataset.nominals["gang"].eq(gang)]
         return nominals_by_ward_year(nominals, ward_codes, years)
+    if layer.source == "people":
+        return counts_by_ward_year(people_of_layer(dataset.people, layer), ward_codes, years)
     return counts_by_ward_year(layer_events(dataset.events, layer), ward_codes, years)
+
+
+def people_of_layer(people: pd.DataFrame, layer: Layer) -> pd.DataFrame:
+    """The people a ``people`` layer counts: every group, or the one its key names (by slug)."""
+    if not layer.categories:
+        return people
+    return people[people["group"].map(geography.slug).eq(layer.categories[0])]
 
 
 def layer_events(events: pd.DataFrame, layer: Layer) -> pd.DataFrame:

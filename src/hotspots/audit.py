@@ -30,9 +30,7 @@ AUDIT_FILE = "audit.jsonl"
 LOCK_FILE = "audit.lock"
 FIRST_PREVIOUS = "0" * 64
 ACTIONS = ("sign-in", "sign-in-failed", "sign-out", "session-expired", "import", "delete", "export", "download",
-           "user-added", "role-changed", "user-removed")
-#: A meeting's Op Grip tasking list saved to the store (``hotspots.tasking_lists``).
-ACTIONS += ("tasking-list-saved",)
+           "user-added", "role-changed", "user-removed", "decision-recorded", "tasking-list-saved")
 _FIELDS = {"number", "time", "user", "role", "action", "what", "previous", "hash"}
 
 

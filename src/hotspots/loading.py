@@ -8,6 +8,9 @@
 ward_code, lsoa_code``. ``population``: ``ward_code, financial_year, population_10_24``.
 ``deprivation``: ``ward_code, imd_score``. ``counts``: count tables users imported as aggregates,
 ``layer, area_code, financial_year, count, dataset_id``. ``coverage``: the months each source covers.
+``people``: people known to services by home ward (restricted, like the register), ``person_id, group,
+home_postcode, date, financial_year, easting, northing, ward_code, lsoa_code, dataset_id``, one row per
+person, group and financial year (a person listed twice in one year counts once).
 
 The synthetic demo is imported into its own store by the same path as any user's file.
 """
@@ -23,6 +26,7 @@ from hotspots import demo, geography, importing, roles, settings, store
 
 
 NOMINAL_IDENTITIES = ("nominal_id", "home_postcode", "easting", "northing")
+PEOPLE_IDENTITIES = ("person_id", "home_postcode", "easting", "northing")
 EVENT_LOCATIONS = ("easting", "northing")
 
 
@@ -42,6 +46,9 @@ class Dataset:
     #: ``source, force, month``: every month the stored datasets cover (see ``coverage``); count
     #: tables' whole years are source ``counts`` with the layer as force, at each year's April.
     coverage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["source", "force", "month"]))
+    #: People known to services by home ward (restricted like the register; see ``people_by_home``).
+    people: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["group", "financial_year", "ward_code", "dataset_id"]))
 
 
 def load_dataset(store_dir: Path, access: roles.DataAccess | None = None) -> Dataset:
@@ -49,7 +56,9 @@ def load_dataset(store_dir: Path, access: roles.DataAccess | None = None) -> Dat
 
     With ``access`` (a role's, see ``roles.Role.data_access``) only what it allows is read: no
     nominal register without ``nominal_rows`` (an empty table), no nominal ids, postcodes or
-    coordinates without ``nominal_identities``, no event coordinates without ``event_locations``."""
+    coordinates without ``nominal_identities``, no event coordinates without ``event_locations``.
+    The list of people by home area is restricted like the register: read with ``nominal_rows``,
+    its ids, postcodes and points with ``nominal_identities``."""
     events = store.read_table(store_dir, "events", "ward_code IS NOT NULL")
     events["date"] = pd.to_datetime(events["date"])
     events["domestic"] = events["domestic"].astype("boolean")
@@ -73,7 +82,22 @@ def load_dataset(store_dir: Path, access: roles.DataAccess | None = None) -> Dat
                    counts=store.read_table(store_dir, "counts")[["layer", "area_code", "financial_year", "count",
                                                                   "dataset_id"]],
                    synthetic_datasets=frozenset(int(i) for i in inventory.loc[inventory["synthetic"], "dataset_id"]),
-                   coverage=store.covered_months(store_dir)[["source", "force", "month"]])
+                   coverage=store.covered_months(store_dir)[["source", "force", "month"]],
+                   people=people_by_home(store_dir, access))
+
+
+def people_by_home(store_dir: Path, access: roles.DataAccess | None = None) -> pd.DataFrame:
+    """The placed people of every list, one row per person, group and financial year (a person
+    listed twice in a year, or in two lists, counts once), as ``access`` allows: none without
+    ``nominal_rows``; no ids, postcodes or points without ``nominal_identities``."""
+    people = store.read_table(store_dir, "people",
+                              "ward_code IS NOT NULL" if access is None or access.nominal_rows else "FALSE")
+    people = (people.sort_values("dataset_id", kind="stable")
+              .drop_duplicates(["person_id", "group", "financial_year"], keep="last"))
+    people["date"] = pd.to_datetime(people["date"])
+    if access is not None and not access.nominal_identities:
+        people = people.drop(columns=list(PEOPLE_IDENTITIES))
+    return people.reset_index(drop=True)
 
 
 def ward_deprivation(rows: pd.DataFrame) -> pd.DataFrame:

@@ -35,8 +35,10 @@ NOMINAL_COLUMNS = ["nominal_id", "gang", "home_postcode", "date_added", "date_re
 POPULATION_COLUMNS = ["ward_code", "financial_year", "population_10_24", "source_line"]
 DEPRIVATION_COLUMNS = ["area_code", "area_level", "imd_score", "source_line"]
 COUNT_COLUMNS = ["layer", "area_code", "financial_year", "count", "source_line"]
+PEOPLE_COLUMNS = ["person_id", "group", "home_postcode", "date", "financial_year", "easting", "northing", "ward_code",
+                  "lsoa_code", "placed_by", "unplaced_reason", "source_file", "source_line"]
 TABLE_COLUMNS = {"events": EVENT_COLUMNS, "nominals": NOMINAL_COLUMNS, "population": POPULATION_COLUMNS,
-                 "deprivation": DEPRIVATION_COLUMNS, "counts": COUNT_COLUMNS}
+                 "deprivation": DEPRIVATION_COLUMNS, "counts": COUNT_COLUMNS, "people": PEOPLE_COLUMNS}
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M",
                 "%d/%m/%Y %H:%M:%S", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y")
@@ -162,6 +164,45 @@ def read_gang_nominals(path: Path, name: str | None = None) -> Prepared:
     })
     table = pd.concat([table, placed.table], axis=1)
     return _finish("nominals", "nominals", raw, table, problems, placed.notes)
+
+
+def read_people_by_home(path: Path, name: str | None = None) -> Prepared:
+    """A list of people known to services (restricted, like the register): pseudonymous id, group
+    ("offender known to youth justice", "victim of violence", ...), home postcode or sector, date.
+    Placed offline by the postcode; a list none of whose postcodes can be placed is refused."""
+    raw = _read(path, name)
+    columns = _require(raw, {
+        "person_id": ("person_id", "pseudonymous_id", "pseudo_id", "id", "person_ref", "nominal_id"),
+        "group": ("group", "cohort", "group_name", "category", "known_as", "type"),
+        "postcode": ("home_postcode", "postcode", "postcode_sector", "home_postcode_sector", "post_code"),
+        "date": ("date", "date_known", "date_recorded", "date_added", "event_date", "referral_date"),
+    })
+    problems = RowProblems(raw)
+    dates = parse_dates(raw, columns["date"], problems)
+    problems.add(raw.column(columns["person_id"]).eq("").to_numpy(), columns["person_id"], "person id missing")
+    problems.add(raw.column(columns["group"]).eq("").to_numpy(), columns["group"], "group missing")
+    _refuse_repeated(raw, [columns["person_id"], columns["group"], columns["date"]], problems)
+    placed = place_rows(raw, problems)
+    table = pd.DataFrame({"person_id": raw.column(columns["person_id"]), "group": raw.column(columns["group"]),
+                          "home_postcode": raw.column(columns["postcode"]).str.upper(), "date": dates,
+                          "financial_year": financial_year_of(dates.fillna(pd.Timestamp("2000-04-01")))})
+    table = pd.concat([table, placed.table], axis=1)
+    _refuse_unplaceable_people(raw, table, problems)
+    return _finish("people", "people", raw, table, problems, placed.notes)
+
+
+def _refuse_unplaceable_people(raw: RawTable, table: pd.DataFrame, problems: RowProblems) -> None:
+    """A list of people none of whose readable rows has a home postcode in Greater Essex is no list of
+    home areas: refused, naming the first row and why it could not be placed."""
+    readable = np.ones(raw.rows, dtype=bool)
+    readable[problems.rows()] = False
+    if not readable.any() or table.loc[readable, "unplaced_reason"].isna().any():
+        return
+    first = int(np.flatnonzero(readable)[0])
+    raise ImportFileError(raw.name, f"none of the {int(readable.sum()):,} people could be placed by their home "
+                                    f"postcode (first: {table['home_postcode'].iloc[first]!r}, "
+                                    f"{table['unplaced_reason'].iloc[first]}): give full postcodes (RM17 6SL) or "
+                                    "sectors (RM17 6) in Greater Essex", line=raw.line(first))
 
 
 def read_population(path: Path, name: str | None = None) -> Prepared:
@@ -317,6 +358,7 @@ READERS: dict[str, Callable[..., Prepared]] = {
     "population": read_population,
     "deprivation": read_deprivation,
     "counts": read_count_table,
+    "people": read_people_by_home,
 }
 
 
@@ -558,7 +600,7 @@ def _combine(kind: str, reader: str, name: str, parts: list[tuple[RawTable, pd.D
     rows_read = 0
     for raw, table, row_problems, part_notes in parts:
         table = table.assign(source_line=raw.lines(np.arange(len(table))))
-        if kind in ("events", "nominals"):
+        if kind in ("events", "nominals", "people"):
             table = table.assign(source_file=_constant(raw.name, len(table)))
         if kind == "events":  # rows without a date are rejected; the stand-in only keeps the column whole
             table["financial_year"] = financial_year_of(table["date"].fillna(pd.Timestamp("2000-04-01")))

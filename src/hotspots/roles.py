@@ -19,6 +19,9 @@ rows, postcodes and map layer. A partner sees that layer only as ward counts wit
 suppressed ("restricted as counts"); its other aggregates are not suppressed, as DESIGN.md
 suppresses small counts for councillors and the public only. Police see everything, but imports,
 deletions, users and the audit trail are the admin's.
+
+``rank_locality_wards`` (issue 15): choosing locality wards, the weighted ranking and its decision
+records; admin, police and partner (CSP managers), never councillor or public.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class Role:
     import_and_delete: bool = False
     manage_users: bool = False
     read_audit: bool = False
+    rank_locality_wards: bool = False
 
     @property
     def data_access(self) -> DataAccess:
@@ -65,11 +69,11 @@ class Role:
 ROLES: dict[str, Role] = {role.name: role for role in [
     Role("admin", "Administrator (imports, deletions, users, audit; sees everything)", event_rows=True,
          restricted_layers=True, restricted_as_suppressed_counts=True, small_counts_unsuppressed=True,
-         import_and_delete=True, manage_users=True, read_audit=True),
+         import_and_delete=True, manage_users=True, read_audit=True, rank_locality_wards=True),
     Role("police", "Police (everything, restricted layers included)", event_rows=True, restricted_layers=True,
-         restricted_as_suppressed_counts=True, small_counts_unsuppressed=True),
+         restricted_as_suppressed_counts=True, small_counts_unsuppressed=True, rank_locality_wards=True),
     Role("partner", "Partner (aggregates; restricted layers only as suppressed ward counts)",
-         restricted_as_suppressed_counts=True, small_counts_unsuppressed=True),
+         restricted_as_suppressed_counts=True, small_counts_unsuppressed=True, rank_locality_wards=True),
     Role("councillor", "Councillor (aggregates only, small counts suppressed)"),
     Role("public", "Public (aggregates only, small counts suppressed)"),
 ]}

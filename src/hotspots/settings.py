@@ -111,6 +111,26 @@ GRIP_PACK_MARKING : str
 GRIP_PACK_DPI : int
     Resolution of the pack's map and "when" chart images (150 dots per inch: sharp on A4,
     quick to build).
+
+Locality wards (issue 15; docs/locality.md). The lists of people known to services (source
+``people``) follow the police rule, like the register.
+
+LOCALITY_DEFAULT_MEASURES : tuple[str, ...]
+    Measures ticked when the page opens, where the store has them: layer keys, and ``forecast``.
+LOCALITY_FORECAST_LAYER : str
+    The layer whose prior-two-year rule gives the ``forecast`` measure, the chance of at least one
+    next year (default ``ambulance-knife``, the report's forecast).
+LOCALITY_TOP_K : int
+    How many wards are chosen (default 2, as Thurrock chose): the top k of the stability figures.
+LOCALITY_WEIGHT_SPREAD : float
+    How far each sampled weight may lie from the chosen one, as a share (default 0.25: +-25%,
+    uniform), before the sample is renormalised to sum to 1.
+LOCALITY_WEIGHT_SAMPLES : int
+    Weight vectors sampled for the stability figures (default 10,000).
+LOCALITY_MAX_COMPARED : int
+    Most wards compared side by side (default 4; at least 2 are needed).
+LOCALITY_RECORD_MARKING : str
+    Protective marking printed on every page of a decision record (default ``OFFICIAL``).
 """
 
 from __future__ import annotations
@@ -180,3 +200,14 @@ WARD_SUMMARY_YEARS = 2
 # Op Grip briefing pack (issue 14, the page and its exports).
 GRIP_PACK_MARKING = "OFFICIAL-SENSITIVE"
 GRIP_PACK_DPI = 150
+
+# Locality wards (issue 15): see the docstring's last block.
+DISCLOSURE_RULE_OF_SOURCE = {**DISCLOSURE_RULE_OF_SOURCE, "people": "police"}
+LOCALITY_DEFAULT_MEASURES = ("violence-with-injury", "ambulance-all", "nominals", "people", "weapons-possession",
+                             "forecast")
+LOCALITY_FORECAST_LAYER = "ambulance-knife"
+LOCALITY_TOP_K = 2
+LOCALITY_WEIGHT_SPREAD = 0.25
+LOCALITY_WEIGHT_SAMPLES = 10_000
+LOCALITY_MAX_COMPARED = 4
+LOCALITY_RECORD_MARKING = "OFFICIAL"

@@ -1,0 +1,78 @@
+"""The Locality wards page in AppTest: for partners, police and admins (ranking, stability, side by side,
+a weight changed, a decision recorded and audited); councillors and the public cannot reach it."""
+
+import pytest
+
+from hotspots import audit, decision_record, store
+from signed_in import dashboard
+
+PAGE = "pages/locality.py"
+
+
+def _open(role: str):
+    at = dashboard(role, 300)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("role", ["partner", "police", "admin"])
+def test_the_page_ranks_the_wards_for_roles_that_choose_localities(role, dataset):
+    at = _open(role)
+    assert [h.value for h in at.header] == ["Locality wards: where offenders and victims live"]
+    assert not at.error, [e.value for e in at.error]
+    ranking = at.dataframe[0].value
+    assert len(ranking) == 20 and ranking["rank"].iloc[0] == 1  # Thurrock's wards
+    stability = at.dataframe[1].value
+    assert set(stability.columns) >= {"ward_name", "top_k_share", "best_rank", "worst_rank"}
+    comparison = next(frame.value for frame in at.dataframe if "Measure" in frame.value.columns)
+    assert list(comparison.columns[1:]) == ranking["ward_name"].head(2).tolist()  # the top two, side by side
+    labels = at.multiselect(key="measures").options
+    assert any("Gang nominals" in option for option in labels) is (role == "partner")  # police: behind the switch
+    if role == "partner":
+        assert any("fewer than 5" in str(value) for value in ranking.to_numpy().ravel())
+    else:  # the police switch adds the register and the lists, at true values
+        at.sidebar.toggle(key="restricted").set_value(True).run()
+        assert "People known to services, every group, by home ward (restricted)" in at.multiselect(key="measures").options
+        at.multiselect(key="measures").select("people").run()
+        people = at.dataframe[0].value["People known to services, every group, by home ward (restricted)"]
+        assert people.str.fullmatch(r"\d+").all()  # true counts, small ones too
+
+
+@pytest.mark.parametrize("role", ["councillor", "public"])
+def test_councillors_and_the_public_cannot_reach_it(role, dataset):
+    at = _open(role)
+    assert any("not available for your role" in w.value for w in at.warning)
+    assert [h.value for h in at.header] == ["Locality wards"] and not at.dataframe
+    assert not at.get("number_input") and not at.get("text_area")
+
+
+def test_a_changed_weight_reranks_and_a_recorded_decision_is_saved_and_audited(dataset):
+    at = _open("partner")
+    before = at.dataframe[0].value
+    for key in [k for k in at.multiselect(key="measures").value if k != "people"]:
+        at.number_input(key=f"weight_{key}").set_value(0.0)
+    at.run()
+    after = at.dataframe[0].value
+    assert not before["ward_name"].equals(after["ward_name"]) or not before["score"].equals(after["score"])
+    assert set(after["ward_name"].head(2)) == {"West Thurrock and South Stifford", "Tilbury St Chads"}
+    at.text_area(key="rationale").input("Where offenders and victims live (people known to services).")
+    submit = next(b for b in at.button if b.label == "Record this decision")
+    submit.click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("recorded and audited" in s.value for s in at.success)
+    entries = [e for e in audit.entries(store.default_store()) if e.action == "decision-recorded"]
+    assert entries and entries[-1].role == "partner" and entries[-1].user == "test-partner"
+    listed = decision_record.list_decisions(store.default_store(), restricted_values=False)
+    assert listed["rationale"].iloc[0] == "Where offenders and victims live (people known to services)."
+    assert {"Decision record (PDF)", "Decision record (CSV)"} <= {b.proto.label for b in at.get("download_button")}
+
+
+def test_all_weights_zero_gets_a_message_not_a_traceback(dataset):
+    at = _open("police")
+    for key in at.multiselect(key="measures").value:
+        at.number_input(key=f"weight_{key}").set_value(0.0)
+    at.run()
+    assert not at.exception
+    assert any("Every weight is zero" in e.value for e in at.error)
