@@ -69,7 +69,8 @@ def test_cli_backtest_writes_the_metrics_shape(tmp_path):
                      "--out", str(out)]) == 0
     metrics = json.loads(out.read_text())
     rule = metrics["models"]["rule"]
-    assert set(rule["by_target"]["2019/20"]) == {"brier", "log_loss", "auc", "hit_rate", "pai", "n"}
+    assert set(rule["by_target"]["2019/20"]) == {"brier", "log_loss", "auc", "hit_rate", "pai", "n",
+                                                 "brier_recalibrated", "log_loss_recalibrated"}
     assert set(rule["mean"]) == set(backtest.METRICS)
     assert "spatial_lag" not in metrics["models"]  # no boundaries given
     assert [band["band"] for band in metrics["rule_bands"]] == ["0", "1-2", "3-5", "6+"]

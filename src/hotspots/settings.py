@@ -67,6 +67,22 @@ DISCLOSURE_RULE_OF_SOURCE : dict[str, str]
 DISCLOSURE_RULE_OF_COUNT_TABLE : dict[str, str]
     Rules for imported count tables by table name (the ``counts:<name>`` layer), overriding the
     ``counts`` source's rule: e.g. ``{"knife-callouts": "health"}`` for a table of health counts.
+CALIBRATION_METHOD : str
+    How forecasts are recalibrated on earlier origins (``"platt"``, logistic recalibration, the
+    default: two parameters, steady with few past years; or ``"isotonic"``).
+CALIBRATION_BINS : int
+    Equal-width bins of the calibration table and chart (default 10: 0-10%, ..., 90-100%).
+CALIBRATION_MIN_WARD_YEARS : int
+    The largest calibration gap is read only over bins with at least this many ward-years
+    (default 50): a share observed over fewer says little.
+PAIRED_BOOTSTRAP_RESAMPLES : int
+    Resamples of wards for the paired interval of a model's score difference from the rule
+    (default 2,000), seeded with ``SEED``.
+PAIRED_INTERVAL_LEVEL : float
+    Level of that interval (default 0.95); "better than the rule" is said only when it excludes zero.
+COUNT_INTERVAL_LEVEL : float
+    Level of the negative binomial prediction interval of next year's count (default 0.8: the
+    10th to the 90th percentile).
 """
 
 from __future__ import annotations
@@ -108,3 +124,10 @@ DISCLOSURE_RULES = {
 DISCLOSURE_RULE_OF_SOURCE = {"police": "police", "police-uk": "police", "nominals": "police", "counts": "police",
                              "ambulance": "health"}
 DISCLOSURE_RULE_OF_COUNT_TABLE: dict[str, str] = {}
+
+CALIBRATION_METHOD = "platt"
+CALIBRATION_BINS = 10
+CALIBRATION_MIN_WARD_YEARS = 50
+PAIRED_BOOTSTRAP_RESAMPLES = 2000
+PAIRED_INTERVAL_LEVEL = 0.95
+COUNT_INTERVAL_LEVEL = 0.8
