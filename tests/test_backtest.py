@@ -36,8 +36,9 @@ def test_backtest_never_uses_the_target_years_counts():
         in_year = scrambled["financial_year"] == year
         scrambled.loc[in_year, "count"] = np.random.default_rng(year).integers(0, 50, in_year.sum())
         changed = backtest.backtest(scrambled, population=population).predictions
-        mine = lambda frame: frame[frame["target_year"] == year].sort_values(["model", "area_code"])["probability"].to_numpy()
-        np.testing.assert_allclose(mine(changed), mine(baseline), rtol=1e-9)
+        for column in ("probability", "recalibrated"):  # recalibration, too, learns from earlier years only
+            mine = lambda frame: frame[frame["target_year"] == year].sort_values(["model", "area_code"])[column].to_numpy()
+            np.testing.assert_allclose(mine(changed), mine(baseline), rtol=1e-9)
 
 
 def test_metrics_match_scikit_learn():
