@@ -11,6 +11,9 @@ for its 6+ band.
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
@@ -22,14 +25,25 @@ from hotspots._errors import CountTableError
 COLUMNS = ["area_code", "expected_count", "count_low", "count_high", "probability_two_or_more"]
 
 
+@dataclass(frozen=True)
+class CountForecast:
+    """``areas``: one row per area (``COLUMNS``); ``notes``: what the fit warned of, in words."""
+
+    areas: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
 def count_forecast(counts: pd.DataFrame, *, target_year: int, population: pd.DataFrame | None = None,
-                   neighbours: dict[str, list[str]] | None = None, level: float | None = None) -> pd.DataFrame:
+                   neighbours: dict[str, list[str]] | None = None, level: float | None = None) -> CountForecast:
     """Per area with counts for both prior years: ``expected_count``, ``count_low`` and
     ``count_high`` (the prediction interval at ``level``) and ``probability_two_or_more`` in
     ``target_year``, from ``counts`` (``area_code, financial_year, count``) before it."""
     train, test = backtest.forecast_design(counts, target_year, population=population, neighbours=neighbours)
-    mean, alpha = negative_binomial_means(train, test)
-    return pd.DataFrame({"area_code": test["area_code"].to_numpy(), **count_intervals(mean, alpha, level=level)})
+    with warnings.catch_warnings(record=True) as caught:  # e.g. no convergence on a few sparse years
+        warnings.simplefilter("always")
+        mean, alpha = negative_binomial_means(train, test)
+    areas = pd.DataFrame({"area_code": test["area_code"].to_numpy(), **count_intervals(mean, alpha, level=level)})
+    return CountForecast(areas, list(dict.fromkeys(f"expected counts: {w.message}" for w in caught)))
 
 
 def negative_binomial_means(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, float]:
@@ -45,6 +59,9 @@ def negative_binomial_means(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np
         raise CountTableError(f"the negative binomial count model cannot be fitted to these counts ({error}).") from error
     alpha = float(np.asarray(fitted.params)[-1])
     mean = np.asarray(fitted.predict(features(test), offset=np.log(test["exposure"].to_numpy())))
+    if not np.isfinite(mean).all() or not np.isfinite(alpha):
+        raise CountTableError("the negative binomial count model did not settle on these counts (too few years "
+                              "or too few non-zero counts): no expected counts.")
     return mean, alpha
 
 

@@ -240,10 +240,10 @@ def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.Data
     columns = ["ward_name", "prior_two_year_count", "band", "probability", "risk_band", "chosen", "explanation"]
     notes = list(result.notes)
     if rule.shows_true_values:  # expected counts are exact-count arithmetic: never for suppressed roles
-        expected, counts_note = _count_forecast(counts, target, population, neighbours)
+        expected, counts_notes = _count_forecast(counts, target, population, neighbours)
         table = table.merge(expected, on="area_code", how="left")
         columns += count_forecast.COLUMNS[1:]
-        notes += [counts_note] if counts_note else []
+        notes += counts_notes
     percent = ["probability", "lower", "upper", "probability_two_or_more"]
     band_table = result.band_table.assign(**{column: result.band_table[column] * 100 for column in percent})
     shown = table[columns].reset_index(drop=True)
@@ -305,14 +305,15 @@ def disclosed_area_counts(table: pd.DataFrame, rule: DisclosureRule) -> pd.DataF
 
 
 def _count_forecast(counts: pd.DataFrame, target: int, population: pd.DataFrame | None,
-                    neighbours: dict[str, list[str]] | None) -> tuple[pd.DataFrame, str]:
-    """Expected counts (P(two or more) in percent), or empty columns and why there are none."""
+                    neighbours: dict[str, list[str]] | None) -> tuple[pd.DataFrame, list[str]]:
+    """Expected counts (P(two or more) in percent) and the fit's notes, or empty columns and why there are none."""
     try:
         expected = count_forecast.count_forecast(counts, target_year=target, population=population,
                                                  neighbours=neighbours)
     except CountTableError as unusable:
-        return pd.DataFrame(columns=count_forecast.COLUMNS), f"No expected counts: {unusable}"
-    return expected.assign(probability_two_or_more=expected["probability_two_or_more"] * 100), ""
+        return pd.DataFrame(columns=count_forecast.COLUMNS), [f"No expected counts: {unusable}"]
+    areas = expected.areas
+    return areas.assign(probability_two_or_more=areas["probability_two_or_more"] * 100), expected.notes
 
 
 def _flags(table: pd.DataFrame, measure: str) -> pd.Series:
