@@ -70,3 +70,13 @@ def test_the_backtest_scores_raw_and_recalibrated_side_by_side():
     assert result.metrics.loc[~first, ["log_loss_recalibrated", "brier_recalibrated"]].notna().all().all()
     assert set(result.calibration["version"]) == {"raw", "recalibrated"}
     assert (result.calibration.groupby(["model", "version"])["n"].sum() == 300 * 4).all()  # the same ward-years
+
+
+def test_platts_pooled_fit_for_few_distinct_chances_is_the_row_by_row_fit(monkeypatch):
+    rng = np.random.default_rng(2)
+    chance = rng.choice([0.1, 0.3, 0.6, 0.9], 5000)
+    outcome = rng.binomial(1, np.clip(chance * 1.1, 0, 1))
+    pooled = calibration.fit_recalibration(chance, outcome, method="platt")(np.array([0.2, 0.5, 0.8]))
+    monkeypatch.setattr(calibration, "DISTINCT_CHANCES_POOLED", 0)
+    by_row = calibration.fit_recalibration(chance, outcome, method="platt")(np.array([0.2, 0.5, 0.8]))
+    np.testing.assert_allclose(pooled, by_row, rtol=1e-6)

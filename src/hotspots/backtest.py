@@ -56,9 +56,8 @@ def model_rows(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
     for year in wide.columns:
         if year - 1 not in wide.columns or year - 2 not in wide.columns:
             continue
-        frame = pd.DataFrame({"y": wide[year], "lag1": wide[year - 1], "lag2": wide[year - 2]}).dropna()
-        for lag in range(3, len(LAGS) + 1):
-            frame[f"lag{lag}"] = wide[year - lag].reindex(frame.index) if year - lag in wide.columns else np.nan
+        lags = {f"lag{lag}": wide[year - lag] if year - lag in wide.columns else np.nan for lag in range(1, len(LAGS) + 1)}
+        frame = pd.DataFrame({"y": wide[year], **lags}).dropna(subset=["y", "lag1", "lag2"])
         earlier = wide.loc[frame.index, [c for c in wide.columns if c < year]]
         frame["history_total"], frame["history_years"] = earlier.sum(axis=1), earlier.notna().sum(axis=1)
         frame["target_year"] = year

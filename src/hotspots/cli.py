@@ -10,8 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hotspots import (accounts, aggregation, audit, backtest, boundaries, demo, disclosure, forecast, geography,
-                      importing, loading, readers, roles, settings, store, validation, views)
+from hotspots import (accounts, aggregation, audit, backtest, boundaries, count_forecast, demo, disclosure, forecast,
+                      geography, importing, loading, readers, roles, settings, store, validation, views)
 from hotspots._errors import DeletionIncompleteError
 from hotspots.periods import financial_year_from_label, financial_year_label
 
@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     forecast.add_argument("--counts", type=Path, required=True, help="CSV with area_code,period,count")
     forecast.add_argument("--target", default=None, help="financial year to forecast, like 2019/20 (default: next)")
     forecast.add_argument("--out", type=Path, required=True, help="output CSV, one row per area")
+    forecast.add_argument("--expected-counts", action="store_true",
+                          help="add next year's expected count, its 80%% prediction interval (negative binomial) and "
+                               "the chance of two or more")
     forecast.set_defaults(run=_forecast)
 
     backtest = commands.add_parser("backtest", help="rolling-origin backtest of the rule against other models")
@@ -294,7 +297,13 @@ def _forecast(args: argparse.Namespace) -> int:
     for row in result.not_forecast.itertuples():
         print(f"not forecast: {row.area_code}: {row.reason}", file=sys.stderr)
     columns = ["area_code", "prior_two_year_count", "band", "probability", "lower", "upper", "risk_band", "explanation"]
-    result.areas[columns].to_csv(args.out, index=False, float_format="%.4f")
+    table = result.areas[columns]
+    if args.expected_counts:
+        expected = count_forecast.count_forecast(counts, target_year=result.target_year)
+        for note in expected.notes:
+            print(f"note: {note}", file=sys.stderr)
+        table = table.merge(expected.areas, on="area_code", how="left")
+    table.to_csv(args.out, index=False, float_format="%.4f")
     print(f"wrote {len(result.areas)} areas' forecasts for {financial_year_label(result.target_year)} to {args.out}")
     return 0
 
