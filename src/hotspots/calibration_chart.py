@@ -14,7 +14,7 @@ import pandas as pd
 VERSION_TITLES = {"raw": "As the model says", "recalibrated": "Recalibrated on earlier years"}
 
 
-def calibration_chart(table: pd.DataFrame, *, width: int = 300, height: int = 300) -> alt.HConcatChart:
+def calibration_chart(table: pd.DataFrame, *, width: int = 230, height: int = 230) -> alt.HConcatChart:
     """``table``: ``model`` (the label shown), ``version``, ``bin``, ``predicted``, ``observed``,
     ``n`` and ``counted`` (whether the bin holds enough ward-years for its gap to count)."""
     panels = [_panel(table[table["version"] == version], title, width, height)
@@ -26,7 +26,8 @@ def _panel(rows: pd.DataFrame, title: str, width: int, height: int) -> alt.Layer
     unit = alt.Scale(domain=[0, 1])
     diagonal = alt.Chart(pd.DataFrame({"predicted": [0.0, 1.0], "observed": [0.0, 1.0]})).mark_line(
         color="#666666", strokeDash=[6, 4]).encode(x=alt.X("predicted:Q", scale=unit), y=alt.Y("observed:Q", scale=unit))
-    color = alt.Color("model:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0))
+    color = alt.Color("model:N", title=None, scale=alt.Scale(scheme="dark2"),  # two hues apart, not two blues
+                      legend=alt.Legend(orient="bottom", columns=1, labelLimit=0))
     gaps = alt.Chart(rows[rows["counted"]]).mark_rule(strokeWidth=2).encode(
         x="predicted:Q", y="predicted:Q", y2="observed:Q", color=color)
     tooltip = [alt.Tooltip("model:N", title="Model"), alt.Tooltip("bin:N", title="Predicted band"),
