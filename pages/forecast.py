@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from hotspots import (aggregation, backtest, boundaries, calibration_chart, disclosure, geography, maps, roles,
-                      settings, views)
+from hotspots import (aggregation, backtest, boundaries, calibration_chart, disclosure, geography, maps,
+                      report_figures, roles, settings, views)
 from hotspots._errors import CountTableError, DisclosureError, PeriodError
 from hotspots.model_comparison import BETTER
 from hotspots.periods import financial_year_label
@@ -169,24 +169,25 @@ st.dataframe(view.band_table, hide_index=True, width="stretch",
                             "probability_two_or_more": st.column_config.NumberColumn("P(two or more)",
                                                                                      format=WHOLE_PERCENT)})
 
-st.subheader("The report beside us: its published figures and the same on these data")
-try:
-    evidence = evidence_for(layer_key, source, partial_years, role.name)
-except DisclosureError as refused:
-    evidence = None
-    st.info(text(refused))
-if evidence is not None:
-    st.dataframe(evidence.report_beside, hide_index=True, width="stretch",
+if view.report_beside is not None:  # roles that see true counts
+    st.subheader("The report beside us: its published figures and the same on these data")
+    st.dataframe(view.report_beside, hide_index=True, width="stretch",
                  column_config={"band": "Prior two-year count", "outcome": "Next year",
                                 "published": st.column_config.NumberColumn("Report (published)", format=WHOLE_PERCENT),
                                 "recomputed": st.column_config.NumberColumn("These data", format=WHOLE_PERCENT),
                                 "lower": st.column_config.NumberColumn("95% low", format=WHOLE_PERCENT),
                                 "upper": st.column_config.NumberColumn("95% high", format=WHOLE_PERCENT),
                                 "ward_years": "Ward-years", "with_outcome": "Of which had it"})
-    st.caption(f"Published: {text(evidence.report_source)}. These data: {text(available[layer_key].label)}, "
-               "every ward of Greater Essex, every two-year window the data have.")
+    st.caption(f"Published: {text(report_figures.SOURCE)}. These data: {text(available[layer_key].label)}, every "
+               "ward of Greater Essex, every two-year window the data have.")
 
-    st.subheader("Backtest: each model forecasting past years it had not seen")
+st.subheader("Backtest: each model forecasting past years it had not seen")  # drawn before the backtest runs
+try:
+    evidence = evidence_for(layer_key, source, partial_years, role.name)
+except DisclosureError as refused:
+    evidence = None
+    st.info(text(refused))
+if evidence is not None:
     if evidence.no_backtest:
         st.info(f"No backtest for this layer: {text(evidence.no_backtest)}")
     else:

@@ -30,6 +30,7 @@ def test_suppressed_roles_get_no_expected_counts_recalibration_or_evidence(regio
     counts, thurrock = region
     shown = views.forecast_view(counts, LAYER, roles.role(role), thurrock)
     assert not COUNT_COLUMNS & set(shown.table.columns) and not COUNT_COLUMNS & set(shown.download.columns)
+    assert shown.report_beside is None  # its 3-5 and 6+ bands would narrow a "fewer than 5"
     with pytest.raises(DisclosureError, match="not offered with small counts suppressed"):
         views.forecast_view(counts, LAYER, roles.role(role), thurrock, recalibrated=True)
     with pytest.raises(DisclosureError, match="Only the prior-two-year rule is offered"):
@@ -52,4 +53,4 @@ def test_police_get_expected_counts_recalibrated_chances_and_the_evidence(region
     assert evidence.best_model == evidence.ranking["model"].iloc[0] and not evidence.no_backtest
     assert set(evidence.calibration["model"]) == {evidence.best_model, "rule"}
     assert evidence.calibration.loc[evidence.calibration["counted"], "n"].ge(50).all()
-    assert evidence.report_beside["published"].tolist() == [100.0, 72.0]
+    assert shown.report_beside["published"].tolist() == [100.0, 72.0]

@@ -107,6 +107,8 @@ def backtest(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
             predictions.append(test[["area_code", "target_year", "y"]].assign(model=name, probability=probability))
     predictions = pd.concat(predictions, ignore_index=True)
     predictions["recalibrated"] = calibration.recalibrate_by_origin(predictions)
+    if predictions["recalibrated"].isna().all():
+        notes.append("one backtest year only: nothing earlier to recalibrate on, so no recalibrated scores")
     metrics = _metrics(predictions, area_sizes, top_share)
     calibration_rows = compared_rows(predictions)
     by_bin = pd.concat([calibration_table(calibration_rows).assign(version="raw"),

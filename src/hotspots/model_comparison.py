@@ -30,8 +30,8 @@ def model_ranking(result: backtest.BacktestResult) -> pd.DataFrame:
         log_loss=("log_loss", "mean"), brier=("brier", "mean"), auc=("auc", "mean"), hit_rate=("hit_rate", "mean"),
         pai=("pai", "mean"), log_loss_recalibrated=("log_loss_recalibrated", "mean"),
         brier_recalibrated=("brier_recalibrated", "mean"), target_years=("target_year", "nunique"))
-    gaps = calibration.largest_gaps(result.calibration).unstack("version")
-    means = means.assign(largest_gap=gaps.get("raw"), largest_gap_recalibrated=gaps.get("recalibrated"))
+    gaps = calibration.largest_gaps(result.calibration).unstack("version").reindex(columns=["raw", "recalibrated"])
+    means = means.assign(largest_gap=gaps["raw"], largest_gap_recalibrated=gaps["recalibrated"])
     ranked = means.sort_values("log_loss", kind="stable").reset_index()
     return ranked.assign(rank=np.arange(1, len(ranked) + 1))[RANKING_COLUMNS]
 

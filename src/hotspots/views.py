@@ -89,12 +89,13 @@ class ForecastView:
     not_forecast: pd.DataFrame  # area_code, reason
     recalibrated: bool = False  # the mapped chances went through the model's recalibration
     download: pd.DataFrame | None = None  # the CSV: ward_code and every column of ``table``, with the year
+    report_beside: pd.DataFrame | None = None  # ``report_figures.report_beside_data`` in percent; true-count roles
 
 
 @dataclass(frozen=True)
 class ForecastEvidenceView:
     """The backtest's verdict for true-count roles: which model, is it really better than the
-    rule, are its chances calibrated, and the report's figures beside ours."""
+    rule, and are its chances calibrated."""
 
     ranking: pd.DataFrame  # ``model_comparison.model_ranking``, hit_rate in percent; empty if no backtest
     best_model: str  # lowest rolling-origin log loss ("" without a backtest)
@@ -102,8 +103,6 @@ class ForecastEvidenceView:
     verdict: str  # "better than the rule", ... ; "" when the rule is best or no backtest
     calibration: pd.DataFrame  # the best model's and the rule's bins: model, version, bin, predicted, observed, n,
     # gap, counted (n >= settings.CALIBRATION_MIN_WARD_YEARS)
-    report_beside: pd.DataFrame  # ``report_figures.report_beside_data``, shares in percent
-    report_source: str
     notes: list[str]
     no_backtest: str  # why there is no backtest, or ""
 
@@ -238,12 +237,14 @@ def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.Data
     table = table.assign(prior_two_year_count=table["prior_count_text"], probability=table["probability"] * 100,
                          chosen=table["chosen"] * 100).sort_values("chosen", ascending=False, kind="stable")
     columns = ["ward_name", "prior_two_year_count", "band", "probability", "risk_band", "chosen", "explanation"]
-    notes = list(result.notes)
-    if rule.shows_true_values:  # expected counts are exact-count arithmetic: never for suppressed roles
+    notes, beside = list(result.notes), None
+    if rule.shows_true_values:  # exact-count arithmetic and the report's bands: never for suppressed roles
         expected, counts_notes = _count_forecast(counts, target, population, neighbours)
         table = table.merge(expected, on="area_code", how="left")
         columns += count_forecast.COLUMNS[1:]
         notes += counts_notes
+        beside = report_figures.report_beside_data(result.band_table)
+        beside = beside.assign(**{column: beside[column] * 100 for column in ("published", "recomputed", "lower", "upper")})
     percent = ["probability", "lower", "upper", "probability_two_or_more"]
     band_table = result.band_table.assign(**{column: result.band_table[column] * 100 for column in percent})
     shown = table[columns].reset_index(drop=True)
@@ -253,26 +254,24 @@ def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.Data
                         values=chosen.set_index("area_code")["probability"] * 100,
                         explanations=areas.set_index("area_code")["explanation"],
                         table=shown, band_table=band_table, notes=notes,
-                        not_forecast=result.not_forecast, recalibrated=recalibrated, download=download)
+                        not_forecast=result.not_forecast, recalibrated=recalibrated, download=download,
+                        report_beside=beside)
 
 
 def forecast_evidence_view(counts: pd.DataFrame, layer: Layer, role: Role, *,
                            population: pd.DataFrame | None = None, neighbours: dict[str, list[str]] | None = None,
                            area_sizes: pd.Series | None = None) -> ForecastEvidenceView:
     """The backtest of every model on ``counts`` (the whole region's), ranked by log loss; the
-    best model's paired difference from the rule; the calibration of both, raw and recalibrated;
-    and the report's published band figures beside the same on these counts. Only for roles that
+    best model's paired difference from the rule; and the calibration of both, raw and
+    recalibrated. Only for roles that
     see ``layer``'s true counts (a :class:`DisclosureError` otherwise: see ``EVIDENCE_REASON``)."""
     if not disclosure.rule_for(layer, role).shows_true_values:
         raise DisclosureError(EVIDENCE_REASON)
-    band_table = forecast.rule_band_table(forecast.prior_two_year_pairs(counts))
-    beside = report_figures.report_beside_data(band_table)
-    beside = beside.assign(**{column: beside[column] * 100 for column in ("published", "recomputed", "lower", "upper")})
     empty = pd.DataFrame()
     try:
         result = backtest.backtest(counts, population=population, neighbours=neighbours, area_sizes=area_sizes)
     except CountTableError as unusable:
-        return ForecastEvidenceView(empty, "", empty, "", empty, beside, report_figures.SOURCE, [], str(unusable))
+        return ForecastEvidenceView(empty, "", empty, "", empty, [], str(unusable))
     ranking_table = model_comparison.model_ranking(result)
     best = str(ranking_table["model"].iloc[0])
     against, words = empty, ""
@@ -283,8 +282,7 @@ def forecast_evidence_view(counts: pd.DataFrame, layer: Layer, role: Role, *,
     bins = result.calibration[result.calibration["model"].isin(shown_models)]
     bins = bins.assign(counted=bins["n"] >= settings.CALIBRATION_MIN_WARD_YEARS)
     return ForecastEvidenceView(ranking_table.assign(hit_rate=ranking_table["hit_rate"] * 100), best, against, words,
-                                bins.reset_index(drop=True), beside, report_figures.SOURCE,
-                                list(dict.fromkeys(result.notes)), "")
+                                bins.reset_index(drop=True), list(dict.fromkeys(result.notes)), "")
 
 
 def threshold_bands(rule: DisclosureRule) -> tuple[tuple[int, int | None], ...]:
