@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from hotspots import aggregation, geography, hotspot_statistics, maps, ranking, roles, views
+from hotspots._errors import PeriodError
 from hotspots.periods import financial_year_label, window_label
 from ui.assets import local_leaflet_urls
 from ui.common import (area_choice, audited_download, basemap_switch, cached_dataset, cached_display_wards, csv_bytes,
@@ -36,6 +37,15 @@ def map_view(source: tuple, layer_key: str, role_name: str, lad_codes: tuple, me
 @st.cache_data(show_spinner="Testing for statistical hotspots (999 permutations)...", max_entries=32)
 def spots_for(_view: views.WardMapView, view_key: tuple, lad_codes: tuple, method: str, fdr: bool) -> pd.DataFrame:
     return views.ward_hotspots(_view, geography.wards(list(lad_codes)), method, fdr=fdr)
+
+
+@st.cache_data(show_spinner="Finding emerging hot spots (Gi* each year, 999 permutations)...", max_entries=16)
+def emerging_for(source: tuple, layer_key: str, role_name: str, lad_codes: tuple, measure: str, last_year: int,
+                 gang: str | None, fdr: bool) -> views.EmergingHotspotsView:
+    """Emerging hot spots as the role may see them (keyed by the role: one role's never serve another)."""
+    return views.ward_emerging_hotspots(cached_dataset(*source), layer_key, roles.role(role_name),
+                                        geography.wards(list(lad_codes)), measure=measure, last_year=last_year,
+                                        gang=gang, fdr=fdr)
 
 
 dataset = page_setup("Youth violence by ward")
@@ -80,11 +90,16 @@ with st.sidebar:
     if view.hotspots_offered:
         method = st.selectbox("Statistical hotspots", list(HOTSPOT_CHOICES), format_func=HOTSPOT_CHOICES.get,
                               key="hotspots")
-        fdr = st.checkbox("Control the false discovery rate", key="fdr", disabled=method == "none",
+        fdr = st.checkbox("Control the false discovery rate", key="fdr",
+                          disabled=method == "none" and not st.session_state.get("emerging", False),
                           help="Benjamini-Hochberg across all wards tested, instead of p <= 0.05 for each.")
     else:
         method, fdr = "none", False
         st.caption(views.NO_HOTSPOTS_REASON)
+    emerging = view.hotspots_offered and st.checkbox(
+        "Emerging hot spots over every year", key="emerging",
+        help="Gi* in each whole financial year up to this one, and its trend (Mann-Kendall), as ArcGIS's Emerging "
+             "Hot Spot Analysis: new, intensifying, persistent, diminishing... hot and cold spots.")
     basemap = basemap_switch()
 
 region = region_label(lad_codes)
@@ -135,6 +150,27 @@ if map_tab.open:
                                         "z": st.column_config.NumberColumn("z", format="%.2f"),
                                         "p": st.column_config.NumberColumn("p (pseudo)", format="%.3f"),
                                         "spot": "Result"})
+
+if map_tab.open and emerging:
+    with map_tab:
+        try:
+            found = emerging_for(source, layer_key, role.name, lad_codes, measure, last_year, gang, fdr)
+        except PeriodError as too_short:
+            st.info(f"No emerging hot spots for this layer: {text(too_short)}")
+        else:
+            st.markdown(f"**Emerging hot spots**, {text(found.measure).lower()}, {found.period}: Gi\\* each year "
+                        f"({'false discovery rate 5%' if fdr else 'p <= 0.05 each'}, 999 permutations, queen "
+                        "contiguity) and its trend (Mann-Kendall, p <= 0.05).")
+            show_map(maps.category_map(areas, found.categories, {category: colour for colour, category in found.legend},
+                                       label="Emerging hot spot", basemap=basemap, leaflet_urls=local_leaflet_urls(),
+                                       profile_links=True))
+            for note in found.notes:
+                st.caption(text(note))
+            st.dataframe(found.table, hide_index=True, width="stretch",
+                         column_config={"ward_name": "Ward", "lad_name": "Local authority", "category": "Category",
+                                        "hot_years": "Years a hot spot", "cold_years": "Years a cold spot",
+                                        "trend": "Trend of Gi* z"})
+            st.markdown("\n".join(f"- **{category}**: {meaning}." for category, meaning in found.meanings.items()))
 
 if ranking_view.open:
     chart = ranking.ranking_chart(view.ranking, measure, label=label, highlight_label=f"{region} wards",

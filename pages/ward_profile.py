@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from hotspots import aggregation, geography, profile, roles, views
+from hotspots import aggregation, geography, monthly, profile, roles, views
 from hotspots.periods import financial_year_label
 from ui.common import cached_dataset, current_source, page_setup, restricted_switch, text, viewer
 
@@ -15,6 +15,24 @@ def profile_view(source: tuple, ward_code: str, role_name: str, restricted: bool
     role = roles.role(role_name)
     layers = views.layers_for(dataset, role, show_restricted=restricted)
     return views.ward_profile_view(dataset, ward_code, role, geography.wards(), layers, last_year=year)
+
+
+@st.cache_data(show_spinner="Finding emerging hot spots in every layer...", max_entries=32)
+def emerging_view(source: tuple, ward_code: str, role_name: str, restricted: bool, year: int, measure: str):
+    """The ward's emerging hot spot categories as the role may see them (keyed by the role)."""
+    dataset = cached_dataset(*source)
+    role = roles.role(role_name)
+    layers = views.layers_for(dataset, role, show_restricted=restricted)
+    return views.ward_emerging_profile(dataset, ward_code, role, geography.wards(), layers, measure=measure,
+                                       last_year=year)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def months_view(source: tuple, ward_code: str, role_name: str, restricted: bool):
+    """The ward's monthly counts as the role may see them (keyed by the role)."""
+    dataset = cached_dataset(*source)
+    role = roles.role(role_name)
+    return views.ward_months_view(dataset, ward_code, role, views.layers_for(dataset, role, show_restricted=restricted))
 
 
 dataset = page_setup("Ward profile")
@@ -70,3 +88,24 @@ if view.trend["suppressed"].any():
     st.caption(f"Dashed vertical lines: years with {view.suppressed_text}, left out of the lines.")
 if view.partial_years:
     st.caption(text(view.partial_years) + " Their counts are not a whole year's.")
+
+st.markdown("**Count per month, over the months each source covers**")
+months = months_view(source, ward_code, role.name, restricted)
+if months.months["count"].notna().any():
+    st.altair_chart(monthly.months_chart(months.months), width="stretch")
+    st.caption("Months a source does not cover are gaps, not zeros. Tap a layer in the legend to show it alone.")
+elif len(months.months):
+    st.caption("No month can be shown to your role for this ward.")
+for note in months.notes:
+    st.caption(text(note))
+if months.yearly_only:
+    st.caption("Counted only by year, so not shown by month: " + "; ".join(text(label) for label in months.yearly_only)
+               + ".")
+
+st.markdown(f"**Emerging hot spots** ({aggregation.MEASURES[trend_measure].lower()}, every whole financial year "
+            f"up to {financial_year_label(year)})")
+emerging = emerging_view(source, ward_code, role.name, restricted, year, trend_measure)
+for found in emerging.table.itertuples():
+    st.markdown(f"- {text(found.label)}: **{found.category}**. {text(found.sentence)}")
+if emerging.withheld:
+    st.caption(emerging.withheld)

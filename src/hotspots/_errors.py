@@ -73,3 +73,8 @@ class AuditError(ValueError):
 class DisclosureError(ValueError):
     """A count that cannot be disclosed as asked: an unsafe or unknown rule, a source without a
     rule, a restricted layer the role may not see, or values that are not counts."""
+
+
+class TaskingError(ValueError):
+    """Op Grip targeting refused: a cell size out of range, a window with no events, N larger than
+    the cells with events, a harm table that cannot be used, a saved list from another grid."""

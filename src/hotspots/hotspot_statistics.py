@@ -10,6 +10,7 @@ direction) is at most ``alpha``, or, with ``fdr=True``, at most the Benjamini-Ho
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 
 import esda
 import geopandas as gpd
@@ -33,6 +34,21 @@ def queen_weights(areas: gpd.GeoDataFrame) -> libpysal.weights.W:
         return libpysal.weights.Queen.from_dataframe(areas, ids=areas["ward_code"].tolist(), use_index=False)
 
 
+def tested_weights(areas: gpd.GeoDataFrame, codes) -> tuple[gpd.GeoDataFrame, libpysal.weights.W | None]:
+    """The ``areas`` among ``codes`` that have a neighbour among them, and their queen weights (None
+    when fewer than 3 areas are left): what Gi*, Local Moran and emerging hot spots test."""
+    tested = areas[areas["ward_code"].isin(codes)].reset_index(drop=True)
+    if len(tested) < 3:
+        return tested, None
+    weights = queen_weights(tested)
+    if weights.islands:
+        tested = tested[~tested["ward_code"].isin(weights.islands)].reset_index(drop=True)
+        if len(tested) < 3:
+            return tested, None
+        weights = queen_weights(tested)
+    return tested, weights
+
+
 def local_statistics(areas: gpd.GeoDataFrame, values: pd.Series, *, method: str = "gi_star",
                      permutations: int = 999, alpha: float = 0.05, fdr: bool = False,
                      seed: int | None = None) -> pd.DataFrame:
@@ -46,26 +62,17 @@ def local_statistics(areas: gpd.GeoDataFrame, values: pd.Series, *, method: str 
     if method not in METHODS:
         raise ValueError(f"Unknown method {method!r}: use one of {', '.join(METHODS)}.")
     present = values.reindex(areas["ward_code"]).dropna()
-    tested = areas[areas["ward_code"].isin(present.index)].reset_index(drop=True)
-    if len(tested) < 3:
+    tested, weights = tested_weights(areas, present.index)
+    if weights is None:
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    weights = queen_weights(tested)
-    if weights.islands:
-        tested = tested[~tested["ward_code"].isin(weights.islands)].reset_index(drop=True)
-        weights = queen_weights(tested)
     y = present.reindex(tested["ward_code"]).to_numpy(dtype=float)
     seed = settings.SEED if seed is None else seed
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The weights matrix is not fully connected", category=UserWarning)
-        # esda 2.9's local statistics take no `alternative`; its folded ("directed") pseudo p-value,
-        # as in GeoDa, is what we report. The warning is about a future default, not this result.
-        warnings.filterwarnings("ignore", message="The alternative hypothesis for conditional randomization",
-                                category=DeprecationWarning)
-        if method == "gi_star":
-            result = esda.G_Local(y, weights, transform="B", permutations=permutations, star=True, seed=seed, n_jobs=1)
-            statistic, z, p = result.Gs, result.Zs, result.p_sim
-            spot = np.where(z > 0, "hot spot", "cold spot")
-        else:
+    if method == "gi_star":
+        result = gi_star(y, weights, permutations=permutations, seed=seed)
+        statistic, z, p = result.Gs, result.Zs, result.p_sim
+        spot = np.where(z > 0, "hot spot", "cold spot")
+    else:
+        with _esda_warnings_silenced():
             result = esda.Moran_Local(y, weights, transformation="r", permutations=permutations, seed=seed, n_jobs=1)
             statistic, z, p = result.Is, result.z_sim, result.p_sim
             spot = pd.Series(result.q).map(MORAN_QUADRANTS).to_numpy()
@@ -73,3 +80,23 @@ def local_statistics(areas: gpd.GeoDataFrame, values: pd.Series, *, method: str 
     significant = p <= cutoff
     return pd.DataFrame({"ward_code": tested["ward_code"], "value": y, "statistic": statistic, "z": z, "p": p,
                          "significant": significant, "spot": np.where(significant, spot, "not significant")})
+
+
+def gi_star(y: np.ndarray, weights: libpysal.weights.W, *, permutations: int, seed: int) -> esda.G_Local:
+    """Gi* of ``y`` on binary ``weights``, with ``permutations`` conditional permutations drawn from
+    ``seed`` (the same draws for the same seed and weights): the map's Gi* and each year's of the
+    emerging hot spots."""
+    with _esda_warnings_silenced():
+        return esda.G_Local(y, weights, transform="B", permutations=permutations, star=True, seed=seed, n_jobs=1,
+                            keep_simulations=False)
+
+
+@contextmanager
+def _esda_warnings_silenced():
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The weights matrix is not fully connected", category=UserWarning)
+        # esda 2.9's local statistics take no `alternative`; its folded ("directed") pseudo p-value,
+        # as in GeoDa, is what we report. The warning is about a future default, not this result.
+        warnings.filterwarnings("ignore", message="The alternative hypothesis for conditional randomization",
+                                category=DeprecationWarning)
+        yield

@@ -162,6 +162,43 @@ def _add_spot_outlines(fmap: folium.Map, areas: gpd.GeoDataFrame, spots: pd.Seri
                    interactive=False).add_to(fmap)
 
 
+def category_map(areas: gpd.GeoDataFrame, categories: pd.Series, colours: dict[str, str], *, label: str,
+                 basemap: bool = True, leaflet_urls: tuple[str, str] | None = None,
+                 profile_links: bool = False, not_given: str = "not tested") -> folium.Map:
+    """Wards (EPSG:4326) filled by their category (``categories`` by ``ward_code``; ``colours`` by
+    category), with a legend in words of the categories present; a ward without a category is grey
+    and says ``not_given``. Names and categories are escaped, as in ``ward_choropleth``."""
+    chosen = categories.reindex(areas["ward_code"])
+    features = areas[["ward_code", "geometry"]].copy()
+    features["ward_name"] = areas["ward_name"].map(html.escape).to_numpy()
+    features["value"] = chosen.fillna(not_given).map(html.escape).to_numpy()
+    features["fill"] = chosen.map(colours).fillna(NO_DATA_COLOUR).to_numpy()
+    fmap = _base_map(areas, basemap=basemap, leaflet_urls=leaflet_urls)
+    popup = None
+    if profile_links:
+        features["profile"] = [f'<a href="/ward_profile?{html.escape(urlencode({"ward": code}))}" target="_blank" '
+                               'rel="noopener">Open the ward profile</a>' for code in features["ward_code"]]
+        popup = folium.GeoJsonPopup(fields=["ward_name", "value", "profile"], aliases=["Ward", html.escape(label), ""],
+                                    labels=True)
+    folium.GeoJson(features.to_json(drop_id=True), name=html.escape(label), style_function=_category_style,
+                   highlight_function=lambda _: {"weight": 3, "color": "#000000"},
+                   tooltip=folium.GeoJsonTooltip(fields=["ward_name", "value"], aliases=["Ward", html.escape(label)],
+                                                 sticky=False),
+                   popup=popup).add_to(fmap)
+    present = set(chosen.dropna())
+    rows = [(colour, category) for category, colour in colours.items() if category in present]
+    if chosen.isna().any():
+        rows.append((NO_DATA_COLOUR, not_given))
+    Legend(rows, title=label).add_to(fmap)
+    return fmap
+
+
+def _category_style(feature: dict) -> dict:
+    if feature["properties"]["fill"] == NO_DATA_COLOUR:
+        return {"fillColor": NO_DATA_COLOUR, "color": "#666666", "weight": 0.8, "fillOpacity": 0.5, "dashArray": "4 3"}
+    return {"fillColor": feature["properties"]["fill"], "color": "#555555", "weight": 0.8, "fillOpacity": 0.85}
+
+
 def legend_rows(values: pd.Series, breaks: list[float], colours: list[str], decimals: int, *,
                 no_data: bool | None = None) -> list[tuple[str, str]]:
     """(colour, range) per class, then grey "no data" when any ward lacks a value (or as ``no_data``

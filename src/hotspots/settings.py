@@ -67,6 +67,36 @@ DISCLOSURE_RULE_OF_SOURCE : dict[str, str]
 DISCLOSURE_RULE_OF_COUNT_TABLE : dict[str, str]
     Rules for imported count tables by table name (the ``counts:<name>`` layer), overriding the
     ``counts`` source's rule: e.g. ``{"knife-callouts": "health"}`` for a table of health counts.
+GRIP_CELL_SIZE_M, GRIP_CELL_SIZE_RANGE_M : int, tuple[int, int]
+    Op Grip micro-area grid (docs/tasking.md): the default cell side (150 m, the Essex pilot's)
+    and the sides allowed (100 to 500 m); any other is refused with a message.
+GRIP_TOP_N : int
+    How many micro-areas targeting selects by default (11, as Thurrock runs).
+GRIP_WINDOW_MONTHS : int
+    The targeting window: the last 12 months to the latest data by default.
+GRIP_BUFFER_M : float
+    Width of the ring around chosen areas in which "testing" looks for displacement (100 m).
+GRIP_OFFENCES : dict[str, tuple[str, ...]]
+    Default offence set per source: force extracts ``police`` violence with injury and possession
+    of weapons; ``police-uk`` (which cannot separate violence with injury) violence and sexual
+    offences, possession of weapons and robbery.
+GRIP_DIAGONAL_NEIGHBOURS : bool
+    Whether selected cells that meet only at a corner join one patrol area (default True: a
+    patrol walks across a street corner).
+GRIP_HALF_LIFE_MONTHS : float
+    Half-life of the recency-weighted count in the methods' backtest (3 months).
+GRIP_KDE_BANDWIDTH_M : float
+    Standard deviation of the Gaussian kernel of the kernel density method (200 m).
+GRIP_BACKTEST_HORIZON_MONTHS, GRIP_BACKTEST_ORIGINS : int
+    The methods' backtest scores each pick on the next 3 months, at 24 monthly origins.
+EMERGING_PERMUTATIONS : int
+    Conditional permutations of each financial year's Gi* in the emerging hot spots (default 999,
+    as the ward map's Gi*), drawn from ``SEED`` (see docs/emerging-hotspots.md).
+EMERGING_ALPHA : float
+    Significance level of each year's Gi* and of the Mann-Kendall trend (default 0.05).
+EMERGING_MIN_YEARS : int
+    Fewest financial years analysed for emerging hot spots (default 5: with four or fewer the
+    Mann-Kendall test can never reach p <= 0.05).
 CALIBRATION_METHOD : str
     How forecasts are recalibrated on earlier origins (``"platt"``, logistic recalibration, the
     default: two parameters, steady with few past years; or ``"isotonic"``).
@@ -125,6 +155,26 @@ DISCLOSURE_RULE_OF_SOURCE = {"police": "police", "police-uk": "police", "nominal
                              "ambulance": "health"}
 DISCLOSURE_RULE_OF_COUNT_TABLE: dict[str, str] = {}
 
+# Op Grip tasking (issue 14): micro-areas, targeting, tracking, testing, the backtest of methods.
+GRIP_CELL_SIZE_M = 150
+GRIP_CELL_SIZE_RANGE_M = (100, 500)
+GRIP_TOP_N = 11
+GRIP_WINDOW_MONTHS = 12
+GRIP_BUFFER_M = 100.0
+GRIP_OFFENCES = {"police": ("violence with injury", "possession of weapons"),
+                 "police-uk": ("Violence and sexual offences", "Possession of weapons", "Robbery")}
+GRIP_DIAGONAL_NEIGHBOURS = True
+GRIP_HALF_LIFE_MONTHS = 3.0
+GRIP_KDE_BANDWIDTH_M = 200.0
+GRIP_BACKTEST_HORIZON_MONTHS = 3
+GRIP_BACKTEST_ORIGINS = 24
+
+# Emerging hot spots (issue 16): Gi* per financial year and the Mann-Kendall trend.
+EMERGING_PERMUTATIONS = 999
+EMERGING_ALPHA = 0.05
+EMERGING_MIN_YEARS = 5
+
+# Forecasts (issue 16, items 1-5): recalibration, calibration gaps, the paired interval, count intervals.
 CALIBRATION_METHOD = "platt"
 CALIBRATION_BINS = 10
 CALIBRATION_MIN_WARD_YEARS = 50

@@ -31,6 +31,11 @@ from hotspots.loading import Dataset
 from hotspots.periods import financial_year_label
 from hotspots.roles import Role
 
+# Emerging hot spots and monthly trends (issue 16)
+from hotspots import emerging_hotspots, monthly
+from hotspots._errors import PeriodError
+from hotspots.periods import financial_year_label
+
 #: Why a suppressed role gets no statistical hotspots (the page prints it).
 NO_HOTSPOTS_REASON = ("Statistical hotspots are not offered with small counts suppressed: their z-scores and "
                       "p-values are worked out from every ward's exact count and could give a suppressed count back.")
@@ -178,6 +183,138 @@ def ward_hotspots(view: WardMapView, areas: gpd.GeoDataFrame, method: str, *, fd
         raise DisclosureError(NO_HOTSPOTS_REASON)
     spots = hotspot_statistics.local_statistics(areas, view.values, method=method, fdr=fdr)
     return spots.merge(view.table[["ward_code", "ward_name", "lad_name"]], on="ward_code", how="left")
+
+
+@dataclass(frozen=True)
+class EmergingHotspotsView:
+    """The ward map's emerging hot spots for one layer: each ward's category, the table of wards by
+    category, the legend rows for the categories present, and what was analysed."""
+
+    categories: pd.Series  # category by ward_code, of the wards tested
+    table: pd.DataFrame  # ward_name, lad_name, category, hot_years, cold_years, trend
+    legend: list[tuple[str, str]]  # (colour, category) in the order of emerging_hotspots.CATEGORIES
+    meanings: dict[str, str]  # what each category present means, in the same order
+    period: str  # "2014/15 to 2023/24"
+    measure: str  # the measure analysed, in words
+    notes: list[str]  # years left out, wards not tested, the measure used instead of a change
+
+
+@dataclass(frozen=True)
+class WardEmergingView:
+    """One ward's emerging hot spot category in each layer offered, among its local authority's wards."""
+
+    table: pd.DataFrame  # label, category, sentence (what the category means for this ward)
+    area: str  # the local authority whose wards were analysed
+    withheld: str  # NO_HOTSPOTS_REASON when a layer was not offered to the role, else ""
+
+
+@dataclass(frozen=True)
+class WardMonthsView:
+    """One ward's monthly counts of each event layer, as the role sees them."""
+
+    months: pd.DataFrame  # monthly.disclosed_months' rows
+    yearly_only: list[str]  # labels of the layers counted only by year (count tables, the register)
+    notes: list[str]  # which years' months are hidden, and why
+
+
+def ward_emerging_hotspots(dataset: Dataset, layer_key: str, role: Role, areas: gpd.GeoDataFrame, *, measure: str,
+                           last_year: int, gang: str | None = None, fdr: bool = False) -> EmergingHotspotsView:
+    """Emerging hot spots of ``layer_key`` over ``areas`` (the chosen wards, with ``ward_name`` and
+    ``lad_name``) for every whole financial year up to ``last_year``; only where the viewer sees true
+    values (a :class:`DisclosureError` otherwise: see ``NO_HOTSPOTS_REASON``); a ``PeriodError``
+    with too few whole years."""
+    if not disclosure.rule_for(aggregation.resolve_layer(layer_key), role).shows_true_values:
+        raise DisclosureError(NO_HOTSPOTS_REASON)
+    yearly, analysed, notes = _yearly_values(dataset, layer_key, areas["ward_code"].tolist(), measure=measure,
+                                             last_year=last_year, gang=gang)
+    result = emerging_hotspots.emerging_hotspots(areas, yearly, fdr=fdr)
+    order = {category: rank for rank, category in enumerate(emerging_hotspots.CATEGORIES)}
+    table = (result.wards.merge(areas[["ward_code", "ward_name", "lad_name"]], on="ward_code", how="left")
+             .assign(order=lambda frame: frame["category"].map(order))
+             .sort_values(["order", "trend_z"], ascending=[True, False], kind="stable"))
+    present = [category for category in emerging_hotspots.CATEGORIES if category in set(table["category"])]
+    if result.not_tested:
+        notes.append(f"{len(result.not_tested)} wards are not tested (no neighbour among the chosen wards, or no "
+                     "value in some year).")
+    return EmergingHotspotsView(
+        categories=result.wards.set_index("ward_code")["category"],
+        table=table[["ward_name", "lad_name", "category", "hot_years", "cold_years", "trend"]].reset_index(drop=True),
+        legend=[(emerging_hotspots.COLOURS[category], category) for category in present],
+        meanings={category: emerging_hotspots.MEANINGS[category] for category in present},
+        period=f"{financial_year_label(result.years[0])} to {financial_year_label(result.years[-1])}",
+        measure=analysed, notes=notes)
+
+
+def ward_emerging_profile(dataset: Dataset, ward_code: str, role: Role, wards: gpd.GeoDataFrame,
+                          layers: dict[str, Layer], *, measure: str, last_year: int) -> WardEmergingView:
+    """The ward's emerging hot spot category in each of ``layers`` whose counts ``role`` sees as they
+    are, among the wards of its local authority (``wards``: the region's, with geometry), over every
+    whole financial year up to ``last_year``; layers with too few whole years say so."""
+    own = wards[wards["ward_code"].eq(ward_code)].iloc[0]
+    borough = wards[wards["lad_code"].eq(own["lad_code"])]
+    offered = {key: layer for key, layer in layers.items() if disclosure.rule_for(layer, role).shows_true_values}
+    rows = []
+    for key, layer in offered.items():
+        try:
+            yearly, _, _ = _yearly_values(dataset, key, borough["ward_code"].tolist(), measure=measure,
+                                          last_year=last_year)
+            result = emerging_hotspots.emerging_hotspots(borough, yearly)
+        except PeriodError as too_short:
+            rows.append({"label": layer.label, "category": "not analysed", "sentence": str(too_short)})
+            continue
+        found = result.wards.set_index("ward_code")["category"]
+        period = f"{financial_year_label(result.years[0])} to {financial_year_label(result.years[-1])}"
+        if ward_code not in found.index:
+            rows.append({"label": layer.label, "category": emerging_hotspots.NOT_TESTED,
+                         "sentence": f"Not tested: the ward has no neighbour in {own['lad_name']}, or no value in "
+                                     f"some year of {period}."})
+            continue
+        category = found[ward_code]
+        rows.append({"label": layer.label, "category": category,
+                     "sentence": f"Among the wards of {own['lad_name']}, {period}: "
+                                 f"{emerging_hotspots.MEANINGS[category]}."})
+    return WardEmergingView(pd.DataFrame(rows, columns=["label", "category", "sentence"]), str(own["lad_name"]),
+                            NO_HOTSPOTS_REASON if len(offered) < len(layers) else "")
+
+
+def ward_months_view(dataset: Dataset, ward_code: str, role: Role, layers: dict[str, Layer]) -> WardMonthsView:
+    """The ward's monthly counts of each event layer in ``layers``, each through its rule for ``role``."""
+    events, yearly_only = monthly.monthly_layers(layers)
+    rules = {key: disclosure.rule_for(layer, role) for key, layer in events.items()}
+    months = monthly.disclosed_months(monthly.ward_months(dataset, ward_code, events), rules)
+    notes = []
+    for label, years in monthly.hidden_years(months).items():
+        key = next(key for key, layer in events.items() if layer.label == label)
+        if rules[key].rounding_base > 1:
+            notes.append(f"{label}: months are not shown with small counts suppressed (rounded months beside the "
+                         "rounded yearly total could give a count back).")
+        else:
+            notes.append(f"{label}: every month of {', '.join(years)} is hidden, since one of its months had "
+                         f"{rules[key].suppressed_text} and the year's total, shown in the yearly trend, would "
+                         "give it back.")
+    return WardMonthsView(months, yearly_only, notes)
+
+
+def _yearly_values(dataset: Dataset, layer_key: str, ward_codes: list[str], *, measure: str, last_year: int,
+                   gang: str | None = None) -> tuple[pd.DataFrame, str, list[str]]:
+    """``ward_code, financial_year, value`` of each whole financial year up to ``last_year``: the rate
+    for a rate measure, else the count; with the measure in words and notes on what was left out."""
+    whole, part_notes = aggregation.complete_years(dataset, layer_key)
+    years = [year for year in whole if year <= last_year]
+    part_years = [year for year in aggregation.covered_years(dataset, layer_key) if year not in whole]
+    notes = [note for year, note in zip(part_years, part_notes) if year <= last_year]
+    counts = aggregation.layer_counts(dataset, layer_key, ward_codes, years, gang=gang)
+    analysed = "rate_per_1000" if measure in ("rate_per_1000", "rate_change") else "count"
+    if measure.endswith("_change"):
+        notes.append(f"A change has no value of its own each year, so the {aggregation.MEASURES[analysed].lower()} "
+                     "of each year is analysed.")
+    if analysed == "count":
+        yearly = counts.rename(columns={"count": "value"})
+    else:
+        yearly = pd.concat([aggregation.period_values(counts, dataset.population, last_year=year)
+                            .assign(financial_year=year) for year in years], ignore_index=True)
+        yearly = yearly.rename(columns={"rate_per_1000": "value"})
+    return yearly[["ward_code", "financial_year", "value"]], aggregation.MEASURES[analysed], notes
 
 
 def ward_profile_view(dataset: Dataset, ward_code: str, role: Role, wards: pd.DataFrame,

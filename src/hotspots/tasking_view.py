@@ -1,0 +1,203 @@
+"""What the Op Grip tasking page shows, as display tables, for police and administrators only.
+
+The page builds the micro-areas once (``micro_areas.micro_areas``, cacheable per districts, level
+and cell size), reads its widgets, and asks :func:`tasking_view` (targeting, patrol areas,
+capture, curve, when, tracking), :func:`evaluation_view` (testing a saved list) and
+:func:`methods_view` (which method finds next months' harm). Each refuses a role without
+``event_rows`` and every input it cannot use with a :class:`~hotspots._errors.TaskingError`
+whose message says what to change. See docs/tasking.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hotspots import harm, settings, tasking
+from hotspots._errors import DisclosureError, TaskingError
+from hotspots.geography import slug
+from hotspots.loading import Dataset
+from hotspots.micro_areas import GRID, MicroAreas, count_by_cell
+from hotspots.roles import Role
+from hotspots.tasking import Exclusion, TaskingList, Tracking, Window
+from hotspots.tasking_backtest import MethodBacktest, backtest_methods
+from hotspots.tasking_evaluation import Evaluation, comparison_cells, evaluate
+
+#: Said on the page: why micro-areas on police.uk data are approximate.
+POLICE_UK_NOTE = ("police.uk moves every crime to an anonymous map point (the centre of a street or a public place "
+                  "nearby), so micro-areas on public data are approximate: a cell's count includes crimes moved into "
+                  "it and misses crimes moved out. Force extracts with exact coordinates are not affected.")
+NO_TIMES_NOTE = "No times in these data: the day-of-week by hour chart needs a time of day for each event."
+RANKED_COLUMNS = ["rank", "cell_id", "events", "harm", "selected", "excluded_reason", "area_m2"]
+
+
+@dataclass(frozen=True)
+class TaskingView:
+    """Everything the tasking page draws.
+
+    ``ranked``: the cells with events and the excluded cells, best first (``RANKED_COLUMNS``).
+    ``areas``: patrol areas (``tasking.patrol_areas``'s columns, EPSG:27700). ``capture``:
+    ``tasking.capture_table``. ``curve``: ``tasking.concentration_curve``. ``when``:
+    ``tasking.when_table`` of the selected areas' events, None without times. ``tracking``: None
+    when the previous window has too few cells with events. ``tasking_list``: what to save."""
+
+    micro_areas: MicroAreas
+    source: str
+    window: Window
+    offences: tuple[str, ...]
+    harm_weights: dict[str, float] | None
+    ranked: pd.DataFrame
+    areas: gpd.GeoDataFrame
+    capture: pd.DataFrame
+    curve: pd.DataFrame
+    when: pd.DataFrame | None
+    tracking: Tracking | None
+    tasking_list: TaskingList
+    notes: tuple[str, ...]
+    synthetic: bool
+
+
+def tasking_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str | None = None,
+                 offences: Sequence[str] | None = None, window_months: int | None = None,
+                 last_month: pd.Timestamp | None = None, harm_table: pd.DataFrame | None = None,
+                 weighted: bool = True, n: int | None = None, exclusions: Sequence[Exclusion] = (),
+                 merge: bool = True, previous_list: TaskingList | None = None,
+                 today: date | None = None) -> TaskingView:
+    """Targeting on ``areas`` for ``source``'s events (default: force extracts if any, else
+    police.uk) in ``offences`` (default ``settings.GRIP_OFFENCES[source]``) over ``window_months``
+    ending ``last_month`` (default: the latest month of the data), weighted by ``harm_table``
+    (default ``harm.default_weights()``) unless ``weighted`` is False, top ``n``, ``exclusions``,
+    ``merge`` into patrol areas. Tracking compares with ``previous_list`` (the last meeting's
+    saved list, on the same grid) when given, else with the previous window of the same length."""
+    chosen = _chosen_events(dataset, role, areas, source, offences, harm_table, weighted)
+    window = tasking.window_to(chosen.latest if last_month is None else last_month, window_months)
+    current = chosen.events[window.holds(chosen.events["date"])]
+    if current.empty:
+        raise TaskingError(f"No {', '.join(chosen.offences)} events in {window.label} in the chosen districts: "
+                           "choose another window, other offences or other districts.")
+    counts = count_by_cell(current, areas, harm=current["harm"])
+    targeting = tasking.target(counts, areas=areas, n=n, exclusions=exclusions, merge=merge)
+    selected = current[tasking.events_in_cells(current, areas, targeting.cell_ids)]
+    if previous_list is not None:
+        tasking.check_list_grid(previous_list.cell_ids, areas, what="The last meeting's list")
+        track, track_notes = tasking.tracking(targeting.areas, tasking.list_areas(previous_list), window=window,
+                                              previous_window=previous_list.window), []
+    else:
+        track, track_notes = _tracking(chosen.events, areas, targeting, window, exclusions=exclusions, merge=merge)
+    when = tasking.when_table(selected)
+    listed = TaskingList(grid_key=areas.grid_key, chosen_on=today or date.today(), window=window,
+                         source=chosen.source, offences=chosen.offences, harm_weights=chosen.weights,
+                         n=len(targeting.cell_ids), exclusions=tuple(exclusions),
+                         areas=tuple(tuple(cells) for cells in targeting.areas["cell_ids"]))
+    notes = [*_data_notes(dataset, chosen.source, current, when is None), *targeting.notes, *track_notes]
+    ranked = targeting.ranked[targeting.ranked["events"].gt(0) | targeting.ranked["excluded_reason"].notna()]
+    return TaskingView(micro_areas=areas, source=chosen.source, window=window, offences=chosen.offences,
+                       harm_weights=chosen.weights, ranked=ranked[RANKED_COLUMNS].reset_index(drop=True),
+                       areas=targeting.areas, capture=tasking.capture_table(targeting.areas, counts, areas),
+                       curve=tasking.concentration_curve(targeting.ranked, areas), when=when, tracking=track,
+                       tasking_list=listed, notes=tuple(notes), synthetic=_synthetic(dataset, current))
+
+
+def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: TaskingList, *,
+                    months_after: int | None = None, buffer_m: float | None = None) -> Evaluation:
+    """Testing ``saved`` (a list chosen at a past date): the window it was chosen on is "before",
+    the ``months_after`` (default: as many as the data hold after it, at most the window's length)
+    from the month after it are "after". Comparison cells are the next-ranked in "before" that
+    were neither chosen nor excluded."""
+    table = None if saved.harm_weights is None else pd.DataFrame(
+        {"offence_group": list(saved.offences), "weight": [saved.harm_weights[slug(o)] for o in saved.offences]})
+    chosen = _chosen_events(dataset, role, areas, saved.source, saved.offences, table, saved.harm_weights is not None)
+    tasking.check_list_grid(saved.cell_ids, areas)
+    before = saved.window
+    available = _months_between(before.end, chosen.latest) + 1
+    months = min(available, before.months) if months_after is None else int(months_after)
+    if months < 1 or months > available:
+        raise TaskingError(f"The data hold {max(available, 0)} month(s) after the list's window ({before.label}): "
+                           f"test it over 1 to {max(available, 0)} months, or load later data.")
+    after = Window(before.end, months)
+    prior = chosen.events[before.holds(chosen.events["date"])]
+    ranked = tasking.target(count_by_cell(prior, areas, harm=prior["harm"]), areas=areas, n=1,
+                            exclusions=saved.exclusions, merge=False).ranked
+    comparison = comparison_cells(ranked[ranked["excluded_reason"].isna()], saved.cell_ids)
+    return evaluate(chosen.events, areas, saved.cell_ids, comparison, before=before, after=after, buffer_m=buffer_m)
+
+
+def methods_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str | None = None,
+                 offences: Sequence[str] | None = None, harm_table: pd.DataFrame | None = None,
+                 weighted: bool = True, n: int | None = None, window_months: int | None = None) -> MethodBacktest:
+    """The backtest of ``tasking_backtest.METHODS`` on the same events as :func:`tasking_view`."""
+    chosen = _chosen_events(dataset, role, areas, source, offences, harm_table, weighted)
+    return backtest_methods(chosen.events, areas, n=n, window_months=window_months)
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    source: str
+    offences: tuple[str, ...]
+    weights: dict[str, float] | None
+    events: pd.DataFrame  # the source's events in the offences, located, with ``harm``
+    latest: pd.Timestamp
+
+
+def _chosen_events(dataset: Dataset, role: Role, areas: MicroAreas, source: str | None,
+                   offences: Sequence[str] | None, harm_table: pd.DataFrame | None, weighted: bool) -> _Chosen:
+    if not role.event_rows:
+        raise DisclosureError(f"The {role.name} role may not see event-level points: Op Grip tasking is for police "
+                              "and administrators.")
+    events = dataset.events
+    source = source or ("police" if events["source"].eq("police").any() else "police-uk")
+    if source not in settings.GRIP_OFFENCES:
+        raise TaskingError(f"Op Grip tasking reads police data: choose source police or police-uk, not {source!r}.")
+    offences = tuple(offences or settings.GRIP_OFFENCES[source])
+    of_source = events[events["source"].eq(source)]
+    if of_source.empty:
+        raise TaskingError(f"The store holds no {source} events: import a force extract or police.uk data first.")
+    wanted = {slug(o) for o in offences}
+    codes, categories = pd.factorize(of_source["category"])
+    keep = np.append([slug(c) in wanted for c in categories], False)[codes]
+    located = of_source["lsoa_code"].notna() if areas.level != GRID else of_source["easting"].notna()
+    picked = of_source[keep & located].copy()
+    weights = harm.validated_weights(harm.default_weights() if harm_table is None else harm_table,
+                                     offences=offences, known=list(categories)) \
+        if weighted else None
+    picked["harm"] = harm.event_harm(picked["category"], weights) if weighted else 1.0
+    return _Chosen(source=source, offences=offences, weights=weights, events=picked,
+                   latest=pd.Timestamp(of_source["date"].max()))
+
+
+def _tracking(events: pd.DataFrame, areas: MicroAreas, current: tasking.Targeting, window: Window, *,
+              exclusions: Sequence[Exclusion], merge: bool) -> tuple[Tracking | None, list[str]]:
+    previous_window = window.previous()
+    before = events[previous_window.holds(events["date"])]
+    counts = count_by_cell(before, areas, harm=before["harm"])
+    try:
+        previous = tasking.target(counts, areas=areas, n=len(current.cell_ids), exclusions=exclusions, merge=merge)
+    except TaskingError:
+        return None, [f"No comparison with the previous window ({previous_window.label}): it has fewer than "
+                      f"{len(current.cell_ids)} cells with events."]
+    return tasking.tracking(current.areas, previous.areas, window=window), []
+
+
+def _data_notes(dataset: Dataset, source: str, events: pd.DataFrame, no_times: bool) -> list[str]:
+    notes = [POLICE_UK_NOTE] if source == "police-uk" else []
+    if no_times:
+        notes.append(NO_TIMES_NOTE)
+    elif (share := tasking.timed_share(events)) < 1:
+        notes.append(f"{1 - share:.0%} of these events have no time: the day-of-week by hour chart leaves them out.")
+    if _synthetic(dataset, events):
+        notes.append("These are SYNTHETIC demo data, not real crimes.")
+    return notes
+
+
+def _synthetic(dataset: Dataset, events: pd.DataFrame) -> bool:
+    return dataset.synthetic or bool(len(events)) and bool(events["dataset_id"].isin(dataset.synthetic_datasets).all())
+
+
+def _months_between(start: pd.Timestamp, latest: pd.Timestamp) -> int:
+    """Whole months from the month of ``start`` to the month of ``latest`` (0 for the same month)."""
+    return int(np.int64(pd.Timestamp(latest).to_period("M").ordinal - pd.Timestamp(start).to_period("M").ordinal))

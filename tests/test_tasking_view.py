@@ -1,0 +1,146 @@
+"""The tasking page's view: who may see it, defaults, notes, and a message for every bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from hotspots import micro_areas as ma
+from hotspots import roles, tasking, tasking_view
+from hotspots._errors import DisclosureError, TaskingError
+from hotspots.loading import Dataset
+
+BNG = "EPSG:27700"
+
+
+@pytest.fixture(scope="module")
+def grid() -> ma.MicroAreas:
+    return ma.grid_over(gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1500, 1500)], crs=BNG), 150)
+
+
+def dataset(source: str = "police", *, times: bool = True, months: int = 36) -> Dataset:
+    """Three years of events concentrated at 15 places, with a hot place that moves after two years."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    places = rng.uniform(100, 1400, (15, 2))
+    at = rng.integers(0, 15, n)
+    xy = places[at] + rng.normal(0, 40, (n, 2))
+    dates = pd.Timestamp("2021-04-01") + pd.to_timedelta(rng.integers(0, months * 30, n), unit="D")
+    categories = (["violence with injury", "possession of weapons", "burglary"] if source == "police"
+                  else ["Violence and sexual offences", "Robbery", "Burglary"])
+    events = pd.DataFrame({"source": source, "force": "Essex", "category": rng.choice(categories, n, p=[.6, .3, .1]),
+                           "date": dates, "easting": xy[:, 0].clip(0, 1499), "northing": xy[:, 1].clip(0, 1499),
+                           "ward_code": "E05000001", "lsoa_code": pd.array([None] * n, dtype="string"),
+                           "dataset_id": 1})
+    if times:
+        events[tasking.TIME_COLUMN] = [f"{h:02d}:{m:02d}" for h, m in zip(rng.integers(0, 24, n),
+                                                                         rng.integers(0, 60, n))]
+    return Dataset(events=events, nominals=pd.DataFrame(), population=pd.DataFrame(),
+                   deprivation=pd.DataFrame(), synthetic=True, synthetic_datasets=frozenset({1}))
+
+
+POLICE = roles.role("police")
+
+
+@pytest.mark.parametrize("name", ["partner", "councillor", "public"])
+def test_roles_without_event_rows_are_refused(grid, name):
+    with pytest.raises(DisclosureError, match="for police and administrators"):
+        tasking_view.tasking_view(dataset(), roles.role(name), grid)
+
+
+def test_defaults_last_twelve_months_the_default_offences_harm_weighted_top_eleven(grid):
+    view = tasking_view.tasking_view(dataset(), POLICE, grid)
+    assert view.window.label == "Apr 2023 to Mar 2024" and view.window.months == 12
+    assert view.offences == ("violence with injury", "possession of weapons")
+    assert view.harm_weights == {"violence-with-injury": 15.0, "possession-of-weapons": 91.0}
+    assert int(view.ranked["selected"].sum()) == 11
+    assert view.areas["cells"].sum() == 11 and view.areas.crs == BNG
+    assert view.tasking_list.grid_key == "bng-150m" and len(view.tasking_list.cell_ids) == 11
+    whole = view.capture[view.capture["label"].eq("All selected areas")].iloc[0]
+    in_window = view.ranked["events"].sum()
+    assert whole["events_share"] == pytest.approx(whole["events"] / in_window)
+    assert view.when is not None and view.when["events"].sum() == whole["events"]
+    assert view.tracking is not None and 0 <= view.tracking.jaccard <= 1
+    assert "These are SYNTHETIC demo data, not real crimes." in view.notes
+
+
+def test_police_uk_data_carry_the_approximation_note_and_no_times_say_so(grid):
+    view = tasking_view.tasking_view(dataset("police-uk", times=False), POLICE, grid)
+    assert view.offences == ("Violence and sexual offences", "Possession of weapons", "Robbery")
+    assert tasking_view.POLICE_UK_NOTE in view.notes
+    assert view.when is None and tasking_view.NO_TIMES_NOTE in view.notes
+
+
+def test_counts_instead_of_harm(grid):
+    view = tasking_view.tasking_view(dataset(), POLICE, grid, weighted=False, n=5, merge=False)
+    assert view.harm_weights is None and (view.ranked["harm"] == view.ranked["events"]).all()
+    assert len(view.areas) == 5
+
+
+def test_a_window_with_no_events_is_refused(grid):
+    with pytest.raises(TaskingError, match="No violence with injury, possession of weapons events in "
+                                           "Jan 2019 to Dec 2019"):
+        tasking_view.tasking_view(dataset(), POLICE, grid, last_month=pd.Timestamp("2019-12-01"))
+
+
+def test_n_larger_than_the_cells_with_events_is_refused(grid):
+    with pytest.raises(TaskingError, match="N = 5000 cannot be selected"):
+        tasking_view.tasking_view(dataset(), POLICE, grid, n=5000)
+
+
+def test_a_harm_table_with_an_unknown_group_or_a_negative_weight_is_refused(grid):
+    unknown = pd.DataFrame({"offence_group": ["violence with injury", "possession of weapons", "knifings"],
+                            "weight": [1, 1, 1]})
+    with pytest.raises(TaskingError, match="'knifings'"):
+        tasking_view.tasking_view(dataset(), POLICE, grid, harm_table=unknown)
+    negative = pd.DataFrame({"offence_group": ["violence with injury", "possession of weapons"], "weight": [1, -2]})
+    with pytest.raises(TaskingError, match="negative"):
+        tasking_view.tasking_view(dataset(), POLICE, grid, harm_table=negative)
+
+
+def test_testing_a_saved_list_and_refusing_one_from_another_grid(grid):
+    data = dataset()
+    early = tasking_view.tasking_view(data, POLICE, grid, last_month=pd.Timestamp("2022-09-01"), window_months=6)
+    result = tasking_view.evaluation_view(data, POLICE, grid, early.tasking_list)
+    assert result.before == early.window and result.after.months == 6
+    assert len(result.comparison_cells) == len(early.tasking_list.cell_ids)
+    assert np.isfinite(result.rate_ratio) and result.ci_low < result.rate_ratio < result.ci_high
+    coarse = ma.grid_over(gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1500, 1500)], crs=BNG), 300)
+    with pytest.raises(TaskingError, match="another grid"):
+        tasking_view.evaluation_view(data, POLICE, coarse, early.tasking_list)
+    late = dataclasses.replace(early.tasking_list, window=tasking.Window(pd.Timestamp("2024-01-01"), 6))
+    with pytest.raises(TaskingError, match="after the list's window"):
+        tasking_view.evaluation_view(data, POLICE, grid, late)
+
+
+def test_which_method_finds_next_months_harm(grid):
+    result = tasking_view.methods_view(dataset(), POLICE, grid)
+    assert set(result.summary["method"]) == {"last_window", "harm_weighted", "recency_weighted", "kde"}
+    # 36 months (Apr 2021 to Mar 2024): the 13th to the 34th month each have 12 behind and 3 ahead.
+    assert result.summary["origins"].eq(22).all()
+    assert result.statement.startswith("On these data, ")
+
+
+def test_tracking_against_the_last_meetings_saved_list(grid):
+    data = dataset()
+    last = tasking_view.tasking_view(data, POLICE, grid, last_month=pd.Timestamp("2023-09-01"), window_months=6)
+    now = tasking_view.tasking_view(data, POLICE, grid, window_months=6, previous_list=last.tasking_list)
+    assert now.tracking.previous_window == last.window
+    listed = {c for area in last.tasking_list.areas for c in area}
+    persisting = now.tracking.areas[now.tracking.areas["status"].eq("persisting")]
+    assert all(set(cells) & listed for cells in persisting["cell_ids"])
+    assert now.tracking.jaccard == pytest.approx(len(listed & set(now.tasking_list.cell_ids))
+                                                 / len(listed | set(now.tasking_list.cell_ids)))
+
+
+def test_cells_excluded_by_hand_are_no_comparison_cells(grid):
+    data = dataset()
+    early = tasking_view.tasking_view(data, POLICE, grid, last_month=pd.Timestamp("2022-09-01"), window_months=6, n=3)
+    first_comparison = tasking_view.evaluation_view(data, POLICE, grid, early.tasking_list).comparison_cells[0]
+    excluding = dataclasses.replace(early.tasking_list, exclusions=(tasking.Exclusion(first_comparison, "hospital"),))
+    assert first_comparison not in tasking_view.evaluation_view(data, POLICE, grid, excluding).comparison_cells
