@@ -37,15 +37,17 @@ def _simulated() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
     return counts, population, neighbours
 
 
-def _seconds(action) -> float:
-    start = time.perf_counter()
+def _seconds(action) -> tuple[float, float]:
+    """Wall-clock and this process's CPU seconds: on a shared machine the wall clock also counts
+    the time spent waiting for a core, the CPU seconds do not."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     action()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - start_cpu
 
 
 def main() -> None:
     counts, population, neighbours = _simulated()
-    baseline = _seconds(lambda: counts.groupby(["area_code", "financial_year"])["count"].sum())
+    baseline = _seconds(lambda: counts.groupby(["area_code", "financial_year"])["count"].sum())[0]
     timings = {
         "rule forecast": _seconds(lambda: forecast.forecast_rule(counts)),
         "rule backtest": _seconds(lambda: backtest.backtest(counts, models=("rule",))),
@@ -69,12 +71,14 @@ def main() -> None:
     timings["count forecast (negative binomial)"] = _seconds(lambda: count_forecast.count_forecast(
         counts, target_year=target, population=population, neighbours=neighbours))
     print(f"{AREAS:,} areas x {YEARS} years; baseline (one group-by) {baseline:.3f} s")
-    for name, seconds in timings.items():
-        print(f"{name:<36}{seconds:>8.2f} s{seconds / baseline:>10.0f}x baseline")
-    rule_total = timings["rule forecast"] + timings["rule backtest"]
-    everything = timings["all models backtest"] + timings["ranking + paired interval"]
-    print(f"rule + its backtest {rule_total:.2f} s ({'meets' if rule_total < 1 else 'MISSES'} 1 s); "
-          f"everything {everything:.2f} s ({'meets' if everything < 30 else 'MISSES'} 30 s)")
+    print(f"{'':<36}{'wall':>10}{'CPU':>10}")
+    for name, (wall, cpu) in timings.items():
+        print(f"{name:<36}{wall:>8.2f} s{cpu:>8.2f} s{wall / baseline:>10.0f}x baseline")
+    for label, names, target in (("rule + its backtest", ("rule forecast", "rule backtest"), 1),
+                                 ("everything", ("all models backtest", "ranking + paired interval"), 30)):
+        wall, cpu = (sum(timings[name][i] for name in names) for i in (0, 1))
+        print(f"{label} {wall:.2f} s wall ({'meets' if wall < target else 'MISSES'} {target} s), {cpu:.2f} s CPU "
+              f"({'meets' if cpu < target else 'MISSES'} {target} s)")
     print("best model and its difference from the rule:")
     print(ranked[0].to_string(index=False))
 

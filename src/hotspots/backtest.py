@@ -224,9 +224,10 @@ def calibration_table(predictions: pd.DataFrame, bins: int | None = None, *, col
     predictions = predictions[predictions[column].notna()]
     position = np.minimum((predictions[column].to_numpy() * bins).astype(int), bins - 1)
     labels = np.array([f"{i / bins:.0%}-{(i + 1) / bins:.0%}" for i in range(bins)])
-    binned = predictions.assign(observed=(predictions["y"] >= 1).astype(float), bin=labels[position])
-    table = binned.groupby(["model", "bin"], sort=False).agg(
+    binned = predictions.assign(observed=(predictions["y"] >= 1).astype(float), position=position)
+    table = binned.groupby(["model", "position"], sort=False).agg(  # by number, then labelled: faster than by text
         predicted=(column, "mean"), observed=("observed", "mean"), n=("y", "size")).reset_index()
+    table.insert(1, "bin", labels[table.pop("position").to_numpy()])
     return table.assign(gap=table["observed"] - table["predicted"]).sort_values(["model", "predicted"], ignore_index=True)
 
 
@@ -247,7 +248,8 @@ def _rule(train, test, bands):
 
 def _rule_band_table(rows: pd.DataFrame, bands) -> pd.DataFrame:
     """The rule's band table from model rows, which are exactly the rule's (area, target year) pairs."""
-    pairs = rows.assign(band=forecast.band_of(rows["prior2"], bands), outcome_count=rows["y"])
+    pairs = pd.DataFrame({"band": forecast.band_of(rows["prior2"], bands).to_numpy(),  # only the two columns
+                          "outcome_count": rows["y"].to_numpy()})  # it reads, not a copy of every row's columns
     return forecast.rule_band_table(pairs, bands)
 
 
