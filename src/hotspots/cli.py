@@ -11,7 +11,8 @@ import tempfile
 from pathlib import Path
 
 from hotspots import (accounts, aggregation, audit, backtest, boundaries, count_forecast, demo, disclosure, forecast,
-                      geography, importing, loading, readers, roles, settings, store, validation, views)
+                      geography, importing, loading, model_comparison, readers, roles, settings, store, validation,
+                      views)
 from hotspots._errors import DeletionIncompleteError
 from hotspots.periods import financial_year_from_label, financial_year_label
 
@@ -322,8 +323,15 @@ def _backtest(args: argparse.Namespace) -> int:
     result = backtest.backtest(counts, population=population, neighbours=neighbours, area_sizes=area_sizes,
                                top_share=args.top_share)
     args.out.write_text(json.dumps(backtest.metrics_json(result), indent=2))
-    means = result.metrics.groupby("model", sort=False)[["brier", "auc", "hit_rate"]].mean()
-    print(means.round(3).to_string())
+    ranked = model_comparison.model_ranking(result).set_index("model")  # best (lowest log loss) first
+    print(ranked[["log_loss", "log_loss_recalibrated", "brier", "auc", "hit_rate", "largest_gap"]].round(3).to_string())
+    best = ranked.index[0]
+    if best != "rule":
+        difference = model_comparison.paired_difference(result.predictions, best, "rule")
+        for row in difference.itertuples():
+            print(f"{best} minus rule, {row.metric}: {row.difference:+.4f} "
+                  f"({settings.PAIRED_INTERVAL_LEVEL:.0%} interval {row.lower:+.4f} to {row.upper:+.4f})")
+        print(f"{best} is {model_comparison.verdict(difference)}")
     print(f"wrote {args.out}")
     return 0
 
