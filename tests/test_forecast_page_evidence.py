@@ -86,3 +86,14 @@ def test_a_suppressed_role_gets_no_counts_no_backtest_and_no_recalibration(demo_
     assert not _frames_with(at, "log_loss") and not _frames_with(at, "published")
     assert any("not offered with small counts suppressed" in shown(i.value) for i in at.info)
     assert not [c for c in at.sidebar.checkbox if c.key == "recalibrated"]
+
+
+def test_the_recalibration_switch_maps_recalibrated_chances(demo_dir):
+    at = _forecast_page("police")
+    at.sidebar.selectbox(key="model").set_value("logistic")
+    at.sidebar.checkbox(key="recalibrated").check()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Map: Logistic regression (last five years), recalibrated." in shown(c.value) for c in at.caption)
+    wards = at.dataframe[0].value
+    assert wards["chosen"].between(0, 100).all() and "chosen" in wards.columns
