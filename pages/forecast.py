@@ -3,18 +3,23 @@
 import pandas as pd
 import streamlit as st
 
-from hotspots import aggregation, backtest, boundaries, disclosure, geography, maps, roles, views
-from hotspots._errors import CountTableError, PeriodError
+from hotspots import (aggregation, backtest, boundaries, calibration_chart, disclosure, geography, maps,
+                      report_figures, roles, settings, views)
+from hotspots._errors import CountTableError, DisclosureError, PeriodError
+from hotspots.model_comparison import BETTER
 from hotspots.periods import financial_year_label
 from ui.assets import local_leaflet_urls
-from ui.common import (area_choice, basemap_switch, cached_dataset, cached_display_wards, current_source,
-                       layer_banner, page_setup, preferred_index, region_label, show_map, text, viewer)
+from ui.common import (area_choice, audited_download, basemap_switch, cached_dataset, cached_display_wards, csv_bytes,
+                       current_source, download_name, layer_banner, page_setup, preferred_index, region_label, show_map,
+                       text, viewer)
 
 RISK_BREAKS = [29.9999, 49.9999, 69.9999, 100.0]
 RISK_LABELS = ["under 30%", "30-50%", "50-70%", "70%+"]
 MODEL_LABELS = {"rule": "Prior-two-year rule (report)", "persistence": "Persistence (any last year)",
                 "poisson": "Poisson regression", "negative_binomial": "Negative binomial regression",
-                "empirical_bayes": "Empirical Bayes (whole history)", "spatial_lag": "Poisson with spatial lag"}
+                "empirical_bayes": "Empirical Bayes (whole history)", "spatial_lag": "Poisson with spatial lag",
+                "logistic": "Logistic regression (last five years)"}
+METRIC_LABELS = {"brier": "Brier score", "log_loss": "Log loss"}
 WHOLE_PERCENT = "%.0f%%"  # probabilities are shown as whole percentages (89%), from values times 100
 
 
@@ -40,24 +45,23 @@ def model_inputs(source: tuple[str, tuple]) -> tuple[pd.DataFrame | None, dict[s
 
 
 @st.cache_data(show_spinner="Backtesting every model on every past year...")
-def backtest_for(layer_key: str, source: tuple[str, tuple], partial_years: bool) -> backtest.BacktestResult | str:
-    """The backtest, or why there is none (it needs one more year than the rule: a year to learn from)."""
+def evidence_for(layer_key: str, source: tuple[str, tuple], partial_years: bool,
+                 role_name: str) -> views.ForecastEvidenceView:
+    """The backtest's verdict as the role may see it (keyed by the role; refused for suppressed roles)."""
     population, neighbours, sizes = model_inputs(source)
-    try:
-        return backtest.backtest(region_counts(layer_key, source, partial_years), population=population,
-                                 neighbours=neighbours, area_sizes=sizes)
-    except CountTableError as unusable:
-        return str(unusable)
+    return views.forecast_evidence_view(region_counts(layer_key, source, partial_years),
+                                        aggregation.resolve_layer(layer_key), roles.role(role_name),
+                                        population=population, neighbours=neighbours, area_sizes=sizes)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def forecast_for(layer_key: str, source: tuple[str, tuple], partial_years: bool, role_name: str, model: str,
-                 lad_codes: tuple[str, ...]) -> views.ForecastView:
+                 lad_codes: tuple[str, ...], recalibrated: bool) -> views.ForecastView:
     """The page's display tables as the role sees them (keyed by the role: one role's never serve another)."""
     population, neighbours, _ = model_inputs(source)
     return views.forecast_view(region_counts(layer_key, source, partial_years), aggregation.resolve_layer(layer_key),
                                roles.role(role_name), geography.wards(list(lad_codes)), model=model,
-                               population=population, neighbours=neighbours)
+                               population=population, neighbours=neighbours, recalibrated=recalibrated)
 
 
 def percent(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -82,6 +86,11 @@ with st.sidebar:
                          help="The report's rule is the default and is always shown in the table.")
     if len(models) == 1:
         st.caption(views.RULE_ONLY_REASON)
+        recalibrated = False
+    else:
+        recalibrated = st.checkbox("Recalibrate the chances on past years", key="recalibrated",
+                                   help="Maps the model's chances through what its chances meant in the backtest's "
+                                        "earlier years, so that 70% means 70%.")
     partial_years = st.checkbox("Use years the data cover only in part", key="partial_years",
                                 help="Off (the default): a financial year the source covers for fewer than 12 "
                                      "months is left out of the forecast and the backtest, as its counts are low.")
@@ -97,7 +106,7 @@ if counts.empty:
     st.warning("No financial year of this layer's data is complete: nothing to forecast from yet.")
     st.stop()
 try:
-    view = forecast_for(layer_key, source, partial_years, role.name, model, lad_codes)
+    view = forecast_for(layer_key, source, partial_years, role.name, model, lad_codes, recalibrated)
 except (CountTableError, PeriodError) as unusable:
     st.warning(f"No forecast for this layer: {text(unusable)} Import more years of data on the Data page.")
     st.stop()
@@ -107,9 +116,10 @@ if view.model_note:
 region = region_label(lad_codes)
 areas = cached_display_wards(lad_codes)
 st.subheader(f"Chance of at least one in {financial_year_label(view.target_year)}: {region}")
-st.caption(f"Measure: {text(available[layer_key].label)}. Map: {MODEL_LABELS[view.model]}.")
+map_label = MODEL_LABELS[view.model] + (", recalibrated" if view.recalibrated else "")
+st.caption(f"Measure: {text(available[layer_key].label)}. Map: {map_label}.")
 layer_banner(available[layer_key])
-fmap = maps.ward_choropleth(areas, view.values, label=f"{MODEL_LABELS[view.model]}, % chance", breaks=RISK_BREAKS,
+fmap = maps.ward_choropleth(areas, view.values, label=f"{map_label}, % chance", breaks=RISK_BREAKS,
                             legend_labels=RISK_LABELS, leaflet_urls=local_leaflet_urls(), basemap=basemap, unit="%",
                             details=view.explanations, details_label="The rule")
 show_map(fmap)
@@ -119,16 +129,34 @@ if len(view.not_forecast):
     st.warning(f"{len(view.not_forecast)} ward(s) not forecast (a prior year is missing): "
                + text("; ".join(f"{r.area_code}: {r.reason}" for r in view.not_forecast.head(10).itertuples())))
 
+level = f"{settings.COUNT_INTERVAL_LEVEL:.0%}"
+count_columns = [column for column in ("expected_count", "count_low", "count_high", "probability_two_or_more")
+                 if column in view.table]  # only for roles that see true counts
 shown_columns = ["ward_name", "prior_two_year_count", "band", "probability", "risk_band"] + (
-    [] if view.model == "rule" else ["chosen"]) + ["explanation"]  # the rule's column is the chosen one
+    [] if view.model == "rule" and not view.recalibrated else ["chosen"]) + count_columns + ["explanation"]
 st.dataframe(
     view.table[shown_columns],
     hide_index=True, width="stretch",
     column_config={"ward_name": "Ward", "prior_two_year_count": "Prior two years", "band": "Band",
                    "probability": st.column_config.NumberColumn("Rule", format=WHOLE_PERCENT),
                    "risk_band": "Rule risk band",
-                   "chosen": st.column_config.NumberColumn(MODEL_LABELS[view.model], format=WHOLE_PERCENT),
+                   "chosen": st.column_config.NumberColumn(map_label, format=WHOLE_PERCENT),
+                   "expected_count": st.column_config.NumberColumn("Expected count", format="%.1f"),
+                   "count_low": st.column_config.NumberColumn(f"{level} interval: from", format="%d"),
+                   "count_high": st.column_config.NumberColumn(f"{level} interval: to", format="%d"),
+                   "probability_two_or_more": st.column_config.NumberColumn("P(two or more)", format=WHOLE_PERCENT),
                    "explanation": "Why (the rule)"})
+if count_columns:
+    st.caption(f"Expected count: negative binomial regression on the last five years' counts; the {level} interval "
+               f"holds next year's count with a {level} chance.")
+audited_download("Download this forecast (CSV)", csv_bytes(view.download),
+                 download_name("forecast", available[layer_key].label, financial_year_label(view.target_year), region),
+                 key="download", mime="text/csv",
+                 what={"layer": layer_key, "target_year": financial_year_label(view.target_year), "area": region,
+                       "model": view.model, "role": role.name},
+                 help="Every ward shown, with the rule's and the mapped model's chances"
+                      + (" and the expected counts." if count_columns else ".")
+                      + (" Restricted: do not share outside the police." if available[layer_key].restricted else ""))
 
 st.subheader("The rule's evidence: every ward-year in Greater Essex")
 st.dataframe(view.band_table, hide_index=True, width="stretch",
@@ -141,24 +169,71 @@ st.dataframe(view.band_table, hide_index=True, width="stretch",
                             "probability_two_or_more": st.column_config.NumberColumn("P(two or more)",
                                                                                      format=WHOLE_PERCENT)})
 
-st.subheader("Backtest: each model forecasting past years it had not seen")
-result = backtest_for(layer_key, source, partial_years)
-if isinstance(result, str):
-    st.info(f"No backtest for this layer: {text(result)}")
-else:
-    means = result.metrics.groupby("model", sort=False)[["brier", "log_loss", "auc", "hit_rate", "pai"]].mean()
-    st.dataframe(percent(means, ["hit_rate"]).rename(index=MODEL_LABELS), width="stretch",
-                 column_config={"brier": st.column_config.NumberColumn("Brier (lower better)", format="%.3f"),
-                                "log_loss": st.column_config.NumberColumn("Log loss", format="%.3f"),
-                                "auc": st.column_config.NumberColumn("ROC AUC", format="%.3f"),
-                                "hit_rate": st.column_config.NumberColumn("Hit rate, top 10%", format=WHOLE_PERCENT),
-                                "pai": st.column_config.NumberColumn("PAI", format="%.1f")})
-    for note in dict.fromkeys(result.notes):  # a model's warning repeats for each ward-year it was fitted on
-        st.caption(f"Backtest note: {text(note)}")
-    st.caption("Calibration: predicted chance against the share that had at least one (closer to the diagonal is "
-               "better).")
-    st.scatter_chart(result.calibration.assign(model=result.calibration["model"].map(MODEL_LABELS)),
-                     x="predicted", y="observed", color="model", size="n")
+if view.report_beside is not None:  # roles that see true counts
+    st.subheader("The report beside us: its published figures and the same on these data")
+    st.dataframe(view.report_beside, hide_index=True, width="stretch",
+                 column_config={"band": "Prior two-year count", "outcome": "Next year",
+                                "published": st.column_config.NumberColumn("Report (published)", format=WHOLE_PERCENT),
+                                "recomputed": st.column_config.NumberColumn("These data", format=WHOLE_PERCENT),
+                                "lower": st.column_config.NumberColumn("95% low", format=WHOLE_PERCENT),
+                                "upper": st.column_config.NumberColumn("95% high", format=WHOLE_PERCENT),
+                                "ward_years": "Ward-years", "with_outcome": "Of which had it"})
+    st.caption(f"Published: {text(report_figures.SOURCE)}. These data: {text(available[layer_key].label)}, every "
+               "ward of Greater Essex, every two-year window the data have.")
+
+st.subheader("Backtest: each model forecasting past years it had not seen")  # drawn before the backtest runs
+try:
+    evidence = evidence_for(layer_key, source, partial_years, role.name)
+except DisclosureError as refused:
+    evidence = None
+    st.info(text(refused))
+if evidence is not None:
+    if evidence.no_backtest:
+        st.info(f"No backtest for this layer: {text(evidence.no_backtest)}")
+    else:
+        best = MODEL_LABELS[evidence.best_model]
+        years = int(evidence.ranking["target_years"].iloc[0])
+        if evidence.against_rule.empty:
+            st.info(f"Best model: {best}, the lowest log loss over {years} past years.")
+        else:
+            log = evidence.against_rule.set_index("metric").loc["log_loss"]
+            message = (f"Best model: {best}, the lowest log loss over {years} past years. Against the rule its log "
+                       f"loss differs by {log.difference:+.3f} ({settings.PAIRED_INTERVAL_LEVEL:.0%} interval "
+                       f"{log.lower:+.3f} to {log.upper:+.3f}): {evidence.verdict}.")
+            (st.success if evidence.verdict == BETTER else st.info)(message)
+            st.dataframe(evidence.against_rule.assign(metric=evidence.against_rule["metric"].map(METRIC_LABELS)),
+                         hide_index=True, width="stretch",
+                         column_config={"metric": "Score (lower is better)",
+                                        "difference": st.column_config.NumberColumn(f"{best} minus the rule",
+                                                                                    format="%+.4f"),
+                                        "lower": st.column_config.NumberColumn("Interval from", format="%+.4f"),
+                                        "upper": st.column_config.NumberColumn("Interval to", format="%+.4f")})
+            st.caption("Paired: the same wards and years for both models; the interval resamples whole wards "
+                       f"({settings.PAIRED_BOOTSTRAP_RESAMPLES:,} times).")
+        st.dataframe(evidence.ranking.set_index("model").rename(index=MODEL_LABELS), width="stretch",
+                     column_config={"rank": "Rank",
+                                    "log_loss": st.column_config.NumberColumn("Log loss (lower better)", format="%.3f"),
+                                    "brier": st.column_config.NumberColumn("Brier", format="%.3f"),
+                                    "auc": st.column_config.NumberColumn("ROC AUC", format="%.3f"),
+                                    "hit_rate": st.column_config.NumberColumn("Hit rate, top 10%", format=WHOLE_PERCENT),
+                                    "pai": st.column_config.NumberColumn("PAI", format="%.1f"),
+                                    "largest_gap": st.column_config.NumberColumn("Largest calibration gap",
+                                                                                 format="%.2f"),
+                                    "log_loss_recalibrated": st.column_config.NumberColumn("Log loss, recalibrated",
+                                                                                           format="%.3f"),
+                                    "brier_recalibrated": st.column_config.NumberColumn("Brier, recalibrated",
+                                                                                        format="%.3f"),
+                                    "largest_gap_recalibrated": st.column_config.NumberColumn(
+                                        "Largest gap, recalibrated", format="%.2f"),
+                                    "target_years": "Years scored"})
+        for note in evidence.notes:
+            st.caption(f"Backtest note: {text(note)}")
+        st.caption(f"Calibration: predicted chance against the share that had at least one. On the dashed diagonal a "
+                   f"chance means what it says; the vertical lines are the gaps in bins of at least "
+                   f"{settings.CALIBRATION_MIN_WARD_YEARS} ward-years.")
+        chart = calibration_chart.calibration_chart(
+            evidence.calibration.assign(model=evidence.calibration["model"].map(MODEL_LABELS)))
+        st.vega_lite_chart(chart.to_dict(validate=False), width="content")
 
 st.subheader("Does deprivation predict it? (as the report asked)")
 deprivation = dataset.deprivation.set_index("ward_code")["imd_score"]

@@ -210,14 +210,16 @@ def test_forecast_page_shows_map_band_table_backtest_and_deprivation(forecast_pa
     assert "2024/25" in at.subheader[0].value
     script = _map_script(at)
     assert _ward_features(script) == 20 and "70%+" in script and "under 30%" in script
-    wards, bands, metrics, predictors = (frame.value for frame in at.dataframe)
+    wards, bands = at.dataframe[0].value, at.dataframe[1].value
+    metrics, predictors = _table_with(at, "log_loss_recalibrated"), at.dataframe[-1].value
     assert len(wards) == 20 and wards["explanation"].str.contains("ward-years").all()
     assert bands["band"].tolist() == ["0", "1-2", "3-5", "6+"]
-    assert "Prior-two-year rule (report)" in metrics.index and len(metrics) == 6
+    assert "Prior-two-year rule (report)" in metrics.index and len(metrics) == 7
     assert predictors["predictor"].tolist() == ["prior two-year count", "deprivation score"]
 
 
-@pytest.mark.parametrize("model", ["persistence", "poisson", "negative_binomial", "empirical_bayes", "spatial_lag"])
+@pytest.mark.parametrize("model", ["persistence", "poisson", "negative_binomial", "empirical_bayes", "spatial_lag",
+                                   "logistic"])
 def test_forecast_page_maps_every_model(forecast_page, model):
     forecast_page.sidebar.selectbox(key="model").set_value(model)
     forecast_page.run()
@@ -225,6 +227,7 @@ def test_forecast_page_maps_every_model(forecast_page, model):
     assert _ward_features(_map_script(forecast_page)) == 20
     wards = forecast_page.dataframe[0].value
     assert list(wards.columns) == ["ward_name", "prior_two_year_count", "band", "probability", "risk_band", "chosen",
+                                   "expected_count", "count_low", "count_high", "probability_two_or_more",
                                    "explanation"]
     assert wards["chosen"].between(0, 100).all() and wards["chosen"].gt(1).any()  # percentages, not shares
 
@@ -357,7 +360,8 @@ def test_forecast_page_shows_the_backtests_notes_once_each(demo_dir, tmp_path, m
 
 
 def test_forecast_tables_show_whole_percentages_and_the_rule_once(forecast_page):
-    wards, bands, metrics = (frame for frame in forecast_page.dataframe[:3])
+    wards, bands = forecast_page.dataframe[0], forecast_page.dataframe[1]
+    metrics = [frame for frame in forecast_page.dataframe if "log_loss_recalibrated" in frame.value.columns][0]
     assert "chosen" not in wards.value.columns  # the rule is the chosen model: one column, not two
     assert wards.value["probability"].max() > 1 and bands.value["probability"].max() > 1  # 0-100
     for frame, column in ((wards, "probability"), (bands, "probability"), (bands, "upper"), (metrics, "hit_rate")):

@@ -36,8 +36,9 @@ def test_backtest_never_uses_the_target_years_counts():
         in_year = scrambled["financial_year"] == year
         scrambled.loc[in_year, "count"] = np.random.default_rng(year).integers(0, 50, in_year.sum())
         changed = backtest.backtest(scrambled, population=population).predictions
-        mine = lambda frame: frame[frame["target_year"] == year].sort_values(["model", "area_code"])["probability"].to_numpy()
-        np.testing.assert_allclose(mine(changed), mine(baseline), rtol=1e-9)
+        for column in ("probability", "recalibrated"):  # recalibration, too, learns from earlier years only
+            mine = lambda frame: frame[frame["target_year"] == year].sort_values(["model", "area_code"])[column].to_numpy()
+            np.testing.assert_allclose(mine(changed), mine(baseline), rtol=1e-9)
 
 
 def test_metrics_match_scikit_learn():
@@ -59,7 +60,7 @@ def test_hit_rate_and_pai_by_hand():
     assert hit == pytest.approx(0.5) and pai == pytest.approx(0.5 / (2 / 8))
 
 
-def test_cli_backtest_writes_the_metrics_shape(tmp_path):
+def test_cli_backtest_writes_the_metrics_shape(tmp_path, capsys):
     counts, population = _simulated(areas=60)
     label = lambda y: f"{y}/{(y + 1) % 100:02d}"
     counts.assign(period=counts["financial_year"].map(label)).to_csv(tmp_path / "counts.csv", index=False)
@@ -69,11 +70,16 @@ def test_cli_backtest_writes_the_metrics_shape(tmp_path):
                      "--out", str(out)]) == 0
     metrics = json.loads(out.read_text())
     rule = metrics["models"]["rule"]
-    assert set(rule["by_target"]["2019/20"]) == {"brier", "log_loss", "auc", "hit_rate", "pai", "n"}
+    assert set(rule["by_target"]["2019/20"]) == {"brier", "log_loss", "auc", "hit_rate", "pai", "n",
+                                                 "brier_recalibrated", "log_loss_recalibrated"}
     assert set(rule["mean"]) == set(backtest.METRICS)
     assert "spatial_lag" not in metrics["models"]  # no boundaries given
     assert [band["band"] for band in metrics["rule_bands"]] == ["0", "1-2", "3-5", "6+"]
     assert set(metrics["rule_bands"][0]) == {"band", "ward_years", "with_outcome", "probability", "lower", "upper"}
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].split()[:2] == ["log_loss", "log_loss_recalibrated"]  # ranked by log loss, best first
+    best = printed[2].split()[0]
+    assert best == "rule" or f"{best} is " in "\n".join(printed)  # the best model's verdict against the rule
 
 
 def test_forecast_with_model_uses_only_earlier_years():

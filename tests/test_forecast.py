@@ -99,6 +99,22 @@ def test_cli_forecast_writes_every_area_with_both_prior_years(tmp_path):
     assert len(written) == 5
 
 
+def test_cli_forecast_adds_expected_counts_when_asked(tmp_path):
+    rng = np.random.default_rng(9)
+    rows = ["area_code,period,count"] + [f"W{w},{y}/{(y + 1) % 100:02d},{rng.poisson(1 + w % 5)}"
+                                         for w in range(60) for y in range(2014, 2020)]
+    counts = tmp_path / "counts.csv"
+    counts.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out.csv"
+    assert cli.main(["forecast", "--counts", str(counts), "--out", str(out), "--expected-counts"]) == 0
+    written = pd.read_csv(out)
+    assert list(written.columns[-4:]) == ["expected_count", "count_low", "count_high", "probability_two_or_more"]
+    assert len(written) == 60 and (written["count_low"] <= written["count_high"]).all()
+    assert written["probability_two_or_more"].between(0, 1).all()
+    assert cli.main(["forecast", "--counts", str(counts), "--out", str(out)]) == 0
+    assert "expected_count" not in pd.read_csv(out).columns  # only when asked
+
+
 def test_cli_bad_counts_exit_2(tmp_path, capsys):
     counts = tmp_path / "counts.csv"
     counts.write_text("area_code,period,count\nW1,2018/19,many\n")

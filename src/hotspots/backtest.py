@@ -4,8 +4,14 @@ For each target year Y, every model is fitted only on (area, year) rows whose ye
 then scored on year Y. Models: ``rule`` (the report's bands), ``persistence`` (P(outcome | at
 least one last year), learned), ``poisson`` and ``negative_binomial`` (regression on the two
 lagged counts, with a log-population offset when population is given), ``empirical_bayes``
-(Poisson-gamma smoothing of each area's whole history), and ``spatial_lag`` (Poisson plus the
-neighbours' prior two-year counts, when neighbours are given).
+(Poisson-gamma smoothing of each area's whole history), ``spatial_lag`` (Poisson plus the
+neighbours' prior two-year counts, when neighbours are given) and ``logistic`` (the direct
+probability model: logistic regression of at least one on the log of each of the last five
+years' counts, fewer where the data are shorter, with the population and the neighbours' prior
+counts where given).
+
+Every model's chances are also recalibrated on earlier origins only (:mod:`hotspots.calibration`):
+the backtest scores raw and recalibrated chances side by side.
 """
 
 from __future__ import annotations
@@ -20,15 +26,19 @@ import statsmodels.api as sm
 from scipy import sparse
 from scipy.stats import rankdata, spearmanr
 
-from hotspots import forecast
+from hotspots import calibration, forecast, settings
 from hotspots.periods import financial_year_label
 
-METRICS = ("brier", "log_loss", "auc", "hit_rate", "pai", "n")
+METRICS = ("brier", "log_loss", "auc", "hit_rate", "pai", "n", "brier_recalibrated", "log_loss_recalibrated")
+#: Lag columns of :func:`model_rows`: lag1 is last year's count, lag5 five years before the target.
+LAGS = ("lag1", "lag2", "lag3", "lag4", "lag5")
 
 
 @dataclass(frozen=True)
 class BacktestResult:
-    """Per model and target year: ``metrics``; per row: ``predictions``; plus the rule's bands."""
+    """Per model and target year: ``metrics``; per row: ``predictions`` (``probability`` and
+    ``recalibrated``, NaN in a model's first target year); ``calibration`` by ``version`` (raw,
+    recalibrated) over the target years that have both; plus the rule's bands."""
 
     metrics: pd.DataFrame
     predictions: pd.DataFrame
@@ -39,13 +49,15 @@ class BacktestResult:
 
 def model_rows(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
                neighbours: dict[str, list[str]] | None = None) -> pd.DataFrame:
-    """One row per (area, year) with both lagged counts: outcome, lags, exposure and history."""
+    """One row per (area, year) with both lagged counts: outcome, lags (lag3-lag5 NaN where the
+    data are shorter), exposure and history."""
     wide = counts.pivot(index="area_code", columns="financial_year", values="count").sort_index(axis=1)
     rows = []
     for year in wide.columns:
         if year - 1 not in wide.columns or year - 2 not in wide.columns:
             continue
-        frame = pd.DataFrame({"y": wide[year], "lag1": wide[year - 1], "lag2": wide[year - 2]}).dropna()
+        lags = {f"lag{lag}": wide[year - lag] if year - lag in wide.columns else np.nan for lag in range(1, len(LAGS) + 1)}
+        frame = pd.DataFrame({"y": wide[year], **lags}).dropna(subset=["y", "lag1", "lag2"])
         earlier = wide.loc[frame.index, [c for c in wide.columns if c < year]]
         frame["history_total"], frame["history_years"] = earlier.sum(axis=1), earlier.notna().sum(axis=1)
         frame["target_year"] = year
@@ -94,21 +106,46 @@ def backtest(counts: pd.DataFrame, *, population: pd.DataFrame | None = None,
                     notes.extend(f"{name}, {financial_year_label(year)}: {w.message}" for w in caught)
             predictions.append(test[["area_code", "target_year", "y"]].assign(model=name, probability=probability))
     predictions = pd.concat(predictions, ignore_index=True)
+    predictions["recalibrated"] = calibration.recalibrate_by_origin(predictions)
+    if predictions["recalibrated"].isna().all():
+        notes.append("one backtest year only: nothing earlier to recalibrate on, so no recalibrated scores")
     metrics = _metrics(predictions, area_sizes, top_share)
-    calibration = calibration_table(predictions)
+    calibration_rows = compared_rows(predictions)
+    by_bin = pd.concat([calibration_table(calibration_rows).assign(version="raw"),
+                        calibration_table(calibration_rows, column="recalibrated").assign(version="recalibrated")],
+                       ignore_index=True)
     rule_bands = _rule_band_table(design, bands)
-    return BacktestResult(metrics, predictions, calibration, rule_bands, notes)
+    return BacktestResult(metrics, predictions, by_bin, rule_bands, notes)
 
 
 def forecast_with_model(counts: pd.DataFrame, model: str, *, target_year: int,
                         population: pd.DataFrame | None = None,
-                        neighbours: dict[str, list[str]] | None = None) -> pd.DataFrame:
+                        neighbours: dict[str, list[str]] | None = None, recalibrate: bool = False) -> pd.DataFrame:
     """P(at least one in ``target_year``) per area from one model fitted on every earlier year.
 
+    With ``recalibrate``, the chances go through a map fitted on the model's own backtest
+    predictions of every earlier target year (:func:`calibration.fit_recalibration`).
     Returns ``area_code, probability`` for areas with counts for both prior years.
     """
     if model not in MODELS:
         raise ValueError(f"Unknown model {model!r}; choose from {', '.join(MODELS)}.")
+    train, test = forecast_design(counts, target_year, population=population, neighbours=neighbours)
+    try:
+        probability = np.asarray(MODELS[model](train, test.assign(y=np.nan), forecast.DEFAULT_BANDS))
+    except np.linalg.LinAlgError as error:
+        raise forecast.CountTableError(f"the {model} model cannot be fitted to these counts ({error}).") from error
+    if recalibrate:
+        past = backtest(counts[counts["financial_year"] < target_year], population=population, neighbours=neighbours,
+                        models=(model,)).predictions
+        mapping = calibration.fit_recalibration(past["probability"].to_numpy(), (past["y"] >= 1).to_numpy())
+        probability = mapping(np.clip(probability, 1e-6, 1 - 1e-6))
+    return pd.DataFrame({"area_code": test["area_code"].to_numpy(), "probability": probability})
+
+
+def forecast_design(counts: pd.DataFrame, target_year: int, *, population: pd.DataFrame | None = None,
+                    neighbours: dict[str, list[str]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`model_rows` for fitting on every target year before ``target_year`` (``train``) and
+    for forecasting it (``test``: one row per area with counts for both prior years; ``y`` unknown)."""
     history = counts[counts["financial_year"] < target_year]
     latest = history[history["financial_year"] == target_year - 1]
     # A placeholder year lets model_rows build the lags; its counts are never read.
@@ -117,12 +154,7 @@ def forecast_with_model(counts: pd.DataFrame, model: str, *, target_year: int,
         last = population[population["financial_year"] == population["financial_year"].max()]
         population = pd.concat([population, last.assign(financial_year=target_year)])
     design = model_rows(pd.concat([history, placeholder]), population=population, neighbours=neighbours)
-    train, test = design[design["target_year"] < target_year], design[design["target_year"] == target_year]
-    try:
-        probability = MODELS[model](train, test.assign(y=np.nan), forecast.DEFAULT_BANDS)
-    except np.linalg.LinAlgError as error:
-        raise forecast.CountTableError(f"the {model} model cannot be fitted to these counts ({error}).") from error
-    return pd.DataFrame({"area_code": test["area_code"].to_numpy(), "probability": np.asarray(probability)})
+    return design[design["target_year"] < target_year], design[design["target_year"] == target_year]
 
 
 def predictor_comparison(counts: pd.DataFrame, deprivation: pd.Series, *, target_year: int) -> pd.DataFrame:
@@ -185,14 +217,26 @@ def hit_rate_and_pai(events: np.ndarray, probability: np.ndarray, sizes: np.ndar
     return hit, hit / float(sizes[flagged].sum() / sizes.sum())
 
 
-def calibration_table(predictions: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
-    """Per model and probability decile: mean predicted, share observed, and how many rows."""
-    position = np.minimum((predictions["probability"].to_numpy() * bins).astype(int), bins - 1)
+def calibration_table(predictions: pd.DataFrame, bins: int | None = None, *, column: str = "probability") -> pd.DataFrame:
+    """Per model and probability bin (``settings.CALIBRATION_BINS`` equal widths) of ``column``:
+    mean predicted, share observed, how many rows, and ``gap`` (observed minus predicted)."""
+    bins = settings.CALIBRATION_BINS if bins is None else bins
+    predictions = predictions[predictions[column].notna()]
+    position = np.minimum((predictions[column].to_numpy() * bins).astype(int), bins - 1)
     labels = np.array([f"{i / bins:.0%}-{(i + 1) / bins:.0%}" for i in range(bins)])
-    binned = predictions.assign(observed=(predictions["y"] >= 1).astype(float), bin=labels[position])
-    table = binned.groupby(["model", "bin"], sort=False).agg(
-        predicted=("probability", "mean"), observed=("observed", "mean"), n=("y", "size")).reset_index()
-    return table.sort_values(["model", "predicted"], ignore_index=True)
+    binned = predictions.assign(observed=(predictions["y"] >= 1).astype(float), position=position)
+    table = binned.groupby(["model", "position"], sort=False).agg(  # by number, then labelled: faster than by text
+        predicted=(column, "mean"), observed=("observed", "mean"), n=("y", "size")).reset_index()
+    table.insert(1, "bin", labels[table.pop("position").to_numpy()])
+    return table.assign(gap=table["observed"] - table["predicted"]).sort_values(["model", "predicted"], ignore_index=True)
+
+
+def compared_rows(predictions: pd.DataFrame) -> pd.DataFrame:
+    """The predictions that have a recalibrated chance (every target year after a model's first),
+    so that raw and recalibrated are scored on the same ward-years; all of them when none has
+    (a backtest of one target year: nothing earlier to recalibrate on)."""
+    recalibrated = predictions["recalibrated"].notna()
+    return predictions[recalibrated] if recalibrated.any() else predictions
 
 
 def _rule(train, test, bands):
@@ -204,7 +248,8 @@ def _rule(train, test, bands):
 
 def _rule_band_table(rows: pd.DataFrame, bands) -> pd.DataFrame:
     """The rule's band table from model rows, which are exactly the rule's (area, target year) pairs."""
-    pairs = rows.assign(band=forecast.band_of(rows["prior2"], bands), outcome_count=rows["y"])
+    pairs = pd.DataFrame({"band": forecast.band_of(rows["prior2"], bands).to_numpy(),  # only the two columns
+                          "outcome_count": rows["y"].to_numpy()})  # it reads, not a copy of every row's columns
     return forecast.rule_band_table(pairs, bands)
 
 
@@ -234,6 +279,40 @@ def _negative_binomial(train, test, _bands):
     return 1 - (1 + alpha * mean) ** (-1 / alpha)
 
 
+def _logistic(train, test, _bands):
+    lags = usable_lags(train, test)
+    train = train[train[list(lags)].notna().all(axis=1)]  # only target years with all those lags
+    with_population = train["exposure"].nunique() > 1
+    fitted = sm.GLM((train["y"] >= 1).to_numpy(dtype=float), _logistic_features(train, lags, with_population),
+                    family=sm.families.Binomial()).fit()
+    return np.asarray(fitted.predict(_logistic_features(test, lags, with_population)))
+
+
+def usable_lags(train: pd.DataFrame, test: pd.DataFrame) -> tuple[str, ...]:
+    """The most lag columns (up to five) that both some training rows and the forecast rows have."""
+    def most(rows: pd.DataFrame) -> int:
+        present = rows[list(LAGS)].notna().to_numpy()
+        return int(np.cumprod(present, axis=1).sum(axis=1).max())
+    return LAGS[:min(most(train), most(test))]
+
+
+def lag_features(rows: pd.DataFrame, lags: tuple[str, ...]) -> np.ndarray:
+    """log1p of each lag, a lag an area lacks (it appeared later) taken as the mean of those it has;
+    plus the log1p of the neighbours' prior two-year count where neighbours were given."""
+    counts = rows[list(lags)]
+    counts = counts.apply(lambda column: column.fillna(counts.mean(axis=1)))
+    columns = [np.log1p(counts.to_numpy(dtype=float))]
+    if "neighbour_prior2" in rows:
+        columns.append(np.log1p(rows[["neighbour_prior2"]].to_numpy(dtype=float)))
+    return np.column_stack(columns)
+
+
+def _logistic_features(rows: pd.DataFrame, lags: tuple[str, ...], with_population: bool) -> np.ndarray:
+    # Population enters as a covariate, not an offset: on the logit scale its effect is not fixed at 1.
+    columns = [lag_features(rows, lags)] + ([np.log(rows[["exposure"]].to_numpy())] if with_population else [])
+    return sm.add_constant(np.column_stack(columns), has_constant="add")
+
+
 def _empirical_bayes(train, test, _bands):
     # Gamma(a, b) prior on each area's yearly rate per unit exposure, by moments over training areas.
     latest = train[train["target_year"] == train["target_year"].max()]
@@ -254,6 +333,7 @@ MODELS = {
     "negative_binomial": _negative_binomial,
     "empirical_bayes": _empirical_bayes,
     "spatial_lag": lambda train, test, bands: _poisson(train, test, bands, spatial=True),
+    "logistic": _logistic,
 }
 
 
@@ -263,9 +343,13 @@ def _metrics(predictions: pd.DataFrame, area_sizes: pd.Series | None, top_share:
         outcome, probability = (group["y"] >= 1).to_numpy(dtype=float), group["probability"].to_numpy()
         sizes = np.ones(len(group)) if area_sizes is None else area_sizes.reindex(group["area_code"]).to_numpy(dtype=float)
         hit, pai = hit_rate_and_pai(group["y"].to_numpy(dtype=float), probability, sizes, top_share)
+        recalibrated = group["recalibrated"].to_numpy()
+        scored = not np.isnan(recalibrated).any()
         rows.append({"model": name, "target_year": year, "brier": brier_score(outcome, probability),
                      "log_loss": log_loss(outcome, probability), "auc": roc_auc(outcome, probability),
-                     "hit_rate": hit, "pai": pai, "n": len(group)})
+                     "hit_rate": hit, "pai": pai, "n": len(group),
+                     "brier_recalibrated": brier_score(outcome, recalibrated) if scored else np.nan,
+                     "log_loss_recalibrated": log_loss(outcome, recalibrated) if scored else np.nan})
     return pd.DataFrame(rows)
 
 

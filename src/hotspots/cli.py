@@ -10,8 +10,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hotspots import (accounts, aggregation, audit, backtest, boundaries, demo, disclosure, forecast, geography,
-                      importing, loading, readers, roles, settings, store, validation, views)
+from hotspots import (accounts, aggregation, audit, backtest, boundaries, count_forecast, demo, disclosure, forecast,
+                      geography, importing, loading, model_comparison, readers, roles, settings, store, validation,
+                      views)
 from hotspots._errors import DeletionIncompleteError
 from hotspots.periods import financial_year_from_label, financial_year_label
 
@@ -108,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
     forecast.add_argument("--counts", type=Path, required=True, help="CSV with area_code,period,count")
     forecast.add_argument("--target", default=None, help="financial year to forecast, like 2019/20 (default: next)")
     forecast.add_argument("--out", type=Path, required=True, help="output CSV, one row per area")
+    forecast.add_argument("--expected-counts", action="store_true",
+                          help="add next year's expected count, its 80%% prediction interval (negative binomial) and "
+                               "the chance of two or more")
     forecast.set_defaults(run=_forecast)
 
     backtest = commands.add_parser("backtest", help="rolling-origin backtest of the rule against other models")
@@ -294,7 +298,13 @@ def _forecast(args: argparse.Namespace) -> int:
     for row in result.not_forecast.itertuples():
         print(f"not forecast: {row.area_code}: {row.reason}", file=sys.stderr)
     columns = ["area_code", "prior_two_year_count", "band", "probability", "lower", "upper", "risk_band", "explanation"]
-    result.areas[columns].to_csv(args.out, index=False, float_format="%.4f")
+    table = result.areas[columns]
+    if args.expected_counts:
+        expected = count_forecast.count_forecast(counts, target_year=result.target_year)
+        for note in expected.notes:
+            print(f"note: {note}", file=sys.stderr)
+        table = table.merge(expected.areas, on="area_code", how="left")
+    table.to_csv(args.out, index=False, float_format="%.4f")
     print(f"wrote {len(result.areas)} areas' forecasts for {financial_year_label(result.target_year)} to {args.out}")
     return 0
 
@@ -313,8 +323,15 @@ def _backtest(args: argparse.Namespace) -> int:
     result = backtest.backtest(counts, population=population, neighbours=neighbours, area_sizes=area_sizes,
                                top_share=args.top_share)
     args.out.write_text(json.dumps(backtest.metrics_json(result), indent=2))
-    means = result.metrics.groupby("model", sort=False)[["brier", "auc", "hit_rate"]].mean()
-    print(means.round(3).to_string())
+    ranked = model_comparison.model_ranking(result).set_index("model")  # best (lowest log loss) first
+    print(ranked[["log_loss", "log_loss_recalibrated", "brier", "auc", "hit_rate", "largest_gap"]].round(3).to_string())
+    best = ranked.index[0]
+    if best != "rule":
+        difference = model_comparison.paired_difference(result.predictions, best, "rule")
+        for row in difference.itertuples():
+            print(f"{best} minus rule, {row.metric}: {row.difference:+.4f} "
+                  f"({settings.PAIRED_INTERVAL_LEVEL:.0%} interval {row.lower:+.4f} to {row.upper:+.4f})")
+        print(f"{best} is {model_comparison.verdict(difference)}")
     print(f"wrote {args.out}")
     return 0
 

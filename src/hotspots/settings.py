@@ -131,6 +131,22 @@ LOCALITY_MAX_COMPARED : int
     Most wards compared side by side (default 4; at least 2 are needed).
 LOCALITY_RECORD_MARKING : str
     Protective marking printed on every page of a decision record (default ``OFFICIAL``).
+CALIBRATION_METHOD : str
+    How forecasts are recalibrated on earlier origins (``"platt"``, logistic recalibration, the
+    default: two parameters, steady with few past years; or ``"isotonic"``).
+CALIBRATION_BINS : int
+    Equal-width bins of the calibration table and chart (default 10: 0-10%, ..., 90-100%).
+CALIBRATION_MIN_WARD_YEARS : int
+    The largest calibration gap is read only over bins with at least this many ward-years
+    (default 50): a share observed over fewer says little.
+PAIRED_BOOTSTRAP_RESAMPLES : int
+    Resamples of wards for the paired interval of a model's score difference from the rule
+    (default 2,000), seeded with ``SEED``.
+PAIRED_INTERVAL_LEVEL : float
+    Level of that interval (default 0.95); "better than the rule" is said only when it excludes zero.
+COUNT_INTERVAL_LEVEL : float
+    Level of the negative binomial prediction interval of next year's count (default 0.8: the
+    10th to the 90th percentile).
 """
 
 from __future__ import annotations
@@ -169,8 +185,8 @@ DISCLOSURE_RULES = {
     "police": {"smallest_shown": 5, "rounding_base": 1, "suppressed_text": "fewer than 5"},
     "health": {"smallest_shown": 8, "rounding_base": 5, "suppressed_text": "fewer than 8"},
 }
-DISCLOSURE_RULE_OF_SOURCE = {"police": "police", "police-uk": "police", "nominals": "police", "counts": "police",
-                             "ambulance": "health"}
+DISCLOSURE_RULE_OF_SOURCE = {"police": "police", "police-uk": "police", "nominals": "police", "people": "police",
+                             "counts": "police", "ambulance": "health"}
 DISCLOSURE_RULE_OF_COUNT_TABLE: dict[str, str] = {}
 
 # Op Grip tasking (issue 14): micro-areas, targeting, tracking, testing, the backtest of methods.
@@ -202,7 +218,6 @@ GRIP_PACK_MARKING = "OFFICIAL-SENSITIVE"
 GRIP_PACK_DPI = 150
 
 # Locality wards (issue 15): see the docstring's last block.
-DISCLOSURE_RULE_OF_SOURCE = {**DISCLOSURE_RULE_OF_SOURCE, "people": "police"}
 LOCALITY_DEFAULT_MEASURES = ("violence-with-injury", "ambulance-all", "nominals", "people", "weapons-possession",
                              "forecast")
 LOCALITY_FORECAST_LAYER = "ambulance-knife"
@@ -211,3 +226,11 @@ LOCALITY_WEIGHT_SPREAD = 0.25
 LOCALITY_WEIGHT_SAMPLES = 10_000
 LOCALITY_MAX_COMPARED = 4
 LOCALITY_RECORD_MARKING = "OFFICIAL"
+
+# Forecasts (issue 16, items 1-5): recalibration, calibration gaps, the paired interval, count intervals.
+CALIBRATION_METHOD = "platt"
+CALIBRATION_BINS = 10
+CALIBRATION_MIN_WARD_YEARS = 50
+PAIRED_BOOTSTRAP_RESAMPLES = 2000
+PAIRED_INTERVAL_LEVEL = 0.95
+COUNT_INTERVAL_LEVEL = 0.8

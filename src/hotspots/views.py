@@ -10,7 +10,9 @@ wards (``ward_code, ward_name, lad_code, lad_name``) and the dataset as inputs a
 For roles whose small counts are suppressed (councillor, public): statistical hotspots are not
 offered (z-scores and p-values can be solved back to counts), and the forecast uses bands edged
 at the rule's threshold (0, 1-4, 5+ for police data) with the prior-two-year rule only, so its
-band and chance say no more than "fewer than 5". docs/disclosure.md says why, place by place.
+band and chance say no more than "fewer than 5". The other models, recalibration, count
+forecasts and the forecast's evidence (backtest ranking, paired intervals, calibration, the report
+beside us) are for roles that see true counts only. docs/disclosure.md says why, place by place.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from hotspots import aggregation, backtest, disclosure, forecast, hotspot_statistics, profile, ranking
+from hotspots import (aggregation, backtest, count_forecast, disclosure, forecast, hotspot_statistics,
+                      model_comparison, profile, ranking, report_figures, settings)
 from hotspots._errors import CountTableError, DisclosureError
 from hotspots.aggregation import Layer
 from hotspots.disclosure import DisclosedLegend, DisclosedSummary, DisclosureRule
 from hotspots.loading import Dataset
+from hotspots.periods import financial_year_label
 from hotspots.roles import Role
 
 # Emerging hot spots and monthly trends (issue 16)
@@ -38,8 +42,11 @@ NO_HOTSPOTS_REASON = ("Statistical hotspots are not offered with small counts su
 #: Why a suppressed role gets only the prior-two-year rule's forecast (the page prints it).
 RULE_ONLY_REASON = ("Only the prior-two-year rule is offered with small counts suppressed: the other models' "
                     "chances are worked out from exact counts and could give a suppressed count back.")
+#: Why a suppressed role gets no count forecasts, recalibration or backtest evidence (the page prints it).
+EVIDENCE_REASON = ("The backtest, recalibrated chances and expected counts are not offered with small counts "
+                   "suppressed: they are worked out from exact counts and could give a suppressed count back.")
 #: Forecast models, in the order offered; the rule comes first and is the default.
-MODELS = ("rule", "persistence", "poisson", "negative_binomial", "empirical_bayes", "spatial_lag")
+MODELS = ("rule", "persistence", "poisson", "negative_binomial", "empirical_bayes", "spatial_lag", "logistic")
 WARD_COLUMNS = ["ward_code", "ward_name", "lad_code", "lad_name"]
 
 
@@ -80,10 +87,29 @@ class ForecastView:
     model_note: str  # why the asked model was replaced, or ""
     values: pd.Series  # percent chance by ward_code, of ``model``
     explanations: pd.Series  # the rule's explanation by ward_code, from shown counts only
-    table: pd.DataFrame  # the chosen areas' wards: ward_name, prior count (text), band, chances, explanation
+    table: pd.DataFrame  # the chosen areas' wards: ward_name, prior count (text), band, chances, explanation;
+    # for true-count roles also expected_count, count_low, count_high, probability_two_or_more (percent)
     band_table: pd.DataFrame
     notes: list[str]
     not_forecast: pd.DataFrame  # area_code, reason
+    recalibrated: bool = False  # the mapped chances went through the model's recalibration
+    download: pd.DataFrame | None = None  # the CSV: ward_code and every column of ``table``, with the year
+    report_beside: pd.DataFrame | None = None  # ``report_figures.report_beside_data`` in percent; true-count roles
+
+
+@dataclass(frozen=True)
+class ForecastEvidenceView:
+    """The backtest's verdict for true-count roles: which model, is it really better than the
+    rule, and are its chances calibrated."""
+
+    ranking: pd.DataFrame  # ``model_comparison.model_ranking``, hit_rate in percent; empty if no backtest
+    best_model: str  # lowest rolling-origin log loss ("" without a backtest)
+    against_rule: pd.DataFrame  # metric, difference, lower, upper (best minus rule); empty if the rule is best
+    verdict: str  # "better than the rule", ... ; "" when the rule is best or no backtest
+    calibration: pd.DataFrame  # the best model's and the rule's bins: model, version, bin, predicted, observed, n,
+    # gap, counted (n >= settings.CALIBRATION_MIN_WARD_YEARS)
+    notes: list[str]
+    no_backtest: str  # why there is no backtest, or ""
 
 
 def layers_for(dataset: Dataset, role: Role, *, show_restricted: bool = False) -> dict[str, Layer]:
@@ -317,38 +343,83 @@ def ward_profile_view(dataset: Dataset, ward_code: str, role: Role, wards: pd.Da
 
 
 def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.DataFrame, *, model: str = "rule",
-                  population: pd.DataFrame | None = None,
-                  neighbours: dict[str, list[str]] | None = None) -> ForecastView:
+                  population: pd.DataFrame | None = None, neighbours: dict[str, list[str]] | None = None,
+                  recalibrated: bool = False) -> ForecastView:
     """Next year's chance of at least one per ward from ``counts`` (``area_code, financial_year,
     count`` of the whole region) as ``role`` sees ``layer``; ``wards`` (``ward_code, ward_name``) are
-    the chosen areas'. A :class:`CountTableError` or ``PeriodError`` when no forecast can be made."""
+    the chosen areas'. With ``recalibrated``, the mapped chances are the model's recalibrated on its
+    backtest. For true-count roles the table also has next year's expected count with its
+    prediction interval and the chance of two or more. A :class:`CountTableError` or
+    ``PeriodError`` when no forecast can be made; a :class:`DisclosureError` when ``role`` may not
+    have the model or the recalibration."""
     rule = disclosure.rule_for(layer, role)
     if model not in forecast_models(rule):
         raise DisclosureError(RULE_ONLY_REASON)
+    if recalibrated and not rule.shows_true_values:
+        raise DisclosureError(EVIDENCE_REASON)
     bands = forecast.DEFAULT_BANDS if rule.shows_true_values else threshold_bands(rule)
     target = int(counts["financial_year"].max()) + 1
     result = forecast.forecast_rule(counts, target_year=target, bands=bands)
     areas = disclosure.disclosed_forecast(result, rule, hidden=disclosure.hidden_by_years(
         counts, [target - 2, target - 1], rule, key="area_code"))
     chosen, note = areas[["area_code", "probability"]], ""
-    if model != "rule":
+    if model != "rule" or recalibrated:
         try:
             chosen = backtest.forecast_with_model(counts, model, target_year=target, population=population,
-                                                  neighbours=neighbours)
+                                                  neighbours=neighbours, recalibrate=recalibrated)
         except CountTableError as unusable:
-            chosen, note, model = areas[["area_code", "probability"]], str(unusable), "rule"
+            chosen, note, model, recalibrated = areas[["area_code", "probability"]], str(unusable), "rule", False
     table = wards[["ward_code", "ward_name"]].merge(areas, left_on="ward_code", right_on="area_code", how="left")
     table = table.merge(chosen.rename(columns={"probability": "chosen"}), on="area_code", how="left")
     table = table.assign(prior_two_year_count=table["prior_count_text"], probability=table["probability"] * 100,
                          chosen=table["chosen"] * 100).sort_values("chosen", ascending=False, kind="stable")
     columns = ["ward_name", "prior_two_year_count", "band", "probability", "risk_band", "chosen", "explanation"]
+    notes, beside = list(result.notes), None
+    if rule.shows_true_values:  # exact-count arithmetic and the report's bands: never for suppressed roles
+        expected, counts_notes = _count_forecast(counts, target, population, neighbours)
+        table = table.merge(expected, on="area_code", how="left")
+        columns += count_forecast.COLUMNS[1:]
+        notes += counts_notes
+        beside = report_figures.report_beside_data(result.band_table)
+        beside = beside.assign(**{column: beside[column] * 100 for column in ("published", "recomputed", "lower", "upper")})
     percent = ["probability", "lower", "upper", "probability_two_or_more"]
     band_table = result.band_table.assign(**{column: result.band_table[column] * 100 for column in percent})
+    shown = table[columns].reset_index(drop=True)
+    download = shown.assign(ward_code=table["ward_code"].to_numpy(), target_year=financial_year_label(target),
+                            model=model, recalibrated=recalibrated)
     return ForecastView(rule=rule, target_year=target, model=model, model_note=note,
                         values=chosen.set_index("area_code")["probability"] * 100,
                         explanations=areas.set_index("area_code")["explanation"],
-                        table=table[columns].reset_index(drop=True), band_table=band_table, notes=list(result.notes),
-                        not_forecast=result.not_forecast)
+                        table=shown, band_table=band_table, notes=notes,
+                        not_forecast=result.not_forecast, recalibrated=recalibrated, download=download,
+                        report_beside=beside)
+
+
+def forecast_evidence_view(counts: pd.DataFrame, layer: Layer, role: Role, *,
+                           population: pd.DataFrame | None = None, neighbours: dict[str, list[str]] | None = None,
+                           area_sizes: pd.Series | None = None) -> ForecastEvidenceView:
+    """The backtest of every model on ``counts`` (the whole region's), ranked by log loss; the
+    best model's paired difference from the rule; and the calibration of both, raw and
+    recalibrated. Only for roles that
+    see ``layer``'s true counts (a :class:`DisclosureError` otherwise: see ``EVIDENCE_REASON``)."""
+    if not disclosure.rule_for(layer, role).shows_true_values:
+        raise DisclosureError(EVIDENCE_REASON)
+    empty = pd.DataFrame()
+    try:
+        result = backtest.backtest(counts, population=population, neighbours=neighbours, area_sizes=area_sizes)
+    except CountTableError as unusable:
+        return ForecastEvidenceView(empty, "", empty, "", empty, [], str(unusable))
+    ranking_table = model_comparison.model_ranking(result)
+    best = str(ranking_table["model"].iloc[0])
+    against, words = empty, ""
+    if best != "rule" and "rule" in set(ranking_table["model"]):
+        against = model_comparison.paired_difference(result.predictions, best, "rule")
+        words = model_comparison.verdict(against)
+    shown_models = [best] + ([] if best == "rule" else ["rule"])
+    bins = result.calibration[result.calibration["model"].isin(shown_models)]
+    bins = bins.assign(counted=bins["n"] >= settings.CALIBRATION_MIN_WARD_YEARS)
+    return ForecastEvidenceView(ranking_table.assign(hit_rate=ranking_table["hit_rate"] * 100), best, against, words,
+                                bins.reset_index(drop=True), list(dict.fromkeys(result.notes)), "")
 
 
 def threshold_bands(rule: DisclosureRule) -> tuple[tuple[int, int | None], ...]:
@@ -366,6 +437,18 @@ def disclosed_area_counts(table: pd.DataFrame, rule: DisclosureRule) -> pd.DataF
         return table
     shown = disclosure.disclosed_counts(table["count"], rule)
     return table.assign(count=shown["count_text"])
+
+
+def _count_forecast(counts: pd.DataFrame, target: int, population: pd.DataFrame | None,
+                    neighbours: dict[str, list[str]] | None) -> tuple[pd.DataFrame, list[str]]:
+    """Expected counts (P(two or more) in percent) and the fit's notes, or empty columns and why there are none."""
+    try:
+        expected = count_forecast.count_forecast(counts, target_year=target, population=population,
+                                                 neighbours=neighbours)
+    except CountTableError as unusable:
+        return pd.DataFrame(columns=count_forecast.COLUMNS), [f"No expected counts: {unusable}"]
+    areas = expected.areas
+    return areas.assign(probability_two_or_more=areas["probability_two_or_more"] * 100), expected.notes
 
 
 def _flags(table: pd.DataFrame, measure: str) -> pd.Series:
