@@ -80,3 +80,14 @@ def test_platts_pooled_fit_for_few_distinct_chances_is_the_row_by_row_fit(monkey
     monkeypatch.setattr(calibration, "DISTINCT_CHANCES_POOLED", 0)
     by_row = calibration.fit_recalibration(chance, outcome, method="platt")(np.array([0.2, 0.5, 0.8]))
     np.testing.assert_allclose(pooled, by_row, rtol=1e-6)
+
+
+def test_past_chances_that_split_the_outcomes_exactly_get_the_isotonic_map() -> None:
+    """Platt's slope is unbounded when every past miss had a lower chance than every past hit (a
+    few wards, a short series); the map is then the isotonic one, monotone and within the floor."""
+    past = np.array([0.05, 0.1, 0.2, 0.3, 0.6, 0.7, 0.8, 0.9])
+    happened = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    mapping = calibration.fit_recalibration(past, happened, method="platt")
+    mapped = mapping(np.array([0.1, 0.5, 0.9]))
+    assert mapped[0] == pytest.approx(calibration.FLOOR) and mapped[2] == pytest.approx(1 - calibration.FLOOR)
+    assert np.all(np.diff(mapped) >= 0)

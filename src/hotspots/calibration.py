@@ -11,6 +11,7 @@ between predicted and observed is read only over bins holding at least
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy.optimize import isotonic_regression
 from scipy.special import expit, logit
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from hotspots import settings
 
@@ -46,14 +48,23 @@ def recalibrate_by_origin(predictions: pd.DataFrame, *, method: str | None = Non
 def fit_recalibration(probability: np.ndarray, outcome: np.ndarray, *,
                       method: str | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """A map from a model's chance to a recalibrated chance, learned from past ``probability`` and
-    0/1 ``outcome``. With one class only in the past there is nothing to learn: the map is the identity."""
+    0/1 ``outcome``. With one class only in the past there is nothing to learn: the map is the identity.
+    Where past chances separate the outcomes perfectly, Platt's fit has no finite answer and the
+    isotonic map is used instead."""
     method = settings.CALIBRATION_METHOD if method is None else method
     if method not in METHODS:
         raise ValueError(f"Unknown recalibration method {method!r}; choose from {', '.join(METHODS)}.")
     outcome = np.asarray(outcome, dtype=float)
     if outcome.min() == outcome.max():
         return lambda chance: np.asarray(chance, dtype=float)
-    return _platt(probability, outcome) if method == "platt" else _isotonic(probability, outcome)
+    if method == "platt":
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PerfectSeparationWarning)
+            try:
+                return _platt(probability, outcome)
+            except PerfectSeparationWarning:  # past chances split the outcomes exactly: Platt's slope is unbounded
+                pass
+    return _isotonic(probability, outcome)  # the monotone map that a perfect split still defines
 
 
 def largest_gaps(table: pd.DataFrame, *, min_ward_years: int | None = None) -> pd.Series:
