@@ -8,14 +8,14 @@ wards (``ward_code, ward_name, lad_code, lad_name``) and the dataset as inputs a
 :mod:`hotspots.disclosure` (``rule_for``), so no page computes a value itself.
 
 For roles whose small counts are suppressed (councillor, public): statistical hotspots are not
-offered (z-scores and p-values can be solved back to counts), and the forecast uses bands edged
-at the rule's threshold (0, 1-4, 5+ for police data) with the prior-two-year rule only, so its
-band and chance say no more than "fewer than 5". docs/disclosure.md says why, place by place.
+offered (z-scores and p-values can be solved back to counts), and the forecast bands each prior
+year by what is shown of it (none, fewer than 5, 5 or more) with the prior-two-year rule only, so
+its band and chance say no more than the yearly counts do. docs/disclosure.md says why, place by place.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import pandas as pd
@@ -111,20 +111,23 @@ def ward_map_view(dataset: Dataset, layer_key: str, role: Role, wards: pd.DataFr
         raise DisclosureError(f"The {role.name} role may not filter by gang.")
     true = aggregation.measure_table(dataset, layer_key, wards["ward_code"].tolist(), last_year=last_year,
                                      years=years, gang=gang)
-    hidden = previous_hidden = None
+    windows = {}
     if years > 1 and not rule.shows_true_values:  # a window beside its single years must not give one back
         yearly = aggregation.layer_counts(dataset, layer_key, wards["ward_code"].tolist(),
                                           list(range(last_year - 2 * years + 1, last_year + 1)), gang=gang)
-        hidden = disclosure.hidden_by_years(yearly, list(range(last_year - years + 1, last_year + 1)), rule)
-        previous_hidden = disclosure.hidden_by_years(yearly, list(range(last_year - 2 * years + 1,
-                                                                        last_year - years + 1)), rule)
-    disclosed = disclosure.disclosed_measure_table(true, rule, hidden=hidden, previous_hidden=previous_hidden)
+        now, before = list(range(last_year - years + 1, last_year + 1)), list(range(last_year - 2 * years + 1,
+                                                                                    last_year - years + 1))
+        windows = {"hidden": disclosure.hidden_by_years(yearly, now, rule),
+                   "previous_hidden": disclosure.hidden_by_years(yearly, before, rule),
+                   "summed": disclosure.summed_shown(yearly, now, rule),
+                   "previous_summed": disclosure.summed_shown(yearly, before, rule)}
+    disclosed = disclosure.disclosed_measure_table(true, rule, **windows)
     everywhere = wards[WARD_COLUMNS].merge(disclosed, on="ward_code", how="left")
     table = everywhere[everywhere["lad_code"].isin(lad_codes)].reset_index(drop=True)
     flagged = _flags(table, measure)
     mean = disclosure.disclosed_mean(table, measure, rule)
     legend = disclosure.disclosed_legend(table, measure, rule, scheme=scheme, k=k, bands=bands,
-                                         decimals=0 if measure.startswith("count") else 1)
+                                         decimals=0 if measure.startswith("count") else 1, years=years)
     region_flags = _flags(everywhere, measure)
     ranked = ranking.ranking_table(everywhere.assign(rank=disclosure.disclosed_ranks(everywhere, measure)),
                                    measure, list(lad_codes))
@@ -188,11 +191,15 @@ def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.Data
     rule = disclosure.rule_for(layer, role)
     if model not in forecast_models(rule):
         raise DisclosureError(RULE_ONLY_REASON)
-    bands = forecast.DEFAULT_BANDS if rule.shows_true_values else threshold_bands(rule)
     target = int(counts["financial_year"].max()) + 1
-    result = forecast.forecast_rule(counts, target_year=target, bands=bands)
+    if rule.shows_true_values:
+        result = forecast.forecast_rule(counts, target_year=target)
+    else:
+        result = shown_class_forecast(counts, rule, target)
+    prior = [target - 2, target - 1]
     areas = disclosure.disclosed_forecast(result, rule, hidden=disclosure.hidden_by_years(
-        counts, [target - 2, target - 1], rule, key="area_code"))
+        counts, prior, rule, key="area_code"), summed=None if rule.shows_true_values else disclosure.summed_shown(
+        counts, prior, rule, key="area_code"))
     chosen, note = areas[["area_code", "probability"]], ""
     if model != "rule":
         try:
@@ -205,7 +212,7 @@ def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.Data
     table = table.assign(prior_two_year_count=table["prior_count_text"], probability=table["probability"] * 100,
                          chosen=table["chosen"] * 100).sort_values("chosen", ascending=False, kind="stable")
     columns = ["ward_name", "prior_two_year_count", "band", "probability", "risk_band", "chosen", "explanation"]
-    percent = ["probability", "lower", "upper", "probability_two_or_more"]
+    percent = [c for c in ("probability", "lower", "upper", "probability_two_or_more") if c in result.band_table]
     band_table = result.band_table.assign(**{column: result.band_table[column] * 100 for column in percent})
     return ForecastView(rule=rule, target_year=target, model=model, model_note=note,
                         values=chosen.set_index("area_code")["probability"] * 100,
@@ -214,12 +221,27 @@ def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.Data
                         not_forecast=result.not_forecast)
 
 
-def threshold_bands(rule: DisclosureRule) -> tuple[tuple[int, int | None], ...]:
-    """Forecast bands edged at the rule's threshold (0, 1-4, 5+), so a band says no more than
-    the suppressed text does; a rule that suppresses nothing keeps 0 and 1+."""
-    if rule.smallest_shown <= 1:
-        return (0, 0), (1, None)
-    return (0, 0), (1, rule.smallest_shown - 1), (rule.smallest_shown, None)
+def shown_class_forecast(counts: pd.DataFrame, rule: DisclosureRule, target: int) -> forecast.RuleForecast:
+    """The prior-two-year rule banded by what is shown of each prior year (``disclosure.shown_classes``):
+    none, fewer than 5 in each year, 5 or more in a year. A band of the two years' total (0, 1-4, 5+)
+    would hold two suppressed years to a total of 1-4, so each to 1-3. The areas keep their true
+    prior count for ``disclosure.disclosed_forecast``, which writes the explanations; "two or more" is
+    dropped (2 is inside 1-4)."""
+    classes = counts.assign(count=disclosure.shown_classes(counts["count"], rule))
+    bands = ((0, 0), (1, 2), (3, None))  # class totals: 0; 1 or 2 (suppressed years only); 5, 6 or 10 (a year shown)
+    result = forecast.forecast_rule(classes, target_year=target, bands=bands)
+    words = dict(zip(forecast.band_labels(bands), shown_class_bands(rule)))
+    prior = counts[counts["financial_year"].isin([target - 2, target - 1])].groupby("area_code")["count"].sum()
+    areas = result.areas.assign(band=result.areas["band"].map(words),
+                                prior_two_year_count=result.areas["area_code"].map(prior).astype("int64"))
+    band_table = result.band_table.assign(band=result.band_table["band"].map(words)).drop(
+        columns=["with_two_or_more", "probability_two_or_more"])
+    return replace(result, areas=areas, band_table=band_table)
+
+
+def shown_class_bands(rule: DisclosureRule) -> list[str]:
+    """The forecast's band labels for a viewer seeing counts through ``rule``."""
+    return ["0", f"{rule.suppressed_text} in each year", f"{rule.smallest_shown} or more in a year"]
 
 
 def disclosed_area_counts(table: pd.DataFrame, rule: DisclosureRule) -> pd.DataFrame:
