@@ -66,6 +66,10 @@ def shown_from_table(frame: pd.DataFrame, layer: str, years: tuple[int, ...], so
         if column not in frame:
             continue
         for code, value in zip(codes.tolist(), frame[column].tolist()):
+            if kind != "count" and isinstance(value, str):  # a measure as text: its number, or words saying why not
+                value = _number_or_text(value)
+                if isinstance(value, str):
+                    continue
             if isinstance(code, str) and not _blank(value):
                 out.append(Shown(layer, code, years if window == "now" else before, kind, _plain(value),
                                  f"{source}, column {column}"))

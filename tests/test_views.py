@@ -49,6 +49,12 @@ def test_suppressed_roles_see_fewer_than_5_and_no_rate_or_change_for_it(dataset,
     assert view.legend.suppressed_label == "fewer than 5" and view.legend.labels[0] == "0"
     assert view.mean.value == pytest.approx(6.0) and "1 with fewer than 5 left out" in view.mean.text
     assert view.values_table.set_index("ward_name")["count"].tolist().count("fewer than 5") == 1
+    # The Values table: highest count first (by the number, not its text), blank cells saying why
+    shown = view.values_table.merge(wards[["ward_name", "ward_code"]], on="ward_name").set_index("ward_code")
+    assert list(shown.index[:2]) == [W2, W3] and shown.index[-1] == W1
+    assert shown.loc[W1, ["rate_per_1000", "count_change", "rate_change"]].tolist() == [
+        "fewer than 5", "suppressed", "suppressed"]
+    assert view.values_table[["count", "rate_per_1000", "count_change", "rate_change"]].notna().all().all()
     assert view.download.set_index("ward_code").loc[W1, "above_mean"] == "fewer than 5"
     assert not view.hotspots_offered and W1 not in set(view.ranking["ward_code"]) and view.ranking_left_out == 1
     with pytest.raises(DisclosureError):

@@ -134,11 +134,12 @@ def ward_map_view(dataset: Dataset, layer_key: str, role: Role, wards: pd.DataFr
     above = table[measure].gt(mean.value).map({True: "above", False: "below"}).where(table[measure].notna(),
                                                                                       disclosure.NO_DATA)
     above = above.mask(flagged, rule.suppressed_text)
-    shown = table.assign(above_mean=above,
-                         count=table["count"] if rule.shows_true_values else table["count_text"])
-    values_table = shown.sort_values(measure, ascending=False, kind="stable")[
-        ["ward_name", "lad_name", "count", "population_10_24", "rate_per_1000", "count_change", "rate_change",
-         "above_mean"]].reset_index(drop=True)
+    ordered = table.assign(above_mean=above).sort_values(measure, ascending=False, kind="stable")  # by the number
+    shown = ordered.assign(count=ordered["count"] if rule.shows_true_values else ordered["count_text"],
+                           **{column: _cell_texts(ordered, column, decimals)
+                              for column, decimals in VALUES_TABLE_TEXT.items()})
+    values_table = shown[["ward_name", "lad_name", "count", "population_10_24", "rate_per_1000", "count_change",
+                          "rate_change", "above_mean"]].reset_index(drop=True)
     period = aggregation.period_label(dataset, layer_key, last_year, years)
     download = table.assign(above_mean=above, period=period, layer=layer.label)
     return WardMapView(rule=rule, table=table, values=table.set_index("ward_code")[measure],
@@ -251,6 +252,20 @@ def disclosed_area_counts(table: pd.DataFrame, rule: DisclosureRule) -> pd.DataF
         return table
     shown = disclosure.disclosed_counts(table["count"], rule)
     return table.assign(count=shown["count_text"])
+
+
+#: The Values table's measures written as text (decimals; a change with its sign), so that a blank
+#: cell says why: the rule's words where suppressed, "no data" where there is none (never "None").
+VALUES_TABLE_TEXT = {"rate_per_1000": 1, "count_change": 0, "rate_change": 1}
+
+
+def _cell_texts(table: pd.DataFrame, column: str, decimals: int) -> pd.Series:
+    """A rate says what its count does ("fewer than 5"); a change of a suppressed period is "suppressed"."""
+    sign = "+" if "change" in column else ""
+    why = table["count_text"] if column == "rate_per_1000" else pd.Series("suppressed", index=table.index)
+    return pd.Series([reason if hidden else disclosure.NO_DATA if pd.isna(value) else f"{value:{sign},.{decimals}f}"
+                      for value, hidden, reason in zip(table[column], _flags(table, column), why)],
+                     index=table.index, dtype=object)
 
 
 def _flags(table: pd.DataFrame, measure: str) -> pd.Series:
