@@ -321,3 +321,16 @@ def test_the_knowledge_combines_windows_years_and_changes():
                      Shown("v", "W", (2022,), "count", "fewer than 5", "b"),
                      Shown("v", "W", (2021, 2022), "count", "fewer than 5", "c")])
     assert "1 to 3" in knowledge.first_leak({("v", "W", 2021): 1, ("v", "W", 2022): 2})
+
+
+def test_the_scan_reads_counts_written_out_legend_ranges_and_ranks():
+    assert _text_leak(Scraped(texts=[("forecast (ambulance-knife)", "6 call-outs in 2021/22-2022/23")]))
+    assert _text_leak(Scraped(texts=[("forecast (violence-with-injury)", "6 in 2021/22")])) is None
+    assert _text_leak(Scraped(texts=[("map", "fewer than 5 in 2021/22, band 0")])) is None
+    rules = {"violence-with-injury": disclosure.rule_named("police")}
+    assert _legend_leak(Scraped(legends=[("map", "violence-with-injury", ["0", "1 to 9"])]), rules)
+    assert _legend_leak(Scraped(legends=[("map", "violence-with-injury", ["0", "5 to 9", "fewer than 5"])]),
+                        rules) is None
+    ranks = pd.DataFrame({"ward_code": ["A", "B", "C"], "shown": [9.0, np.nan, np.nan], "rank": [1, 2, 3]})
+    assert _rank_leak(Scraped(ranks=[("chart", "v", ranks)]))
+    assert _rank_leak(Scraped(ranks=[("chart", "v", ranks.assign(rank=[1, 2, 2]))])) is None
