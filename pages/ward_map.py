@@ -14,6 +14,17 @@ from ui.common import (area_choice, audited_download, basemap_switch, cached_dat
 
 HOTSPOT_CHOICES = {"none": "Off", **hotspot_statistics.METHODS}
 ALL_GANGS = "All gangs"
+#: What the hotspot table's z is, and how to read it with the permutation p (analysts asked).
+SPOT_Z_LABELS = {"gi_star": "z-score of Gi* (analytic)", "local_moran": "z-score of Local Moran's I (permutations)"}
+SPOT_READING = {
+    "gi_star": "Hot spot: the ward and its neighbours together have higher values than 999 random rearrangements "
+               "of the wards' values give, at the level below (z above 0); cold spot: lower (z below 0). z comes "
+               "from the normal approximation and p from the permutations, so near the level they can seem to "
+               "disagree: the result follows p.",
+    "local_moran": "High-high (hot spot): a high ward among high neighbours, more alike than 999 random "
+                   "rearrangements give, at the level below; low-low (cold spot): low among low; the others are "
+                   "outliers. z and p both come from the permutations.",
+}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -147,9 +158,12 @@ if map_tab.open:
                                                                          "spot"]],
                          hide_index=True, width="stretch",
                          column_config={"ward_name": "Ward", "lad_name": "Local authority", "value": label,
-                                        "z": st.column_config.NumberColumn("z", format="%.2f"),
-                                        "p": st.column_config.NumberColumn("p (pseudo)", format="%.3f"),
+                                        "z": st.column_config.NumberColumn(SPOT_Z_LABELS[method], format="%.2f"),
+                                        "p": st.column_config.NumberColumn(
+                                            "Pseudo p-value (999 permutations)", format="%.3f"),
                                         "spot": "Result"})
+            st.caption(SPOT_READING[method] + (" The level is a false discovery rate of 5% across all wards tested."
+                                               if fdr else " The level is p <= 0.05 for each ward."))
 
 if map_tab.open and emerging:
     with map_tab:
@@ -187,9 +201,9 @@ if values_view.open:
         column_config={
             "ward_name": "Ward", "lad_name": "Local authority", "count": st.column_config.Column("Count"),
             "population_10_24": st.column_config.NumberColumn("Residents 10-24", format="%.0f"),
-            "rate_per_1000": st.column_config.NumberColumn("Rate per 1,000", format="%.1f"),
-            "count_change": st.column_config.NumberColumn("Change in count", format="%+.0f"),
-            "rate_change": st.column_config.NumberColumn("Change in rate", format="%+.1f"),
+            "rate_per_1000": st.column_config.Column("Rate per 1,000"),  # text: the views say why a cell is blank
+            "count_change": st.column_config.Column("Change in count"),
+            "rate_change": st.column_config.Column("Change in rate"),
             "above_mean": f"{aggregation.MEASURES[measure]} against the {region} mean",
         },
     )

@@ -131,6 +131,9 @@ def test_statistical_hotspots_overlay_and_table_with_fdr(app, method, spot_words
     table = _table_with(app, "z")
     assert {"ward_name", "z", "p", "spot"} <= set(table.columns) and (table["p"] <= 0.05).all()
     assert spot_words in set(table["spot"])
+    frame = next(frame for frame in app.dataframe if "z" in frame.value.columns)
+    assert "z-score of" in frame.proto.columns and "Pseudo p-value (999 permutations)" in frame.proto.columns
+    assert any(caption.value.startswith(("Hot spot:", "High-high")) for caption in app.caption)
     script = _map_script(app)
     outlined = table["spot"].isin(list(maps.SPOT_OUTLINES)).sum()
     assert _ward_features(script) == 304 + outlined  # every ward, then an outline over each hot or cold spot

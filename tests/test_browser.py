@@ -199,6 +199,8 @@ def test_tablet_tabs_open_the_ranking_and_the_values(server, browser):
     page = context.new_page()
     try_demo(page, server)
     ward_polygons(page).nth(19).wait_for(state="attached")
+    for name in ("Map", "Ranking", "Values"):  # touch targets of 44 px or more
+        assert page.get_by_role("tab", name=name).bounding_box()["height"] >= 44, name
     page.get_by_role("tab", name="Ranking").tap()
     chart = page.locator("[data-testid='stVegaLiteChart']", has_text="Thurrock wards")
     chart.wait_for(timeout=60_000)

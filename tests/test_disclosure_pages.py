@@ -56,7 +56,7 @@ def _map_features(at: AppTest) -> tuple[dict[str, str], list[str]]:
 def _number(text) -> float:
     if isinstance(text, (int, float, np.floating)) and not pd.isna(text):
         return float(text)
-    match = re.fullmatch(r"-?[\d,]+(?:\.\d+)?", str(text).strip().rstrip("%"))
+    match = re.fullmatch(r"[-+]?[\d,]+(?:\.\d+)?", str(text).strip().rstrip("%"))  # "+3": a change as text
     return float(match.group().replace(",", "")) if match else np.nan
 
 
@@ -89,11 +89,11 @@ def _scan_ward_map(role: str, layer: str, measure: str, dataset) -> str | None:
         "count": names.map(values["count"]).map(_number),
         "count_text": names.map(values["count"]).astype(str),
         "population_10_24": names.map(values["population_10_24"]),
-        "rate_per_1000": names.map(values["rate_per_1000"]),
+        "rate_per_1000": names.map(values["rate_per_1000"]).map(_number),  # text: words where blank
         "previous_count": np.nan, "previous_count_text": "",
         "previous_rate": np.nan,
-        "count_change": names.map(values["count_change"]),
-        "rate_change": names.map(values["rate_change"]),
+        "count_change": names.map(values["count_change"]).map(_number),
+        "rate_change": names.map(values["rate_change"]).map(_number),
     })
     mapped = true["ward_code"].map(tooltips).map(_number)  # the map's own values must agree with the table's
     if measure == "count":

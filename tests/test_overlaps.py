@@ -153,11 +153,18 @@ def test_the_check_gives_the_import_s_verdict_and_writes_nothing(tmp_path: Path,
     assert cli.main([*arguments, "--check"]) == 2
     assert "already holds 2023-01" in capsys.readouterr().err
     assert cli.main(arguments) == 2
+    refused = capsys.readouterr()
+    assert refused.out == ""  # no "accepted" on stdout for an import that did not happen
+    lines = refused.err.splitlines()
+    assert lines[0] == "2023-01-essex-street.csv: nothing imported; the store is unchanged."
+    assert "would be accepted" in lines[1] and lines[-1].startswith("hotspots: ") and "nothing was changed" in lines[-1]
     assert snapshot(store_dir) == before
     assert cli.main([*arguments, "--check", "--replace"]) == 0
     assert snapshot(store_dir) == before
     assert cli.main([*arguments, "--replace"]) == 0
-    capsys.readouterr()
+    replaced = capsys.readouterr().out
+    assert "imported as dataset 2" in replaced
+    assert "replaced (kept on record): dataset 1 (2023-01-essex-street.csv) held 2023-01" in replaced
     assert cli.main(["datasets", "--store", str(store_dir)]) == 0
     assert "2023-01 (Essex Police) by dataset 2" in capsys.readouterr().out
 

@@ -49,6 +49,12 @@ def test_suppressed_roles_see_fewer_than_5_and_no_rate_or_change_for_it(dataset,
     assert view.legend.suppressed_label == "fewer than 5" and view.legend.labels[0] == "0"
     assert view.mean.value == pytest.approx(6.0) and "1 with fewer than 5 left out" in view.mean.text
     assert view.values_table.set_index("ward_name")["count"].tolist().count("fewer than 5") == 1
+    # The Values table: highest count first (by the number, not its text), blank cells saying why
+    shown = view.values_table.merge(wards[["ward_name", "ward_code"]], on="ward_name").set_index("ward_code")
+    assert list(shown.index[:2]) == [W2, W3] and shown.index[-1] == W1
+    assert shown.loc[W1, ["rate_per_1000", "count_change", "rate_change"]].tolist() == [
+        "fewer than 5", "suppressed", "suppressed"]
+    assert view.values_table[["count", "rate_per_1000", "count_change", "rate_change"]].notna().all().all()
     assert view.download.set_index("ward_code").loc[W1, "above_mean"] == "fewer than 5"
     assert not view.hotspots_offered and W1 not in set(view.ranking["ward_code"]) and view.ranking_left_out == 1
     with pytest.raises(DisclosureError):
@@ -95,14 +101,22 @@ def test_profile_ranks_and_trend_follow_the_role(dataset, wards):
     assert trend.loc[2021, "suppressed"] and pd.isna(trend.loc[2021, "count"]) and trend.loc[2020, "count"] == 6
 
 
-def test_forecast_bands_edge_at_the_threshold_for_suppressed_roles(dataset, wards):
+def test_forecast_bands_say_only_what_is_shown_of_each_year_for_suppressed_roles(dataset, wards):
     counts = pd.DataFrame({"area_code": [W1, W2, W3] * 3, "financial_year": [2019] * 3 + [2020] * 3 + [2021] * 3,
                            "count": [1, 6, 0, 2, 7, 0, 3, 8, 1]})
     layer = views.aggregation.resolve_layer("violence-with-injury")
     shown = views.forecast_view(counts, layer, roles.role("councillor"), wards[["ward_code", "ward_name"]])
-    assert list(shown.band_table["band"]) == ["0", "1-4", "5+"]
-    w3 = shown.table.set_index("ward_name").loc[wards.set_index("ward_code").loc[W3, "ward_name"]]  # 0 + 1
-    assert w3["prior_two_year_count"] == "fewer than 5" and w3["explanation"].startswith("fewer than 5 in")
+    assert list(shown.band_table["band"]) == ["0", "fewer than 5 in each year", "5 or more in a year"]
+    assert "with_two_or_more" not in shown.band_table  # two or more would split "fewer than 5"
+    by_ward = shown.table.set_index("ward_name")
+    name = wards.set_index("ward_code")["ward_name"]
+    w3 = by_ward.loc[name[W3]]  # 0 + 1
+    assert w3["prior_two_year_count"] == "fewer than 5 in a year" and w3["explanation"].startswith(
+        "fewer than 5 in a year in")
+    # 2 + 3: a band of the total (5+) beside "fewer than 5" in each year would say neither is 1
+    w1 = by_ward.loc[name[W1]]
+    assert w1["band"] == "fewer than 5 in each year" and w1["prior_two_year_count"] == "fewer than 5 in a year"
+    assert by_ward.loc[name[W2], "band"] == "5 or more in a year" and by_ward.loc[name[W2], "prior_two_year_count"] == "15"
     with pytest.raises(DisclosureError):
         views.forecast_view(counts, layer, roles.role("public"), wards, model="poisson")
     police = views.forecast_view(counts, layer, roles.role("police"), wards[["ward_code", "ward_name"]])

@@ -28,6 +28,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _AUTOLINK_STARTS = re.compile(r"(\\:|\\@|(?i:www)(?=\\\.))")
 WORD_JOINER = "\u2060"  # zero width, no break: invisible, but no web address or e-mail address spans it
+#: Touch targets on a tablet: tabs at least 44 px high (Apple's and WCAG 2.5.5's minimum).
+TOUCH_STYLE = ".stTabs [role='tab'] { min-height: 44px; padding-top: 0.5rem; padding-bottom: 0.5rem; }"
 
 
 def text(value: object) -> str:
@@ -57,6 +59,7 @@ def page_setup(title: str) -> Dataset:
     source = current_source()
     dataset = cached_dataset(*source)
     st.header(title, divider=False)
+    st.html(f"<style>{TOUCH_STYLE}</style>")  # a style alone takes no space on the page
     if dataset.synthetic:
         synthetic_banner("every record is generated, none is real.")
     elif dataset.synthetic_datasets:

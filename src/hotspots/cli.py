@@ -205,9 +205,14 @@ def _import(args: argparse.Namespace) -> int:
     # A check copies the file aside, outside the store; an import copies it into the store.
     with tempfile.TemporaryDirectory() if args.check else store.incoming(target) as folder:
         staged = importing.stage(target, args.path, args.source, Path(folder), layer=args.layer)
-        _print_report(args.path.name, staged)
-        if args.check:
+        try:
             importing.refuse_unless_importable(staged, accept_rejects=args.accept_rejects, replace=args.replace)
+        except ValueError:  # refused: the whole report goes to stderr, in order, before the reason
+            print(f"{args.path.name}: nothing imported; the store is unchanged.", file=sys.stderr)
+            _print_report(args.path.name, staged, sys.stderr, verb="would be accepted")
+            raise
+        _print_report(args.path.name, staged, sys.stdout, verb="would be accepted" if args.check else "accepted")
+        if args.check:
             print("check only: nothing written; importing it with these options would succeed")
             return 0
         dataset_id = importing.commit(target, staged, user=args.user, layer=args.layer,
@@ -215,23 +220,25 @@ def _import(args: argparse.Namespace) -> int:
     audit.record(target, user=args.user or getpass.getuser(), role="admin", action="import",
                  what={"dataset": dataset_id, "file": args.path.name, "source": args.source, "via": "command line"})
     print(f"imported as dataset {dataset_id} into {target}")
+    if staged.overlap:
+        print(f"replaced (kept on record): {staged.overlap.describe().replace(' already holds ', ' held ')}")
     return 0
 
 
-def _print_report(name: str, staged: importing.Staged) -> None:
+def _print_report(name: str, staged: importing.Staged, out, *, verb: str) -> None:
     prepared = staged.prepared
     summary = prepared.summary()
-    print(f"{name}: {summary['rows_read']:,} rows read, {summary['rows_accepted']:,} accepted, "
-          f"{summary['rows_rejected']:,} rejected, {summary['rows_unplaced']:,} not placed in an area")
+    print(f"{name}: {summary['rows_read']:,} rows read, {summary['rows_accepted']:,} {verb}, "
+          f"{summary['rows_rejected']:,} rejected, {summary['rows_unplaced']:,} not placed in an area", file=out)
     for reason, count in summary["unplaced_by_reason"].items():
-        print(f"  not placed: {reason}: {count:,}")
+        print(f"  not placed: {reason}: {count:,}", file=out)
     for note in prepared.notes:
-        print(f"  note: {note}")
+        print(f"  note: {note}", file=out)
     for row in validation.grouped_problems(prepared.problems).itertuples():
         print(f"  rejected: column {row.column}: {row.problem}: {row.rows:,} rows (lines {row.example_lines})",
-              file=sys.stderr)
+              file=out)
     if staged.overlap:
-        print(f"  overlap: {staged.overlap.describe()}", file=sys.stderr)
+        print(f"  overlap: {staged.overlap.describe()}", file=out)
 
 
 def _datasets(args: argparse.Namespace) -> int:

@@ -135,23 +135,48 @@ def rule_for(layer: Layer, role: Role) -> DisclosureRule:
 
 
 def disclosed_counts(counts: pd.Series, rule: DisclosureRule, *, rates: pd.Series | None = None,
-                     hidden: pd.Series | None = None) -> pd.DataFrame:
+                     hidden: pd.Series | None = None, summed: pd.Series | None = None) -> pd.DataFrame:
     """``count`` (shown value, NaN if suppressed or no data), ``count_text`` and ``suppressed``, on
     ``counts``'s index; with ``rates`` (of those counts), ``rate_per_1000`` of the shown counts.
     ``hidden``: counts over several years to suppress as well, because one of their years' counts
-    is (see ``hidden_by_years``)."""
+    is (see ``hidden_by_years``); ``summed``: their shown values, summed from their shown years
+    (``summed_shown``) rather than rounded from their totals."""
     _check_counts(counts, str(counts.name or "counts"))
     values = counts.astype("float64")
     small = values.ge(1) & values.lt(rule.smallest_shown)
+    # A window with a suppressed year says so whatever its total: "fewer than 5" for a total of 1-4
+    # beside "fewer than 5" for each of its two years would hold each year to 1-3.
     by_years = pd.Series(False, index=counts.index) if hidden is None else (
-        hidden.reindex(counts.index, fill_value=False).astype(bool) & ~small & values.ge(1))
+        hidden.reindex(counts.index, fill_value=False).astype(bool) & values.ge(1))
     suppressed = small | by_years
-    shown = pd.Series(_round(values.to_numpy(), rule.rounding_base), index=counts.index).mask(suppressed)
+    shown = pd.Series(_round(values.to_numpy(), rule.rounding_base), index=counts.index)
+    if summed is not None:
+        shown = summed.reindex(counts.index).where(values.notna())
+    shown = shown.mask(suppressed)
     texts = _count_texts(shown, suppressed, rule).mask(by_years, f"{rule.suppressed_text} in a year")
     out = pd.DataFrame({"count": shown, "count_text": texts, "suppressed": suppressed}, index=counts.index)
     if rates is not None:
         out["rate_per_1000"] = _rate_of_shown(shown, values, rates.astype("float64"))
     return out
+
+
+def shown_classes(counts: pd.Series, rule: DisclosureRule) -> pd.Series:
+    """Each count as no more than a viewer may know of it: 0, 1 for any suppressed count, and the
+    rule's smallest shown count for any count shown. Summed over two years, these classes band a
+    prior two-year count by what is shown of its years only (``views.shown_class_forecast``)."""
+    values = counts.astype("float64")
+    classes = np.where(values.lt(1), values, np.where(values.lt(rule.smallest_shown), 1.0, float(rule.smallest_shown)))
+    return pd.Series(classes, index=counts.index)
+
+
+def summed_shown(counts: pd.DataFrame, years: list[int], rule: DisclosureRule, *, key: str = "ward_code") -> pd.Series:
+    """By area (``key``), a count over ``years`` as the sum of its years' shown counts: a rounded
+    total beside its rounded years would narrow them (a shown 10 and 15 beside a total of 20 hold the
+    10 to 8 or 9). NaN where a year is suppressed or has no data. ``counts``: ``key, financial_year, count``."""
+    in_window = counts[counts["financial_year"].isin(years)]
+    shown = disclosed_counts(in_window["count"], rule)
+    return shown["count"].groupby(in_window[key]).sum(min_count=len(years)).where(
+        shown["count"].notna().groupby(in_window[key]).all())
 
 
 def hidden_by_years(counts: pd.DataFrame, years: list[int], rule: DisclosureRule, *, key: str = "ward_code") -> pd.Series:
@@ -166,11 +191,13 @@ def hidden_by_years(counts: pd.DataFrame, years: list[int], rule: DisclosureRule
 
 
 def disclosed_measure_table(table: pd.DataFrame, rule: DisclosureRule, *, hidden: pd.Series | None = None,
-                            previous_hidden: pd.Series | None = None) -> pd.DataFrame:
+                            previous_hidden: pd.Series | None = None, summed: pd.Series | None = None,
+                            previous_summed: pd.Series | None = None) -> pd.DataFrame:
     """``aggregation.measure_table``'s columns as ``rule`` shows them, plus ``count_text``,
     ``previous_count_text``, ``suppressed`` and ``previous_suppressed``; ``hidden`` and
     ``previous_hidden`` (by ward code, from ``hidden_by_years``) suppress windows of several years
-    one of whose years is suppressed.
+    one of whose years is suppressed; ``summed`` and ``previous_summed`` (``summed_shown``) are
+    such windows' shown values.
 
     Secondary suppression: a rate goes with its count (rate x population is the count) and is the
     rounded count's rate; a change (count and rate) is removed where either period's count is
@@ -184,18 +211,22 @@ def disclosed_measure_table(table: pd.DataFrame, rule: DisclosureRule, *, hidden
         raise DisclosureError("This measure table has been disclosed already: disclose the table from "
                               "aggregation.measure_table once.")
     by_ward = table["ward_code"] if "ward_code" in table else None
-    now = disclosed_counts(table["count"], rule, hidden=_aligned(hidden, by_ward))
-    before = disclosed_counts(table["previous_count"], rule, hidden=_aligned(previous_hidden, by_ward))
+    now = disclosed_counts(table["count"], rule, hidden=_aligned(hidden, by_ward),
+                           summed=_aligned(summed, by_ward, flags=False))
+    before = disclosed_counts(table["previous_count"], rule, hidden=_aligned(previous_hidden, by_ward),
+                              summed=_aligned(previous_summed, by_ward, flags=False))
     out = _secondary_suppression(table.assign(count=now["count"], previous_count=before["count"]), table)
     return out.assign(count_text=now["count_text"], previous_count_text=before["count_text"],
                       suppressed=now["suppressed"], previous_suppressed=before["suppressed"])
 
 
-def _aligned(hidden: pd.Series | None, codes: pd.Series | None) -> pd.Series | None:
-    """``hidden`` (by area code) on the rows of a table whose area codes are ``codes``."""
-    if hidden is None or codes is None:
+def _aligned(by_code: pd.Series | None, codes: pd.Series | None, *, flags: bool = True) -> pd.Series | None:
+    """``by_code`` (by area code: flags, or values) on the rows of a table whose area codes are ``codes``."""
+    if by_code is None or codes is None:
         return None
-    return pd.Series(codes.map(hidden).fillna(False).astype(bool).to_numpy(), index=codes.index)
+    values = codes.map(by_code)
+    return pd.Series((values.fillna(False).astype(bool) if flags else values.astype("float64")).to_numpy(),
+                     index=codes.index)
 
 
 def disclosed_total(table: pd.DataFrame, column: str, rule: DisclosureRule) -> DisclosedSummary:
@@ -223,10 +254,12 @@ def disclosed_ranks(table: pd.DataFrame, column: str) -> pd.Series:
 
 
 def disclosed_legend(table: pd.DataFrame, column: str, rule: DisclosureRule, *, scheme: str = "quantiles",
-                     k: int = 5, bands: list[float] | None = None, decimals: int = 0) -> DisclosedLegend:
+                     k: int = 5, bands: list[float] | None = None, decimals: int = 0,
+                     years: int = 1) -> DisclosedLegend:
     """Classes of the shown values of ``column`` (``maps.class_breaks``' schemes) whose labels
     never hold a suppressed count: for counts, zero is a class of its own and the next class
-    starts at the rule's smallest shown value; suppressed wards get their own entry."""
+    starts at the rule's smallest shown value; suppressed wards get their own entry, which over
+    ``years`` of more than one says "in a year", as their counts do (``disclosed_counts``)."""
     suppressed = _suppressed(table, column)
     shown = table[column].astype("float64").mask(suppressed).dropna()
     breaks = maps.class_breaks(shown, scheme=scheme, k=k, bands=bands)
@@ -235,7 +268,7 @@ def disclosed_legend(table: pd.DataFrame, column: str, rule: DisclosureRule, *, 
         breaks, labels = _count_classes(shown, breaks, rule)
     else:
         labels = _value_labels(shown, breaks, decimals, whole=column in COUNT_COLUMNS)
-    either = " in either period" if len(SUPPRESSED_BY[column]) > 1 else ""
+    either = (" in a year" if years > 1 else "") + (" in either period" if len(SUPPRESSED_BY[column]) > 1 else "")
     return DisclosedLegend(breaks, labels, rule.suppressed_text + either if suppressed.any() else None,
                            NO_DATA if (table[column].isna() & ~suppressed).any() else None)
 
@@ -250,14 +283,15 @@ def disclosed_trend(trend: pd.DataFrame, role: Role) -> pd.DataFrame:
 
 
 def disclosed_forecast(forecast: RuleForecast, rule: DisclosureRule, *, unit: str = "",
-                       hidden: pd.Series | None = None) -> pd.DataFrame:
+                       hidden: pd.Series | None = None, summed: pd.Series | None = None) -> pd.DataFrame:
     """The forecast's ``areas`` with ``prior_two_year_count`` as ``rule`` shows it, plus
     ``prior_count_text`` and ``suppressed``, and each ``explanation`` rebuilt from the shown count
     ("fewer than 5 call-outs in 2017/18-2018/19, band 3-5: ...", ``unit="call-outs"``). ``hidden``
     (by area code, ``hidden_by_years`` of the two prior years) suppresses a two-year count one of
-    whose years is suppressed."""
+    whose years is suppressed; ``summed`` (``summed_shown``) the shown two-year counts."""
     areas = forecast.areas
-    shown = disclosed_counts(areas["prior_two_year_count"], rule, hidden=_aligned(hidden, areas["area_code"]))
+    shown = disclosed_counts(areas["prior_two_year_count"], rule, hidden=_aligned(hidden, areas["area_code"]),
+                             summed=_aligned(summed, areas["area_code"], flags=False))
     window = window_label(forecast.target_year - 1)
     texts = [forecast_explanation(text, row, window, unit=unit)
              for text, row in zip(shown["count_text"], areas.itertuples())]

@@ -8,16 +8,16 @@ wards (``ward_code, ward_name, lad_code, lad_name``) and the dataset as inputs a
 :mod:`hotspots.disclosure` (``rule_for``), so no page computes a value itself.
 
 For roles whose small counts are suppressed (councillor, public): statistical hotspots are not
-offered (z-scores and p-values can be solved back to counts), and the forecast uses bands edged
-at the rule's threshold (0, 1-4, 5+ for police data) with the prior-two-year rule only, so its
-band and chance say no more than "fewer than 5". The other models, recalibration, count
-forecasts and the forecast's evidence (backtest ranking, paired intervals, calibration, the report
-beside us) are for roles that see true counts only. docs/disclosure.md says why, place by place.
+offered (z-scores and p-values can be solved back to counts), and the forecast bands each prior
+year by what is shown of it (none, fewer than 5, 5 or more) with the prior-two-year rule only, so
+its band and chance say no more than the yearly counts do. The other models, recalibration, count forecasts and the
+forecast's evidence (backtest ranking, paired intervals, calibration, the report beside us) are for
+roles that see true counts only. docs/disclosure.md says why, place by place.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import pandas as pd
@@ -142,31 +142,35 @@ def ward_map_view(dataset: Dataset, layer_key: str, role: Role, wards: pd.DataFr
         raise DisclosureError(f"The {role.name} role may not filter by gang.")
     true = aggregation.measure_table(dataset, layer_key, wards["ward_code"].tolist(), last_year=last_year,
                                      years=years, gang=gang)
-    hidden = previous_hidden = None
+    windows = {}
     if years > 1 and not rule.shows_true_values:  # a window beside its single years must not give one back
         yearly = aggregation.layer_counts(dataset, layer_key, wards["ward_code"].tolist(),
                                           list(range(last_year - 2 * years + 1, last_year + 1)), gang=gang)
-        hidden = disclosure.hidden_by_years(yearly, list(range(last_year - years + 1, last_year + 1)), rule)
-        previous_hidden = disclosure.hidden_by_years(yearly, list(range(last_year - 2 * years + 1,
-                                                                        last_year - years + 1)), rule)
-    disclosed = disclosure.disclosed_measure_table(true, rule, hidden=hidden, previous_hidden=previous_hidden)
+        now, before = list(range(last_year - years + 1, last_year + 1)), list(range(last_year - 2 * years + 1,
+                                                                                    last_year - years + 1))
+        windows = {"hidden": disclosure.hidden_by_years(yearly, now, rule),
+                   "previous_hidden": disclosure.hidden_by_years(yearly, before, rule),
+                   "summed": disclosure.summed_shown(yearly, now, rule),
+                   "previous_summed": disclosure.summed_shown(yearly, before, rule)}
+    disclosed = disclosure.disclosed_measure_table(true, rule, **windows)
     everywhere = wards[WARD_COLUMNS].merge(disclosed, on="ward_code", how="left")
     table = everywhere[everywhere["lad_code"].isin(lad_codes)].reset_index(drop=True)
     flagged = _flags(table, measure)
     mean = disclosure.disclosed_mean(table, measure, rule)
     legend = disclosure.disclosed_legend(table, measure, rule, scheme=scheme, k=k, bands=bands,
-                                         decimals=0 if measure.startswith("count") else 1)
+                                         decimals=0 if measure.startswith("count") else 1, years=years)
     region_flags = _flags(everywhere, measure)
     ranked = ranking.ranking_table(everywhere.assign(rank=disclosure.disclosed_ranks(everywhere, measure)),
                                    measure, list(lad_codes))
     above = table[measure].gt(mean.value).map({True: "above", False: "below"}).where(table[measure].notna(),
                                                                                       disclosure.NO_DATA)
     above = above.mask(flagged, rule.suppressed_text)
-    shown = table.assign(above_mean=above,
-                         count=table["count"] if rule.shows_true_values else table["count_text"])
-    values_table = shown.sort_values(measure, ascending=False, kind="stable")[
-        ["ward_name", "lad_name", "count", "population_10_24", "rate_per_1000", "count_change", "rate_change",
-         "above_mean"]].reset_index(drop=True)
+    ordered = table.assign(above_mean=above).sort_values(measure, ascending=False, kind="stable")  # by the number
+    shown = ordered.assign(count=ordered["count"] if rule.shows_true_values else ordered["count_text"],
+                           **{column: _cell_texts(ordered, column, decimals)
+                              for column, decimals in VALUES_TABLE_TEXT.items()})
+    values_table = shown[["ward_name", "lad_name", "count", "population_10_24", "rate_per_1000", "count_change",
+                          "rate_change", "above_mean"]].reset_index(drop=True)
     period = aggregation.period_label(dataset, layer_key, last_year, years)
     download = table.assign(above_mean=above, period=period, layer=layer.label)
     return WardMapView(rule=rule, table=table, values=table.set_index("ward_code")[measure],
@@ -357,11 +361,15 @@ def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.Data
         raise DisclosureError(RULE_ONLY_REASON)
     if recalibrated and not rule.shows_true_values:
         raise DisclosureError(EVIDENCE_REASON)
-    bands = forecast.DEFAULT_BANDS if rule.shows_true_values else threshold_bands(rule)
     target = int(counts["financial_year"].max()) + 1
-    result = forecast.forecast_rule(counts, target_year=target, bands=bands)
+    if rule.shows_true_values:
+        result = forecast.forecast_rule(counts, target_year=target)
+    else:
+        result = shown_class_forecast(counts, rule, target)
+    prior = [target - 2, target - 1]
     areas = disclosure.disclosed_forecast(result, rule, hidden=disclosure.hidden_by_years(
-        counts, [target - 2, target - 1], rule, key="area_code"))
+        counts, prior, rule, key="area_code"), summed=None if rule.shows_true_values else disclosure.summed_shown(
+        counts, prior, rule, key="area_code"))
     chosen, note = areas[["area_code", "probability"]], ""
     if model != "rule" or recalibrated:
         try:
@@ -382,7 +390,7 @@ def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.Data
         notes += counts_notes
         beside = report_figures.report_beside_data(result.band_table)
         beside = beside.assign(**{column: beside[column] * 100 for column in ("published", "recomputed", "lower", "upper")})
-    percent = ["probability", "lower", "upper", "probability_two_or_more"]
+    percent = [c for c in ("probability", "lower", "upper", "probability_two_or_more") if c in result.band_table]
     band_table = result.band_table.assign(**{column: result.band_table[column] * 100 for column in percent})
     shown = table[columns].reset_index(drop=True)
     download = shown.assign(ward_code=table["ward_code"].to_numpy(), target_year=financial_year_label(target),
@@ -422,12 +430,27 @@ def forecast_evidence_view(counts: pd.DataFrame, layer: Layer, role: Role, *,
                                 bins.reset_index(drop=True), list(dict.fromkeys(result.notes)), "")
 
 
-def threshold_bands(rule: DisclosureRule) -> tuple[tuple[int, int | None], ...]:
-    """Forecast bands edged at the rule's threshold (0, 1-4, 5+), so a band says no more than
-    the suppressed text does; a rule that suppresses nothing keeps 0 and 1+."""
-    if rule.smallest_shown <= 1:
-        return (0, 0), (1, None)
-    return (0, 0), (1, rule.smallest_shown - 1), (rule.smallest_shown, None)
+def shown_class_forecast(counts: pd.DataFrame, rule: DisclosureRule, target: int) -> forecast.RuleForecast:
+    """The prior-two-year rule banded by what is shown of each prior year (``disclosure.shown_classes``):
+    none, fewer than 5 in each year, 5 or more in a year. A band of the two years' total (0, 1-4, 5+)
+    would hold two suppressed years to a total of 1-4, so each to 1-3. The areas keep their true
+    prior count for ``disclosure.disclosed_forecast``, which writes the explanations; "two or more" is
+    dropped (2 is inside 1-4)."""
+    classes = counts.assign(count=disclosure.shown_classes(counts["count"], rule))
+    bands = ((0, 0), (1, 2), (3, None))  # class totals: 0; 1 or 2 (suppressed years only); 5, 6 or 10 (a year shown)
+    result = forecast.forecast_rule(classes, target_year=target, bands=bands)
+    words = dict(zip(forecast.band_labels(bands), shown_class_bands(rule)))
+    prior = counts[counts["financial_year"].isin([target - 2, target - 1])].groupby("area_code")["count"].sum()
+    areas = result.areas.assign(band=result.areas["band"].map(words),
+                                prior_two_year_count=result.areas["area_code"].map(prior).astype("int64"))
+    band_table = result.band_table.assign(band=result.band_table["band"].map(words)).drop(
+        columns=["with_two_or_more", "probability_two_or_more"])
+    return replace(result, areas=areas, band_table=band_table)
+
+
+def shown_class_bands(rule: DisclosureRule) -> list[str]:
+    """The forecast's band labels for a viewer seeing counts through ``rule``."""
+    return ["0", f"{rule.suppressed_text} in each year", f"{rule.smallest_shown} or more in a year"]
 
 
 def disclosed_area_counts(table: pd.DataFrame, rule: DisclosureRule) -> pd.DataFrame:
@@ -449,6 +472,20 @@ def _count_forecast(counts: pd.DataFrame, target: int, population: pd.DataFrame 
         return pd.DataFrame(columns=count_forecast.COLUMNS), [f"No expected counts: {unusable}"]
     areas = expected.areas
     return areas.assign(probability_two_or_more=areas["probability_two_or_more"] * 100), expected.notes
+
+
+#: The Values table's measures written as text (decimals; a change with its sign), so that a blank
+#: cell says why: the rule's words where suppressed, "no data" where there is none (never "None").
+VALUES_TABLE_TEXT = {"rate_per_1000": 1, "count_change": 0, "rate_change": 1}
+
+
+def _cell_texts(table: pd.DataFrame, column: str, decimals: int) -> pd.Series:
+    """A rate says what its count does ("fewer than 5"); a change of a suppressed period is "suppressed"."""
+    sign = "+" if "change" in column else ""
+    why = table["count_text"] if column == "rate_per_1000" else pd.Series("suppressed", index=table.index)
+    return pd.Series([reason if hidden else disclosure.NO_DATA if pd.isna(value) else f"{value:{sign},.{decimals}f}"
+                      for value, hidden, reason in zip(table[column], _flags(table, column), why)],
+                     index=table.index, dtype=object)
 
 
 def _flags(table: pd.DataFrame, measure: str) -> pd.Series:

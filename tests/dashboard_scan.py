@@ -1,0 +1,461 @@
+"""Scrape what a role is shown: every page of its navigation rendered in AppTest (text, map HTML,
+chart data, tables, the bytes each download button hands over), and the same display tables
+enumerated through the views the pages call, as ``leak_knowledge.Shown`` values.
+
+A page in a role's navigation needs an entry in ``SWEEPS`` (what to vary on it, and how to read
+it); ``sweep_pages`` refuses a page without one, so a new page is scanned once it is listed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from streamlit.runtime import memory_media_file_storage
+from streamlit.testing.v1 import AppTest
+
+from hotspots import aggregation, geography
+from hotspots.disclosure import DisclosedSummary
+from leak_knowledge import Shown
+from signed_in import dashboard
+from ui import common
+
+#: Measure table columns and what each shows: (kind, which window: "now" or "before").
+COLUMNS = {"count_text": ("count", "now"), "count": ("count", "now"), "rate_per_1000": ("rate", "now"),
+           "previous_count_text": ("count", "before"), "previous_count": ("count", "before"),
+           "previous_rate": ("rate", "before"), "count_change": ("count_change", "now"),
+           "rate_change": ("rate_change", "now")}
+WINDOW_WORDS = {"One year": 1, "Two years": 2, "Three years": 3}
+#: A small number where a count is written in words ("3 call-outs", "2 in 2021/22").
+COUNT_IN_WORDS = re.compile(r"(?<![\d.,/-])(\d+) (?:call-outs?|offences?|crimes?|incidents?|events?|nominals?|"
+                            r"injuries|victims?|in \d{4}/\d{2})\b")
+EXPLANATION = re.compile(r"^(?P<count>fewer than \d+(?: in a year)?|[\d,]+|no data)(?: [a-z-]+)? in "
+                         r"(?P<first>\d{4})/\d{2}(?:-(?P<last>\d{4})/\d{2})?, band (?P<band>[^:]+):")
+
+
+@dataclass
+class Scraped:
+    """Everything read from what was shown: values, texts, legends, ranks and summaries to check."""
+
+    shown: list[Shown] = field(default_factory=list)
+    texts: list[tuple[str, str]] = field(default_factory=list)  # (source, text)
+    legends: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (source, layer, labels)
+    ranks: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)  # (source, layer, ward_code/shown/rank)
+    means: list[tuple[str, DisclosedSummary, pd.Series]] = field(default_factory=list)  # (source, mean, values)
+    band_tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    runs: list[tuple[str, dict]] = field(default_factory=list)  # (page, context) of every AppTest run
+
+    def extend(self, other: Scraped) -> None:
+        for name in ("shown", "texts", "legends", "ranks", "means", "band_tables", "runs"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+def shown_from_table(frame: pd.DataFrame, layer: str, years: tuple[int, ...], source: str,
+                     codes: pd.Series | None = None) -> list[Shown]:
+    """The values of a measure table (its ``ward_code`` or ``codes``, and any of ``COLUMNS``)."""
+    codes = frame["ward_code"] if codes is None else codes
+    before = tuple(year - len(years) for year in years)
+    out = []
+    for column, (kind, window) in COLUMNS.items():
+        if column not in frame:
+            continue
+        for code, value in zip(codes.tolist(), frame[column].tolist()):
+            if kind != "count" and isinstance(value, str):  # a measure as text: its number, or words saying why not
+                value = _number_or_text(value)
+                if isinstance(value, str):
+                    continue
+            if isinstance(code, str) and not _blank(value):
+                out.append(Shown(layer, code, years if window == "now" else before, kind, _plain(value),
+                                 f"{source}, column {column}"))
+    return out
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, (np.integer, np.floating)):
+        return float(value)
+    return value
+
+
+# ---- AppTest: the pages -------------------------------------------------------------------------
+
+class DownloadRecorder:
+    """The bytes Streamlit's media file manager stores for each download button, by file id."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.files: dict[str, bytes] = {}
+        original = memory_media_file_storage.MemoryMediaFileStorage.load_and_get_id
+
+        def load_and_get_id(storage, path_or_data, mimetype, kind, filename=None):
+            file_id = original(storage, path_or_data, mimetype, kind, filename)
+            self.files[file_id] = storage.get_file(file_id).content
+            return file_id
+
+        monkeypatch.setattr(memory_media_file_storage.MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+
+    def data(self, button) -> bytes:
+        url = button.proto.url
+        file_id = url.rsplit("/", 1)[-1].split(".")[0]
+        if file_id not in self.files:
+            raise AssertionError(f"the download button {button.label!r} hands over {url!r}, which was never stored")
+        return self.files[file_id]
+
+
+def element_texts(at: AppTest) -> list[str]:
+    """Every string an element of the run shows: bodies, labels, captions, metrics, help."""
+    texts = []
+    for element in [*at.main, *at.sidebar]:
+        for name in ("value", "label", "body", "help", "caption"):
+            value = getattr(element, name, None) if name != "value" or not hasattr(element, "options") else None
+            if isinstance(value, str) and value:
+                texts.append(value)
+        if getattr(element, "type", "") == "iframe":
+            texts.append(element.proto.srcdoc)
+    return texts
+
+
+def frames(at: AppTest) -> list[pd.DataFrame]:
+    return [frame.value for frame in at.dataframe]
+
+
+def chart_frames(at: AppTest) -> list[pd.DataFrame]:
+    out = []
+    for element in at.main:
+        if getattr(element, "type", "") == "vega_lite_chart":
+            out += [convert_arrow_bytes_to_pandas_df(named.data.data) for named in element.proto.datasets]
+            spec = json.loads(element.proto.spec)
+            for layer in [spec, *spec.get("layer", [])]:
+                values = layer.get("data", {}).get("values") if isinstance(layer.get("data"), dict) else None
+                if values:
+                    out.append(pd.DataFrame(values))
+    return out
+
+
+def map_html(at: AppTest) -> list[str]:
+    return [e.proto.srcdoc for e in at.main if getattr(e, "type", "") == "iframe" and "leaflet" in e.proto.srcdoc]
+
+
+def map_tooltips(html: str) -> dict[str, dict]:
+    """Each ward's feature properties (tooltip and popup values) from a folium map's HTML."""
+    by_ward = {}
+    for match in re.finditer(r'"properties": (\{[^{}]*\})', html):
+        properties = json.loads(match.group(1))
+        if "ward_code" in properties:
+            by_ward[properties["ward_code"]] = properties
+    return by_ward
+
+
+def map_legend(html: str) -> list[str]:
+    return re.findall(r"</span>([^<]*)</div>", html.replace("\\u003c", "<").replace("\\u003e", ">"))
+
+
+def _tooltip_text(value: str) -> str:
+    return value.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
+def read_run(at: AppTest, downloads: DownloadRecorder, source: str, layer: str, years: tuple[int, ...],
+             measure: str | None) -> Scraped:
+    """What one run of a page showing ``layer`` over ``years`` (``measure`` on its map) shows."""
+    assert not at.exception, f"{source}: {at.exception}"
+    out = Scraped()
+    out.texts += [(source, text) for text in element_texts(at)]
+    for index, frame in enumerate(chart_frames(at)):
+        where = f"{source}, chart data {index}"
+        out.texts += [(where, str(v)) for v in frame.select_dtypes(include=["object", "string"]).to_numpy().ravel()]
+        if "ward_code" in frame:
+            out.shown += shown_from_table(frame, layer, years, where)
+            if "rank" in frame and measure in frame:
+                out.ranks.append((where, layer, frame[["ward_code", measure, "rank"]].rename(columns={measure: "shown"})))
+    for button in at.get("download_button"):
+        data = downloads.data(button)
+        where = f"{source}, download {button.label!r}"
+        out.texts.append((where, data.decode("utf-8", errors="replace")))
+        table = pd.read_csv(io.BytesIO(data))
+        if "ward_code" in table:
+            out.shown += shown_from_table(table, layer, years, where)
+    for html in map_html(at):
+        if measure is not None:
+            kind = {"count": "count", "rate_per_1000": "rate", "count_change": "count_change",
+                    "rate_change": "rate_change"}[measure]
+            for code, properties in map_tooltips(html).items():
+                value = _tooltip_text(properties.get("value", ""))
+                value = value if kind == "count" else _number_or_text(value)
+                if value and value != "no data" and (kind == "count" or not isinstance(value, str)):
+                    out.shown.append(Shown(layer, code, years, kind, value, f"{source}, map tooltip"))
+            if measure == "count":
+                out.legends.append((f"{source}, map legend", layer, map_legend(html)))
+    return out
+
+
+def _number_or_text(text: str) -> object:
+    try:
+        return float(text.replace(",", "").rstrip("%"))
+    except ValueError:
+        return text
+
+
+# ---- the sweeps of each page --------------------------------------------------------------------
+
+@dataclass
+class PageSweep:
+    """How to vary one page's widgets (``runs``: each run's widget settings) and read each run."""
+
+    script: str
+    runs: Callable[[AppTest, object], Iterator[dict]]
+    read: Callable[[AppTest, DownloadRecorder, dict, object], Scraped]
+
+
+def _ward_map_runs(at: AppTest, dataset) -> Iterator[dict]:
+    layer_keys = _layer_options(at, dataset)
+    measures = list(aggregation.MEASURES)
+    windows = [WINDOW_WORDS[label] for label in at.sidebar.radio(key="window").options]
+    schemes = ["quantiles", "natural_breaks", "equal_interval", "fixed"]
+    areas = [["Thurrock"], [], ["Basildon", "Thurrock"], ["Southend-on-Sea"]]
+    combo = 0
+    for i, layer in enumerate(layer_keys):
+        for j, measure in enumerate(measures):
+            window = windows[(i + j) % len(windows)]
+            years = aggregation.covered_years(dataset, layer)
+            first = years[min(2 * window - 1, len(years) - 1)] if "change" in measure else years[window - 1]
+            choices = [y for y in years if y >= first]
+            yield {"layer": layer, "measure": measure, "window": window, "year": choices[-1 - (combo % 3)],
+                   "scheme": schemes[combo % len(schemes)], "area": areas[combo % len(areas)]}
+            combo += 1
+
+
+def _layer_options(at: AppTest, dataset) -> list[str]:
+    """The layer keys the Layer box offers (AppTest holds the labels it shows)."""
+    by_label = {layer.label: key for key, layer in aggregation.available_layers(dataset, restricted=True).items()}
+    return [by_label[label] for label in at.sidebar.selectbox(key="layer").options]
+
+
+def _set_ward_map(at: AppTest, run: dict) -> None:
+    at.multiselect(key="area").set_value(run["area"])
+    at.selectbox(key="layer").set_value(run["layer"])
+    at.radio(key="measure").set_value(run["measure"])
+    at.radio(key="window").set_value(run["window"])
+    at.run()
+    at.select_slider(key="year").set_value(run["year"])
+    at.selectbox(key="scheme").set_value(run["scheme"])
+
+
+def _read_ward_map(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) -> Scraped:
+    out = Scraped()
+    years = tuple(range(run["year"] - run["window"] + 1, run["year"] + 1))
+    for tab in ("Map", "Ranking", "Values"):
+        _set_ward_map(at, run)
+        at.session_state["view"] = tab
+        at.query_params["view"] = tab
+        at.run()
+        source = (f"ward map {tab} ({run['layer']}, {run['measure']}, {_years_text(years)}, "
+                  f"{'+'.join(run['area']) or 'Greater Essex'}, {run['scheme']})")
+        page = read_run(at, downloads, source, run["layer"], years, run["measure"] if tab == "Map" else None)
+        if tab == "Values":
+            names = geography.wards()[["ward_code", "ward_name", "lad_name"]]
+            for frame in frames(at):
+                codes = frame[["ward_name", "lad_name"]].merge(names, on=["ward_name", "lad_name"], how="left")
+                page.shown += shown_from_table(frame, run["layer"], years, f"{source}, table",
+                                               codes=codes["ward_code"])
+        out.extend(page)
+        out.runs.append(("pages/ward_map.py", {**run, "tab": tab}))
+    return out
+
+
+def _forecast_runs(at: AppTest, dataset) -> Iterator[dict]:
+    for index, layer in enumerate(_layer_options(at, dataset)):
+        yield {"layer": layer, "partial_years": index == 0}
+
+
+def _read_forecast(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) -> Scraped:
+    at.selectbox(key="layer").set_value(run["layer"])
+    at.checkbox(key="partial_years").set_value(run["partial_years"])
+    at.run()
+    source = f"forecast ({run['layer']}{', part years' if run['partial_years'] else ''})"
+    out = read_run(at, downloads, source, run["layer"], (), None)
+    for html in map_html(at):
+        for code, properties in map_tooltips(html).items():
+            out.shown += explanation_shown(_tooltip_text(properties.get("details", "")), run["layer"], code,
+                                           f"{source}, map tooltip")
+    names = geography.wards()[["ward_code", "ward_name"]].drop_duplicates("ward_name")
+    for frame in frames(at):
+        if "explanation" in frame:
+            codes = frame[["ward_name"]].merge(names, on="ward_name", how="left")["ward_code"]
+            for code, text in zip(codes, frame["explanation"]):
+                out.shown += explanation_shown(str(text), run["layer"], code, f"{source}, table")
+        if "ward_years" in frame:
+            out.band_tables.append((source, frame))
+    out.runs.append(("pages/forecast.py", run))
+    return out
+
+
+def explanation_shown(text: str, layer: str, code: str, source: str) -> list[Shown]:
+    """The prior two-year count and its band from a forecast explanation ("fewer than 5 in 2021/22-2022/23,
+    band 1-4: ...")."""
+    match = EXPLANATION.match(text)
+    if not match or not isinstance(code, str):
+        return []
+    first = int(match["first"])
+    last = int(match["last"] or first)
+    years = tuple(range(first, last + 1))
+    return [Shown(layer, code, years, "count", match["count"], f"{source}, explanation"),
+            Shown(layer, code, years, "band", match["band"].strip(), f"{source}, explanation's band")]
+
+
+def _profile_runs(at: AppTest, dataset) -> Iterator[dict]:
+    layers = [key for key in _profile_layers(dataset)]
+    wards = geography.wards("thurrock")["ward_code"].tolist()
+    small = [code for code in wards
+             if aggregation.layer_counts(dataset, layers[0], [code], [2023])["count"].between(1, 4).any()]
+    for index, ward in enumerate((small + wards)[:3]):
+        yield {"ward": ward, "trend_measure": ["count", "rate_per_1000"][index % 2],
+               "profile_year": [2023, 2021, 2019][index]}
+
+
+def _profile_layers(dataset) -> list[str]:
+    return [key for key in aggregation.available_layers(dataset) if not aggregation.resolve_layer(key).restricted]
+
+
+def _read_profile(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) -> Scraped:
+    at.selectbox(key="ward").set_value(run["ward"])
+    at.run()
+    at.select_slider(key="profile_year").set_value(run["profile_year"])
+    at.radio(key="trend_measure").set_value(run["trend_measure"])
+    at.run()
+    source = f"ward profile ({run['ward']}, {run['profile_year']}, trend of {run['trend_measure']})"
+    out = read_run(at, downloads, source, "", (), None)
+    by_label = {aggregation.resolve_layer(key).label: key for key in _profile_layers(dataset)}
+    for index, frame in enumerate(chart_frames(at)):
+        if {"label", "financial_year"} <= set(frame.columns):
+            for row in frame.to_dict("records"):
+                layer = by_label[row["label"]]
+                years = (int(row["financial_year"]),)
+                where = f"{source}, trend chart data"
+                for column in ("count_text", "count", "rate_per_1000"):
+                    if column in row and not _blank(row[column]):
+                        kind = "rate" if column == "rate_per_1000" else "count"
+                        out.shown.append(Shown(layer, run["ward"], years, kind, _plain(row[column]),
+                                               f"{where}, {column}"))
+    for frame in frames(at):
+        if "label" in frame and "count" in frame:
+            for row in frame.to_dict("records"):
+                layer = by_label[row["label"]]
+                years = (run["profile_year"],)
+                out.shown.append(Shown(layer, run["ward"], years, "count", row["count"], f"{source}, ranks table"))
+                if not _blank(row.get("rate_per_1000")):
+                    out.shown.append(Shown(layer, run["ward"], years, "rate", float(row["rate_per_1000"]),
+                                           f"{source}, ranks table"))
+    out.runs.append(("pages/ward_profile.py", run))
+    return out
+
+
+#: A ward summary's count sentence: "<ward> had <count> <what> in <period>" (or "in at least one
+#: year of <period>"), and what it says of the window before: "; up from 20", "; fewer than 5 in at
+#: least one year of <period>".
+SUMMARY_COUNT = re.compile(r" had (?:(?P<no>no)|about (?P<about>[\d,]+)|(?P<words>fewer than \d+)|(?P<number>[\d,]+)) "
+                           r".*? in (?P<some>at least one year of )?(?P<first>\d{4})/\d{2}(?:-(?P<last>\d{4})/\d{2})?")
+SUMMARY_BEFORE = re.compile(r"; (?:(?:up|down) from (?:about )?(?P<number>[\d,]+)|(?P<words>fewer than \d+) in at least "
+                            r"one year of (?P<first>\d{4})/\d{2}(?:-(?P<last>\d{4})/\d{2})?)")
+
+
+def _summary_runs(at: AppTest, dataset) -> Iterator[dict]:
+    """Thurrock's wards with a small count in the last two years of a layer first, then one ward of
+    each other local authority."""
+    layer = next(iter(aggregation.available_layers(dataset)))
+    wards = geography.wards()
+    thurrock = wards[wards["lad_name"].eq("Thurrock")]["ward_code"].tolist()
+    last = aggregation.covered_years(dataset, layer)[-1]
+    small = [code for code in thurrock
+             if aggregation.layer_counts(dataset, layer, [code], [last - 1, last])["count"].between(1, 4).any()]
+    others = wards[~wards["lad_name"].eq("Thurrock")].groupby("lad_code")["ward_code"].first().tolist()
+    for ward in small[:4] + others[:3]:
+        yield {"ward": ward}
+
+
+def _read_summary(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) -> Scraped:
+    """The page's texts, charts and downloads, and, per layer, the counts its sentences and trend
+    give: the sentence and each trend point must be on the page as the view wrote them."""
+    from shown_text import shown as displayed
+
+    from hotspots import roles, ward_summary_view
+
+    at.session_state["summary_ward"] = run["ward"]
+    at.run()
+    source = f"your ward ({run['ward']})"
+    out = read_run(at, downloads, source, "", (), None)
+    page_text = "\n".join(displayed(text) for _, text in out.texts)
+    role = roles.role(at.session_state["account"].role)
+    view = ward_summary_view.ward_summary_view(ward_summary_view.summary_data(dataset, role, geography.wards()),
+                                               run["ward"])
+    assert view.layers, f"{source}: no layer described"
+    for section in view.layers:
+        where = f"{source}, {section.key}"
+        assert section.sentence in page_text, f"{where}: the sentence {section.sentence!r} is not on the page"
+        out.shown += _summary_sentence_shown(section.sentence, section.key, run["ward"], f"{where}, sentence")
+        for row in section.trend.to_dict("records"):
+            if not _blank(row["count_text"]):
+                out.shown.append(Shown(section.key, run["ward"], (int(row["financial_year"]),), "count",
+                                       _plain(row["count_text"]), f"{where}, trend"))
+    out.runs.append(("pages/ward_summary.py", run))
+    return out
+
+
+def _summary_sentence_shown(sentence: str, layer: str, ward: str, source: str) -> list[Shown]:
+    match = SUMMARY_COUNT.search(sentence)
+    if not match:
+        return []
+    first, last = int(match["first"]), int(match["last"] or match["first"])
+    years = tuple(range(first, last + 1))
+    if match["no"]:
+        value: object = 0
+    elif match["words"]:
+        value = match["words"] + (" in a year" if match["some"] else "")
+    else:
+        value = (match["about"] or match["number"]).replace(",", "")
+    facts = [Shown(layer, ward, years, "count", value, source)]
+    before = SUMMARY_BEFORE.search(sentence, match.end())
+    if before:
+        previous = tuple(year - len(years) for year in years)
+        value = (before["words"] + " in a year") if before["words"] else before["number"].replace(",", "")
+        facts.append(Shown(layer, ward, previous, "count", value, f"{source} (the period before)"))
+    return facts
+
+
+SWEEPS = {sweep.script: sweep for sweep in [
+    PageSweep("pages/ward_map.py", _ward_map_runs, _read_ward_map),
+    PageSweep("pages/forecast.py", _forecast_runs, _read_forecast),
+    PageSweep("pages/ward_profile.py", lambda at, dataset: _profile_runs(at, dataset), _read_profile),
+    PageSweep("pages/ward_summary.py", _summary_runs, _read_summary),
+]}
+
+
+def sweep_pages(role: str, dataset, downloads: DownloadRecorder, *, every: int = 1) -> Scraped:
+    """Every page of ``role``'s navigation, each through its sweep (every ``every``-th run of it)."""
+    out = Scraped()
+    menu = common.menu(common.roles.role(role))
+    missing = [page.script for page in menu if page.script not in SWEEPS]
+    assert not missing, f"pages in the {role} navigation with no leak sweep: {missing}; add them to SWEEPS"
+    for page in menu:
+        at = dashboard(role)
+        at.run()
+        if page.script != menu[0].script:
+            at.switch_page(page.script).run()
+        assert not at.exception, at.exception
+        out.texts += [(f"{page.title} as first shown", text) for text in element_texts(at)]
+        sweep = SWEEPS[page.script]
+        for index, run in enumerate(list(sweep.runs(at, dataset))):
+            if index % every == 0:
+                out.extend(sweep.read(at, downloads, run, dataset))
+    return out
+
+
+def _years_text(years: tuple[int, ...]) -> str:
+    return f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])

@@ -1,0 +1,336 @@
+"""The whole-dashboard adversary (issue 13): as councillor and as public, render every page of the
+role's navigation with a sweep of its widgets in AppTest (map tooltips and legend, chart data,
+tables, captions, the bytes of every download), enumerate the views those pages draw from over
+every layer, period length and year, and combine it all into one knowledge base of what the
+viewer has learnt about each count (tests/leak_knowledge.py). It fails on the first protected
+count pinned (or a suppressed one narrowed), naming the places that gave it away.
+
+The pages draw only from the views: every value a page run shows is checked against the views
+enumeration, so the enumeration covers what the sweep does not render. Two more tests show the
+scan does find leaks: with suppression switched off, and with one secondary guard removed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import streamlit as st
+
+import dashboard_scan
+from dashboard_scan import Scraped, shown_from_table
+from hotspots import aggregation, disclosure, geography, loading, roles, views
+from hotspots.periods import window_label
+from leak_knowledge import Knowledge, Shown, shown_interval
+
+ROLES = ["councillor", "public"]
+#: Period lengths the views are enumerated over: the ward map's "Period" choices (checked below).
+WINDOWS = (1, 2)
+#: Layers counted within another: (inner, outer), so inner <= outer for each ward and year.
+NESTED = (("ambulance-knife", "ambulance-all"),)
+_RANGE = re.compile(r"^(?:over )?(-?[\d,.]+)(?: to (-?[\d,.]+))?$")
+
+
+@pytest.fixture(scope="module")
+def seen(demo_dir):
+    """The demo store as a councillor's or the public's session loads it."""
+    store = loading.demo_store()
+    if not len(loading.load_dataset(store).events):
+        loading.load_demo_into(store)
+    return loading.load_dataset(store, roles.role("councillor").data_access)
+
+
+def _layers(dataset, role: str) -> dict:
+    return views.layers_for(dataset, roles.role(role))
+
+
+def _truth(dataset, layers) -> dict:
+    wards = geography.wards()["ward_code"].tolist()
+    truth = {}
+    for key in layers:
+        counts = aggregation.layer_counts(dataset, key, wards, aggregation.covered_years(dataset, key))
+        truth.update({(key, row.ward_code, int(row.financial_year)): int(row.count) for row in counts.itertuples()})
+    return truth
+
+
+def _population(dataset) -> dict:
+    people = dataset.population
+    return {(row.ward_code, int(row.financial_year)): float(row.population_10_24) for row in people.itertuples()}
+
+
+def _rules(layers) -> dict:
+    """The published rule of each layer: what the adversary knows the dashboard applies."""
+    return {key: disclosure.rule_of_layer(layer) for key, layer in layers.items()}
+
+
+# ---- the views enumeration ----------------------------------------------------------------------
+
+def views_scan(dataset, role: str, *, layers=None, windows=WINDOWS, years=None, measures_every: int = 3) -> Scraped:
+    """Every ward map view (all of Greater Essex: every ward) for each layer, period length and year,
+    each measure's ranks, legend and mean at every ``measures_every``-th year, and the forecast."""
+    viewer = roles.role(role)
+    wards = geography.wards()
+    every_lad = sorted(geography.LOCAL_AUTHORITIES)
+    out = Scraped()
+    for key in layers or _layers(dataset, role):
+        covered = aggregation.covered_years(dataset, key)
+        for window in windows:
+            ends = [y for y in covered[window - 1:] if years is None or y in years]
+            for index, last in enumerate(ends):
+                span = tuple(range(last - window + 1, last + 1))
+                measures = list(aggregation.MEASURES) if index % measures_every == 0 or last == ends[-1] else ["count"]
+                for measure in measures:
+                    view = views.ward_map_view(dataset, key, viewer, wards, every_lad, measure=measure,
+                                               last_year=last, years=window)
+                    source = f"ward map view ({key}, {measure}, {window_label(last, window)})"
+                    if measure == "count":
+                        out.shown += shown_from_table(view.download, key, span, f"{source}, CSV")
+                        out.shown += shown_from_table(view.ranking, key, span, f"{source}, ranking")
+                        out.legends.append((f"{source}, legend", key, view.legend.labels))
+                    out.ranks.append((f"{source}, ranking", key, view.ranking[["ward_code", measure, "rank"]].rename(
+                        columns={measure: "shown"})))
+                    out.means.append((f"{source}, mean", view.mean, view.table[measure]))
+                    out.means.append((f"{source}, region mean", view.region_mean, view.table[measure]))
+        out.extend(forecast_scan(dataset, key, viewer))
+    return out
+
+
+def forecast_scan(dataset, key: str, viewer: roles.Role) -> Scraped:
+    out = Scraped()
+    wards = geography.wards()
+    counts = aggregation.layer_counts(dataset, key, wards["ward_code"].tolist(),
+                                      aggregation.complete_years(dataset, key)[0]).rename(
+        columns={"ward_code": "area_code"})
+    view = views.forecast_view(counts, aggregation.resolve_layer(key), viewer, wards)
+    source = f"forecast view ({key})"
+    codes = wards.set_index("ward_name")["ward_code"]
+    for name, text in zip(view.table["ward_name"], view.table["explanation"]):
+        out.shown += dashboard_scan.explanation_shown(str(text), key, codes.get(name), source)
+    out.band_tables.append((source, view.band_table))
+    return out
+
+
+# ---- reading it all -----------------------------------------------------------------------------
+
+def knowledge_of(scraped: Scraped, layers) -> Knowledge:
+    """One knowledge base of everything ``scraped`` holds (bands read as ranges of the prior two years)."""
+    dataset_rules = _rules(layers)
+    knowledge = Knowledge(dataset_rules, {}, NESTED)
+    for item in scraped.shown:
+        if item.kind == "band":
+            for years, low, high in _band_ranges(item.value, dataset_rules[item.layer], item.years):
+                knowledge.add_fact({(item.layer, item.area, year): 1 for year in years}, low, high, item.source)
+        else:
+            knowledge.shown.append(item)
+    return knowledge
+
+
+def _band_ranges(label: str, rule, years: tuple[int, ...]) -> list[tuple[tuple[int, ...], float, float]]:
+    """What a forecast band says: ranges of the prior two years' total, or of each year."""
+    label = label.strip()
+    if label == f"{rule.suppressed_text} in each year":
+        return [(years, 1, math.inf)] + [((year,), 0, rule.smallest_shown - 1) for year in years]
+    if label == f"{rule.smallest_shown} or more in a year":
+        return [(years, rule.smallest_shown, math.inf)]
+    match = re.fullmatch(r"(\d+)(?:-(\d+)|(\+))?", label)
+    if not match:
+        raise AssertionError(f"cannot read the forecast band {label!r}")
+    low = int(match[1])
+    return [(years, low, math.inf if match[3] else int(match[2] or low))]
+
+
+def first_problem(scraped: Scraped, layers, truth: dict, population: dict) -> str | None:
+    """The first leak in what was scraped: a small count written out, a legend range holding a
+    suppressed count, ranks ordering suppressed wards, a mean over hidden values, or a protected
+    count the combined knowledge pins down."""
+    rules = _rules(layers)
+    for check in (_text_leak(scraped), _legend_leak(scraped, rules), _rank_leak(scraped), _mean_leak(scraped)):
+        if check:
+            return check
+    knowledge = knowledge_of(scraped, layers)
+    knowledge.population = population
+    return knowledge.first_leak(truth)
+
+
+def _text_leak(scraped: Scraped) -> str | None:
+    for source, text in scraped.texts:
+        for match in dashboard_scan.COUNT_IN_WORDS.finditer(text):
+            if text[max(0, match.start() - 5):match.start()] == "than ":
+                continue  # "fewer than 5 in 2021/22" is the rule's words, not a count
+            number = int(match[1])
+            if 1 <= number <= (7 if "ambulance" in source else 4):
+                return f"{source}: a small count written out: {text[max(0, match.start() - 60):match.end() + 20]!r}"
+    return None
+
+
+def _legend_leak(scraped: Scraped, rules: dict) -> str | None:
+    for source, layer, labels in scraped.legends:
+        rule = rules[layer]
+        for label in labels:
+            match = _RANGE.match(label.strip())
+            if not match:
+                continue
+            low = float(match[1].replace(",", ""))
+            high = float((match[2] or match[1]).replace(",", ""))
+            if low <= rule.smallest_shown - 1 and high >= 1:
+                return f"{source}: the legend range {label!r} holds counts that are suppressed (1 to {rule.smallest_shown - 1})"
+    return None
+
+
+def _rank_leak(scraped: Scraped) -> str | None:
+    for source, _, frame in scraped.ranks:
+        ranked = frame.dropna(subset=["rank"])
+        hidden = ranked[ranked["shown"].isna()]
+        if hidden["rank"].nunique() > 1:
+            return f"{source}: ranks order suppressed wards among themselves ({sorted(hidden['rank'].unique())})"
+        split = ranked.dropna(subset=["shown"]).groupby("shown")["rank"].nunique()
+        if split.gt(1).any():
+            return f"{source}: wards shown alike as {split.idxmax():g} get different ranks"
+    return None
+
+
+def _mean_leak(scraped: Scraped) -> str | None:
+    for source, mean, values in scraped.means:
+        shown = values.astype("float64").dropna()
+        if mean.wards != len(shown) or (len(shown) and abs(mean.value - shown.mean()) > 1e-9):
+            return (f"{source}: the mean {mean.value:g} of {mean.wards} wards ({mean.text}) is not the mean of the "
+                    f"{len(shown)} values shown, so it holds hidden ones")
+    return None
+
+
+def page_draws_only_from_views(pages: Scraped, enumerated: Scraped) -> str | None:
+    """The first value a page showed that the views enumeration does not hold (same layer, ward,
+    years and kind, equal up to the page's display rounding), or None."""
+    held: dict[tuple, list] = {}
+    for item in enumerated.shown:
+        held.setdefault((item.layer, item.area, item.years, item.kind), []).append(item.value)
+    for item in pages.shown:
+        candidates = held.get((item.layer, item.area, item.years, item.kind), [])
+        if not any(_agree(item.value, value) for value in candidates):
+            return f"{item.source} shows {item.value!r} for {item.layer} {item.area} {item.years} {item.kind}, " \
+                   f"which the views enumeration does not hold ({candidates[:3]})"
+    return None
+
+
+def _agree(page_value: object, view_value: object) -> bool:
+    page_number, view_number = _as_number(page_value), _as_number(view_value)
+    if page_number is not None and view_number is not None:
+        return abs(page_number - view_number) <= 0.05 + 1e-9  # the page may show one decimal
+    return str(page_value).strip() == str(view_value).strip()
+
+
+def _as_number(value: object) -> float | None:
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return None if math.isnan(float(value)) else float(value)
+    try:
+        return float(str(value).replace(",", "").rstrip("%"))
+    except ValueError:
+        return None
+
+
+# ---- the tests ----------------------------------------------------------------------------------
+
+def test_the_demo_holds_small_counts_in_the_years_shown(seen):
+    layers = _layers(seen, "councillor")
+    truth = _truth(seen, layers)
+    rules = _rules(layers)
+    for key, rule in rules.items():
+        small = [value for (layer, _, _), value in truth.items() if layer == key and 1 <= value < rule.smallest_shown]
+        assert len(small) >= 10, f"{key}: too few counts of 1 to {rule.smallest_shown - 1} to protect"
+    police = [v for (layer, _, _), v in truth.items() if rules[layer].name == "police" and 1 <= v <= 4]
+    ambulance = [v for (layer, _, _), v in truth.items() if rules[layer].name == "health" and 1 <= v <= 7]
+    assert set(police) == {1, 2, 3, 4} and set(ambulance) == set(range(1, 8))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_nothing_a_role_can_reach_gives_a_protected_count_back(seen, role, monkeypatch):
+    st.cache_data.clear()
+    downloads = dashboard_scan.DownloadRecorder(monkeypatch)
+    pages = dashboard_scan.sweep_pages(role, seen, downloads, every=1 if role == "councillor" else 2)
+    windows = {run["window"] for page, run in pages.runs if page == "pages/ward_map.py"}
+    assert windows == set(WINDOWS), f"the ward map offers the periods {windows}; enumerate those in WINDOWS"
+    assert any("download" in source for source, _ in pages.texts), "no download button was read"
+    enumerated = views_scan(seen, role)
+    assert page_draws_only_from_views(pages, enumerated) is None
+    layers = _layers(seen, role)
+    everything = Scraped()
+    everything.extend(pages)
+    everything.extend(enumerated)
+    assert first_problem(everything, layers, _truth(seen, layers), _population(seen)) is None
+
+
+def test_councillor_and_public_see_the_same(seen):
+    """The views read a role's flags only, so the views enumeration of one stands for the other."""
+    councillor, public = roles.role("councillor"), roles.role("public")
+    flags = [name for name in roles.Role.__dataclass_fields__ if name not in ("name", "label")]
+    assert [getattr(councillor, f) for f in flags] == [getattr(public, f) for f in flags]
+
+
+def test_the_scan_finds_leaks_with_suppression_switched_off(seen, monkeypatch):
+    st.cache_data.clear()
+    monkeypatch.setattr(disclosure, "rule_for", lambda layer, role: disclosure.TRUE_VALUES)
+    layers = _layers(seen, "councillor")
+    truth, population = _truth(seen, layers), _population(seen)
+    for key in ("violence-with-injury", "ambulance-knife"):
+        scraped = views_scan(seen, "councillor", layers=[key], windows=(1,), years=[2022])
+        problem = first_problem(scraped, layers, truth, population)
+        assert problem is not None and key in problem, problem
+    downloads = dashboard_scan.DownloadRecorder(monkeypatch)
+    pages = dashboard_scan.sweep_pages("councillor", seen, downloads, every=6)
+    assert first_problem(pages, layers, truth, population) is not None
+    st.cache_data.clear()
+
+
+def test_the_scan_finds_a_window_less_its_years_without_the_guard(seen, monkeypatch):
+    """With ``hidden_by_years`` removed, a two-year count beside its single years gives a year back."""
+    monkeypatch.setattr(disclosure, "hidden_by_years",
+                        lambda counts, years, rule, key="ward_code": pd.Series(False, index=counts[key].unique()))
+    layers = _layers(seen, "councillor")
+    scraped = views_scan(seen, "councillor", layers=["violence-with-injury"], years=[2021, 2022])
+    problem = first_problem(scraped, layers, _truth(seen, layers), _population(seen))
+    assert problem is not None and "violence-with-injury" in problem, problem
+
+
+def test_the_knowledge_reads_the_rules_as_published():
+    police, health = disclosure.rule_named("police"), disclosure.rule_named("health")
+    assert shown_interval("fewer than 5", police, 1) == (1, 4)
+    assert shown_interval(12, police, 1) == (12, 12)
+    assert shown_interval(3, police, 1) == (3, 3)  # a value the rule never shows is the count itself
+    assert shown_interval(10, health, 1) == (8, 12)
+    assert shown_interval(15, health, 1) == (13, 17)
+    assert shown_interval(12, health, 1) == (12, 12)
+    assert shown_interval("fewer than 8 in a year", health, 2) == (1, math.inf)
+    assert shown_interval(0, health, 1) == (0, 0)
+
+
+def test_the_knowledge_combines_windows_years_and_changes():
+    police = disclosure.rule_named("police")
+    knowledge = Knowledge({"v": police}, {("W", 2021): 1000.0, ("W", 2022): 1000.0})
+    knowledge.learn([Shown("v", "W", (2021, 2022), "count", 9, "a two-year count"),
+                     Shown("v", "W", (2022,), "count", 6, "a one-year count")])
+    assert "exactly 3" in knowledge.first_leak({("v", "W", 2021): 3, ("v", "W", 2022): 6})
+    knowledge = Knowledge({"v": police}, {("W", 2021): 1000.0, ("W", 2022): 1000.0})
+    knowledge.learn([Shown("v", "W", (2022,), "rate", 9.0, "a rate"),
+                     Shown("v", "W", (2022,), "count_change", 6, "a change")])
+    assert "exactly 3" in knowledge.first_leak({("v", "W", 2021): 3, ("v", "W", 2022): 9})
+    knowledge = Knowledge({"v": police}, {})
+    knowledge.learn([Shown("v", "W", (2021,), "count", "fewer than 5", "a"),
+                     Shown("v", "W", (2022,), "count", "fewer than 5", "b"),
+                     Shown("v", "W", (2021, 2022), "count", "fewer than 5", "c")])
+    assert "1 to 3" in knowledge.first_leak({("v", "W", 2021): 1, ("v", "W", 2022): 2})
+
+
+def test_the_scan_reads_counts_written_out_legend_ranges_and_ranks():
+    assert _text_leak(Scraped(texts=[("forecast (ambulance-knife)", "6 call-outs in 2021/22-2022/23")]))
+    assert _text_leak(Scraped(texts=[("forecast (violence-with-injury)", "6 in 2021/22")])) is None
+    assert _text_leak(Scraped(texts=[("map", "fewer than 5 in 2021/22, band 0")])) is None
+    rules = {"violence-with-injury": disclosure.rule_named("police")}
+    assert _legend_leak(Scraped(legends=[("map", "violence-with-injury", ["0", "1 to 9"])]), rules)
+    assert _legend_leak(Scraped(legends=[("map", "violence-with-injury", ["0", "5 to 9", "fewer than 5"])]),
+                        rules) is None
+    ranks = pd.DataFrame({"ward_code": ["A", "B", "C"], "shown": [9.0, np.nan, np.nan], "rank": [1, 2, 3]})
+    assert _rank_leak(Scraped(ranks=[("chart", "v", ranks)]))
+    assert _rank_leak(Scraped(ranks=[("chart", "v", ranks.assign(rank=[1, 2, 2]))])) is None
