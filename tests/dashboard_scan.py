@@ -334,7 +334,9 @@ def _read_profile(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) 
     out = read_run(at, downloads, source, "", (), None)
     by_label = {aggregation.resolve_layer(key).label: key for key in _profile_layers(dataset)}
     for index, frame in enumerate(chart_frames(at)):
-        if {"label", "financial_year"} <= set(frame.columns):
+        if {"label", "month", "financial_year"} <= set(frame.columns):
+            out.shown += _monthly_shown(frame, by_label, run["ward"], f"{source}, monthly trend chart data")
+        elif {"label", "financial_year"} <= set(frame.columns):
             for row in frame.to_dict("records"):
                 layer = by_label[row["label"]]
                 years = (int(row["financial_year"]),)
@@ -387,8 +389,10 @@ def _read_summary(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) 
 
     from hotspots import roles, ward_summary_view
 
-    at.session_state["summary_ward"] = run["ward"]
-    at.run()
+    lad = geography.wards().set_index("ward_code").loc[run["ward"], "lad_code"]
+    if at.selectbox(key="summary_lad").value != lad:
+        at.selectbox(key="summary_lad").set_value(lad).run()
+    at.selectbox(key="summary_ward").set_value(run["ward"]).run()
     source = f"your ward ({run['ward']})"
     out = read_run(at, downloads, source, "", (), None)
     page_text = "\n".join(displayed(text) for _, text in out.texts)
@@ -426,6 +430,17 @@ def _summary_sentence_shown(sentence: str, layer: str, ward: str, source: str) -
         previous = tuple(year - len(years) for year in years)
         value = (before["words"] + " in a year") if before["words"] else before["number"].replace(",", "")
         facts.append(Shown(layer, ward, previous, "count", value, f"{source} (the period before)"))
+    return facts
+
+
+def _monthly_shown(frame: pd.DataFrame, by_label: dict[str, str], ward: str, source: str) -> list[Shown]:
+    """A year whose every month is shown as a number gives the year's count (their sum); a year with
+    a hidden month gives nothing the yearly figures do not."""
+    facts = []
+    for (label, year), months in frame.groupby(["label", "financial_year"]):
+        numbers = pd.to_numeric(months["count_text"].astype("string").str.replace(",", ""), errors="coerce")
+        if len(months) and numbers.notna().all():
+            facts.append(Shown(by_label[label], ward, (int(year),), "count", float(numbers.sum()), source))
     return facts
 
 
