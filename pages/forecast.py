@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from hotspots import (aggregation, backtest, boundaries, calibration_chart, disclosure, geography, maps,
+from hotspots import (aggregation, boundaries, calibration_chart, disclosure, geography, maps,
                       report_figures, roles, settings, views)
 from hotspots._errors import CountTableError, DisclosureError, PeriodError
 from hotspots.model_comparison import BETTER
@@ -236,6 +236,9 @@ if evidence is not None:
         st.vega_lite_chart(chart.to_dict(validate=False), width="content")
 
 st.subheader("Does deprivation predict it? (as the report asked)")
-deprivation = dataset.deprivation.set_index("ward_code")["imd_score"]
-st.dataframe(backtest.predictor_comparison(counts, deprivation, target_year=view.target_year - 1), hide_index=True,
-             width="stretch")
+try:
+    st.dataframe(views.deprivation_check_view(counts, dataset.deprivation.set_index("ward_code")["imd_score"],
+                                              available[layer_key], role, target_year=view.target_year - 1),
+                 hide_index=True, width="stretch")
+except DisclosureError as refused:
+    st.info(text(refused))

@@ -54,3 +54,14 @@ def test_police_get_expected_counts_recalibrated_chances_and_the_evidence(region
     assert set(evidence.calibration["model"]) == {evidence.best_model, "rule"}
     assert evidence.calibration.loc[evidence.calibration["counted"], "n"].ge(50).all()
     assert shown.report_beside["published"].tolist() == [100.0, 72.0]
+
+
+@pytest.mark.parametrize("role", ["councillor", "public"])
+def test_the_deprivation_check_is_for_true_count_roles_only(region, role):
+    """Its Spearman correlation and AUC rank every ward by its exact prior count."""
+    counts, _ = region
+    deprivation = pd.Series(np.arange(len(geography.wards()), dtype=float), index=geography.wards()["ward_code"])
+    with pytest.raises(DisclosureError, match="deprivation check are not offered"):
+        views.deprivation_check_view(counts, deprivation, LAYER, roles.role(role), target_year=2021)
+    shown = views.deprivation_check_view(counts, deprivation, LAYER, roles.role("partner"), target_year=2021)
+    assert shown["predictor"].tolist() == ["prior two-year count", "deprivation score"]

@@ -43,8 +43,9 @@ NO_HOTSPOTS_REASON = ("Statistical hotspots are not offered with small counts su
 RULE_ONLY_REASON = ("Only the prior-two-year rule is offered with small counts suppressed: the other models' "
                     "chances are worked out from exact counts and could give a suppressed count back.")
 #: Why a suppressed role gets no count forecasts, recalibration or backtest evidence (the page prints it).
-EVIDENCE_REASON = ("The backtest, recalibrated chances and expected counts are not offered with small counts "
-                   "suppressed: they are worked out from exact counts and could give a suppressed count back.")
+EVIDENCE_REASON = ("The backtest, recalibrated chances, expected counts and the deprivation check are not offered "
+                   "with small counts suppressed: they are worked out from exact counts and could give a suppressed "
+                   "count back.")
 #: Forecast models, in the order offered; the rule comes first and is the default.
 MODELS = ("rule", "persistence", "poisson", "negative_binomial", "empirical_bayes", "spatial_lag", "logistic")
 WARD_COLUMNS = ["ward_code", "ward_name", "lad_code", "lad_name"]
@@ -401,6 +402,17 @@ def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.Data
                         table=shown, band_table=band_table, notes=notes,
                         not_forecast=result.not_forecast, recalibrated=recalibrated, download=download,
                         report_beside=beside)
+
+
+def deprivation_check_view(counts: pd.DataFrame, deprivation: pd.Series, layer: Layer, role: Role, *,
+                           target_year: int) -> pd.DataFrame:
+    """As the report asked: how well deprivation and the prior two-year count each predict
+    ``target_year`` (``backtest.predictor_comparison``). Its correlations and AUCs rank every ward by
+    exact counts, so only roles that see ``layer``'s true counts get it (a :class:`DisclosureError`
+    with ``EVIDENCE_REASON`` otherwise)."""
+    if not disclosure.rule_for(layer, role).shows_true_values:
+        raise DisclosureError(EVIDENCE_REASON)
+    return backtest.predictor_comparison(counts, deprivation, target_year=target_year)
 
 
 def forecast_evidence_view(counts: pd.DataFrame, layer: Layer, role: Role, *,
