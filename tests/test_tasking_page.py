@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hotspots import audit, loading, store, tasking_lists
+from hotspots import audit, store, tasking_lists
 from shown_text import shown
 from signed_in import dashboard
 
@@ -71,11 +71,11 @@ def test_bad_input_gets_a_message_not_a_traceback(widget, value, message, datase
 def test_saving_a_list_stores_and_audits_it_and_the_next_meeting_compares_with_it(dataset):
     at = _tasking("police", tab="Save and export")
     assert not at.exception, at.exception
-    before = len(tasking_lists.saved_tasking_lists(loading.demo_store()))
+    before = len(tasking_lists.saved_tasking_lists(store.default_store()))
     at.button(key="grip_save").click().run()
     assert not at.exception, at.exception
     assert any("Saved as list" in s.value for s in at.success)
-    saved = tasking_lists.saved_tasking_lists(loading.demo_store())
+    saved = tasking_lists.saved_tasking_lists(store.default_store())
     assert len(saved) == before + 1 and saved["saved_by"].iloc[0] == "test-police"
     assert audit.entries(store.default_store())[-1].action == "tasking-list-saved"
     compared = _tasking("police", tab="What changed")

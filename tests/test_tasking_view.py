@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date, datetime
 
 import geopandas as gpd
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 import shapely
 
 from hotspots import micro_areas as ma
-from hotspots import roles, tasking, tasking_view
+from hotspots import roles, tasking, tasking_lists, tasking_view
 from hotspots._errors import DisclosureError, TaskingError
 from hotspots.loading import Dataset
 
@@ -129,13 +130,34 @@ def test_which_method_finds_next_months_harm(grid):
 def test_tracking_against_the_last_meetings_saved_list(grid):
     data = dataset()
     last = tasking_view.tasking_view(data, POLICE, grid, last_month=pd.Timestamp("2023-09-01"), window_months=6)
-    now = tasking_view.tasking_view(data, POLICE, grid, window_months=6, previous_list=last.tasking_list)
-    assert now.tracking.previous_window == last.window
+    saved = tasking_lists.SavedTaskingList(list_id=3, saved_by="alice", saved_at=datetime(2023, 10, 2),
+                                           districts=("E06000034",), tasking_list=last.tasking_list)
+    now = tasking_view.tasking_view(data, POLICE, grid, window_months=6, previous_list=saved)
+    assert now.tracking.previous_window == last.window and now.tracking_against == saved.label
     listed = {c for area in last.tasking_list.areas for c in area}
     persisting = now.tracking.areas[now.tracking.areas["status"].eq("persisting")]
     assert all(set(cells) & listed for cells in persisting["cell_ids"])
     assert now.tracking.jaccard == pytest.approx(len(listed & set(now.tasking_list.cell_ids))
                                                  / len(listed | set(now.tasking_list.cell_ids)))
+
+
+def test_a_saved_list_on_another_grid_falls_back_to_the_previous_window_with_a_note(grid):
+    data = dataset()
+    other = tasking.TaskingList(grid_key="bng-200m", chosen_on=date(2023, 10, 2), window=tasking.Window(
+        pd.Timestamp("2023-04-01"), 6), source="police", offences=("violence with injury",), harm_weights=None, n=1,
+        exclusions=(), areas=(("200m-400-600",),))
+    saved = tasking_lists.SavedTaskingList(list_id=4, saved_by="alice", saved_at=datetime(2023, 10, 2),
+                                           districts=("E06000034",), tasking_list=other)
+    now = tasking_view.tasking_view(data, POLICE, grid, window_months=6, previous_list=saved)
+    by_window = tasking_view.tasking_view(data, POLICE, grid, window_months=6)
+    assert now.tracking_against == tasking_view.PREVIOUS_WINDOW  # the pack and its buttons still draw
+    assert now.tracking.previous_window == by_window.tracking.previous_window
+    assert any("another grid (bng-200m)" in note and "previous window" in note for note in now.notes)
+
+
+def test_an_empty_offences_choice_is_refused_not_replaced_by_the_defaults(grid):
+    with pytest.raises(TaskingError, match="No offences chosen"):
+        tasking_view.tasking_view(dataset(), POLICE, grid, offences=[])
 
 
 def test_cells_excluded_by_hand_are_no_comparison_cells(grid):

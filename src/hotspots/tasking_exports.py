@@ -169,7 +169,7 @@ def briefing_pack(view: TaskingView, context: BriefingContext) -> bytes:
 
 
 def _facts(view: TaskingView, context: BriefingContext) -> list[tuple[str, str]]:
-    whole = view.capture[view.capture["area_number"].isna()].iloc[0]
+    whole = view.whole_selection
     return [("Meeting", f"{context.meeting_date:%d %B %Y}"), ("Districts", context.districts_label),
             ("Data window", view.window.label), ("Offences", ", ".join(view.offences)),
             ("Sources", "; ".join(context.sources) or view.source),
