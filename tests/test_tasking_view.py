@@ -160,6 +160,11 @@ def test_an_empty_offences_choice_is_refused_not_replaced_by_the_defaults(grid):
         tasking_view.tasking_view(dataset(), POLICE, grid, offences=[])
 
 
+def test_a_blank_row_added_to_the_exclusions_is_left_out(grid):
+    blank = tasking_view.tasking_view(dataset(), POLICE, grid, exclusions=[tasking.Exclusion("", "")])
+    assert blank.tasking_list.exclusions == () and not blank.ranked["excluded_reason"].notna().any()
+
+
 def test_cells_excluded_by_hand_are_no_comparison_cells(grid):
     data = dataset()
     early = tasking_view.tasking_view(data, POLICE, grid, last_month=pd.Timestamp("2022-09-01"), window_months=6, n=3)

@@ -81,6 +81,7 @@ def tasking_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
     ``merge`` into patrol areas. Tracking compares with ``previous_list`` (the last meeting's
     saved list) when given, else (or when that list is on another grid or other districts, with a
     note saying so) with the previous window of the same length."""
+    exclusions = _filled(exclusions)
     chosen = _chosen_events(dataset, role, areas, source, offences, harm_table, weighted)
     window = tasking.window_to(chosen.latest if last_month is None else last_month, window_months)
     current = chosen.events[window.holds(chosen.events["date"])]
@@ -181,6 +182,11 @@ def _chosen_events(dataset: Dataset, role: Role, areas: MicroAreas, source: str 
     picked["harm"] = harm.event_harm(picked["category"], weights) if weighted else 1.0
     return _Chosen(source=source, offences=offences, weights=weights, events=picked,
                    latest=pd.Timestamp(of_source["date"].max()))
+
+
+def _filled(exclusions: Sequence[Exclusion]) -> list[Exclusion]:
+    """``exclusions`` without wholly blank rows (a row added in the editor and left empty)."""
+    return [e for e in exclusions if str(e.cell_id or "").strip() or str(e.reason or "").strip()]
 
 
 def _tracking_against(saved: SavedTaskingList | None, events: pd.DataFrame, areas: MicroAreas,
