@@ -2,6 +2,7 @@
 places, when, what changed, did it work, which method finds next months' harm, and the meeting's
 outputs (a saved list, CSV, GeoPackage and the PDF briefing pack)."""
 
+import math
 from datetime import date
 
 import pandas as pd
@@ -203,11 +204,18 @@ if testing_tab.open:
         except TaskingError as problem:
             refused(problem)
         ratio, ring = st.columns(2)
-        ratio.metric("Rate ratio, chosen against comparison cells", f"{result.rate_ratio:.2f}",
-                     help=f"95% interval {result.ci_low:.2f} to {result.ci_high:.2f}; p = {result.p_value:.3f}")
-        ring.metric("Ring around them against comparison", f"{result.ring_rate_ratio:.2f}")
-        st.caption(f"Before: {result.before.label}; after: {result.after.label}. 95% interval "
-                   f"{result.ci_low:.2f} to {result.ci_high:.2f}.")
+        why_none = " ".join(text(note) for note in result.notes)  # a group without events: no ratio, the notes say why
+        if math.isnan(result.rate_ratio):
+            ratio.info(f"No rate ratio for the chosen cells. {why_none}")
+        else:
+            ratio.metric("Rate ratio, chosen against comparison cells", f"{result.rate_ratio:.2f}",
+                         help=f"95% interval {result.ci_low:.2f} to {result.ci_high:.2f}; p = {result.p_value:.3f}")
+        if math.isnan(result.ring_rate_ratio):
+            ring.info(f"No rate ratio for the ring around them. {why_none}")
+        else:
+            ring.metric("Ring around them against comparison", f"{result.ring_rate_ratio:.2f}")
+        interval = "" if math.isnan(result.ci_low) else f" 95% interval {result.ci_low:.2f} to {result.ci_high:.2f}."
+        st.caption(f"Before: {result.before.label}; after: {result.after.label}.{interval}")
         st.dataframe(result.table, hide_index=True, width="stretch")
         st.caption(text(result.statement))
         for note in result.notes:

@@ -104,3 +104,14 @@ def test_a_window_with_no_events_gets_a_message(dataset):
     assert not at.exception, at.exception
     assert any("No violence with injury, possession of weapons events in Jul 2025 to Jun 2026" in shown(e.value)
                and "choose another window" in shown(e.value) for e in at.error), [e.value for e in at.error]
+
+
+def test_testing_cells_without_events_says_why_there_is_no_ratio_not_nan(dataset):
+    at = _tasking("police", tab="Testing")
+    at.radio(key="grip_test_kind").set_value(True).run()
+    at.text_area(key="grip_test_cells").input("150m-562050-181650 150m-562200-181500").run()  # no events in the demo
+    at.date_input(key="grip_test_date").set_value(pd.Timestamp("2022-10-03").date()).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("No rate ratio for the chosen cells" in shown(i.value) and "No events in the chosen" in shown(i.value)
+               for i in at.info), [i.value for i in at.info]
+    assert "nan" not in " ".join(str(m.value) for m in at.metric) + _shown(at)
