@@ -45,11 +45,18 @@ def view_for(data: tuple, role_name: str, areas_key: tuple, choices: tuple,
 
 @st.cache_resource(show_spinner="Backtesting the four methods over 24 monthly origins...", max_entries=8)
 def methods_for(data: tuple, role_name: str, areas_key: tuple, choices: tuple):
-    data_source, offences, window_months, _, harm_rows, weighted, n, *_ = choices
+    """The methods' backtest, keyed only on what it uses (the choices of ``method_choices``)."""
+    data_source, offences, window_months, harm_rows, weighted, n, excluded = choices
     return tasking_view.methods_view(
         cached_dataset(*data), roles.role(role_name), areas_for(*areas_key), source=data_source, offences=offences,
         harm_table=pd.DataFrame(list(harm_rows), columns=["offence_group", "weight"]), weighted=weighted, n=n,
-        window_months=window_months)
+        window_months=window_months, exclusions=[Exclusion(cell, reason) for cell, reason in excluded])
+
+
+def method_choices(choices: tuple) -> tuple:
+    """The view's choices that the backtest uses (not the window's end, merging or the meeting date)."""
+    data_source, offences, window_months, _, harm_rows, weighted, n, excluded, _, _ = choices
+    return data_source, offences, window_months, harm_rows, weighted, n, excluded
 
 
 def refused(problem: Exception) -> None:
@@ -224,7 +231,7 @@ if testing_tab.open:
 if method_tab.open:
     with method_tab:
         try:
-            methods = methods_for(source, role.name, areas_key, choices)
+            methods = methods_for(source, role.name, areas_key, method_choices(choices))
         except TaskingError as problem:
             refused(problem)
         st.markdown(text(methods.statement))

@@ -171,3 +171,12 @@ def test_cells_excluded_by_hand_are_no_comparison_cells(grid):
     first_comparison = tasking_view.evaluation_view(data, POLICE, grid, early.tasking_list).comparison_cells[0]
     excluding = dataclasses.replace(early.tasking_list, exclusions=(tasking.Exclusion(first_comparison, "hospital"),))
     assert first_comparison not in tasking_view.evaluation_view(data, POLICE, grid, excluding).comparison_cells
+
+
+def test_the_methods_backtest_never_picks_an_excluded_cell(grid):
+    data = dataset()
+    top = tasking_view.tasking_view(data, POLICE, grid, n=1).tasking_list.cell_ids[0]
+    kept = tasking_view.methods_view(data, POLICE, grid, n=1)
+    without = tasking_view.methods_view(data, POLICE, grid, n=1, exclusions=[tasking.Exclusion(top, "custody suite")])
+    rates = kept.summary.set_index("method")["hit_rate"]
+    assert (without.summary.set_index("method")["hit_rate"].reindex(rates.index) < rates).any()

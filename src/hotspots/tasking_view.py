@@ -135,10 +135,13 @@ def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: Task
 
 def methods_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str | None = None,
                  offences: Sequence[str] | None = None, harm_table: pd.DataFrame | None = None,
-                 weighted: bool = True, n: int | None = None, window_months: int | None = None) -> MethodBacktest:
-    """The backtest of ``tasking_backtest.METHODS`` on the same events as :func:`tasking_view`."""
+                 weighted: bool = True, n: int | None = None, window_months: int | None = None,
+                 exclusions: Sequence[Exclusion] = ()) -> MethodBacktest:
+    """The backtest of ``tasking_backtest.METHODS`` on the same events as :func:`tasking_view`,
+    never picking an excluded cell."""
     chosen = _chosen_events(dataset, role, areas, source, offences, harm_table, weighted)
-    return backtest_methods(chosen.events, areas, n=n, window_months=window_months)
+    return backtest_methods(chosen.events, areas, n=n, window_months=window_months,
+                            excluded=[e.cell_id for e in _filled(exclusions)])
 
 
 def default_source(dataset: Dataset) -> str:
