@@ -114,7 +114,7 @@ def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: Task
     """Testing ``saved`` (a list chosen at a past date): the window it was chosen on is "before",
     the ``months_after`` (default: as many as the data hold after it, at most the window's length)
     from the month after it are "after". Comparison cells are the next-ranked in "before" that
-    were neither chosen nor excluded."""
+    were neither chosen nor excluded, outside the ring (``buffer_m``) around the chosen cells."""
     table = None if saved.harm_weights is None else pd.DataFrame(
         {"offence_group": list(saved.offences), "weight": [saved.harm_weights[slug(o)] for o in saved.offences]})
     chosen = _chosen_events(dataset, role, areas, saved.source, saved.offences, table, saved.harm_weights is not None)
@@ -129,7 +129,7 @@ def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: Task
     prior = chosen.events[before.holds(chosen.events["date"])]
     ranked = tasking.target(count_by_cell(prior, areas, harm=prior["harm"]), areas=areas, n=1,
                             exclusions=saved.exclusions, merge=False).ranked
-    comparison = comparison_cells(ranked[ranked["excluded_reason"].isna()], saved.cell_ids)
+    comparison = comparison_cells(ranked[ranked["excluded_reason"].isna()], saved.cell_ids, areas, buffer_m=buffer_m)
     return evaluate(chosen.events, areas, saved.cell_ids, comparison, before=before, after=after, buffer_m=buffer_m)
 
 
