@@ -144,7 +144,7 @@ if areas_tab.open:
                                     "pai": st.column_config.NumberColumn("PAI", format="%.1f")})
         st.caption("PAI: share of harm over share of area (1 is no concentration).")
         st.markdown("**Ranked cells** (exclude one by copying its id into Exclusions above)")
-        st.dataframe(view.ranked.head(200), hide_index=True, width="stretch",
+        st.dataframe(view.ranked.head(settings.GRIP_RANKED_ROWS_SHOWN), hide_index=True, width="stretch",
                      column_config={"rank": "Rank", "cell_id": "Cell id", "events": "Events", "harm": "Harm",
                                     "selected": "Selected", "excluded_reason": "Excluded because",
                                     "area_m2": st.column_config.NumberColumn("Area (m²)", format="%.0f")})
@@ -166,9 +166,9 @@ if when_tab.open:
 
 if changed_tab.open:
     with changed_tab:
-        st.selectbox("Compare with", [None, *saved_labels], key="grip_compare", index=[None, *saved_labels].index(
-                         compared_list), format_func=lambda k: (tasking_view.PREVIOUS_WINDOW.capitalize() if k is None
-                                                                else saved_labels[k]),
+        compare_options = [None, *saved_labels]
+        st.selectbox("Compare with", compare_options, key="grip_compare", index=compare_options.index(compared_list),
+                     format_func=lambda k: tasking_view.PREVIOUS_WINDOW.capitalize() if k is None else saved_labels[k],
                      help="The briefing pack's \"What changed\" follows this choice.")
         changes = view.tracking
         if changes is None:
@@ -211,7 +211,7 @@ if testing_tab.open:
         except TaskingError as problem:
             refused(problem)
         ratio, ring = st.columns(2)
-        why_none = " ".join(text(note) for note in result.notes)  # a group without events: no ratio, the notes say why
+        why_none = " ".join(text(note) for note in result.notes)  # a group without events: the notes say why
         if math.isnan(result.rate_ratio):
             ratio.info(f"No rate ratio for the chosen cells. {why_none}")
         else:

@@ -178,6 +178,7 @@ def test_the_methods_backtest_never_picks_an_excluded_cell(grid):
     data = dataset()
     top = tasking_view.tasking_view(data, POLICE, grid, n=1).tasking_list.cell_ids[0]
     kept = tasking_view.methods_view(data, POLICE, grid, n=1)
-    without = tasking_view.methods_view(data, POLICE, grid, n=1, exclusions=[tasking.Exclusion(top, "custody suite")])
+    custody = [tasking.Exclusion(top, "custody suite")]
+    without = tasking_view.methods_view(data, POLICE, grid, n=1, exclusions=custody)
     rates = kept.summary.set_index("method")["hit_rate"]
     assert (without.summary.set_index("method")["hit_rate"].reindex(rates.index) < rates).any()

@@ -2,8 +2,9 @@
 
 At each monthly origin (the first day of a month), every method scores the cells from the
 events of the ``window_months`` before the origin only, picks the top N (highest score, ties by
-cell order) of the cells not excluded (a custody suite never wins a method the backtest), and is scored on the ``horizon_months`` from the origin: the hit rate (share of the
-horizon's events, and of its harm, in the picked cells) and the PAI (hit rate / share of the
+cell order) of the cells not excluded (so an excluded custody suite cannot make a method win),
+and is scored on the ``horizon_months`` from the origin: the hit rate (share of the horizon's
+events, and of its harm, in the picked cells) and the PAI (hit rate / share of the
 districts' area the picked cells cover). The origins are the latest ``origins`` months whose
 horizon the data cover in full. Methods:
 

@@ -106,7 +106,8 @@ def tasking_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
                        areas=targeting.areas, capture=capture,
                        whole_selection=capture[capture["area_number"].isna()].iloc[0],
                        curve=tasking.concentration_curve(targeting.ranked, areas), when=when, tracking=track,
-                       tracking_against=against, tasking_list=listed, notes=tuple(notes), synthetic=_synthetic(dataset, current))
+                       tracking_against=against, tasking_list=listed, notes=tuple(notes),
+                       synthetic=_synthetic(dataset, current))
 
 
 def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: TaskingList, *,
