@@ -115,3 +115,14 @@ def test_testing_cells_without_events_says_why_there_is_no_ratio_not_nan(dataset
     assert any("No rate ratio for the chosen cells" in shown(i.value) and "No events in the chosen" in shown(i.value)
                for i in at.info), [i.value for i in at.info]
     assert "nan" not in " ".join(str(m.value) for m in at.metric) + _shown(at)
+
+
+def test_a_compared_list_on_another_grid_leaves_the_briefing_pack_with_a_note(dataset):
+    at = _tasking("police", tab="Save and export")
+    at.button(key="grip_save").click().run()
+    at.session_state["grip_compared_with"] = int(tasking_lists.saved_tasking_lists(store.default_store())
+                                                 ["list_id"].iloc[0])  # chosen under "Compare with"
+    at.sidebar.number_input(key="grip_cell_size").set_value(300.0).run()  # the list is on 150 m cells
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "another grid (bng-150m)" in _shown(at) and "previous window of the same length instead" in _shown(at)
+    assert len(at.get("download_button")) == 3  # the pack, the CSV and the GeoPackage
