@@ -2,6 +2,7 @@
 places, when, what changed, did it work, which method finds next months' harm, and the meeting's
 outputs (a saved list, CSV, GeoPackage and the PDF briefing pack)."""
 
+import math
 from datetime import date
 
 import pandas as pd
@@ -17,7 +18,6 @@ from ui.common import (area_choice, audited_download, basemap_switch, cached_dat
 
 SOURCES = {"police": "Force extract (exact points)", "police-uk": "police.uk (anonymised points)"}
 LEVELS = {micro_areas.GRID: "Grid squares", micro_areas.LSOA: "LSOAs"}
-PREVIOUS_WINDOW = "The previous window of the same length"
 NO_EXCLUSIONS = pd.DataFrame({"cell_id": pd.Series(dtype="str"), "reason": pd.Series(dtype="str")})
 
 
@@ -28,23 +28,35 @@ def areas_for(lad_codes: tuple[str, ...], level: str, cell_size_m: float | None)
 
 
 @st.cache_resource(show_spinner="Ranking the micro-areas...", max_entries=16)
-def view_for(data: tuple, role_name: str, areas_key: tuple, choices: tuple) -> tasking_view.TaskingView:
-    """The page's display tables (keyed by the role: one role's never serve another)."""
+def view_for(data: tuple, role_name: str, areas_key: tuple, choices: tuple,
+             compared_list: int | None) -> tasking_view.TaskingView:
+    """The page's display tables (keyed by the role: one role's never serve another), tracking
+    against the saved list ``compared_list`` (None: the previous window)."""
     (data_source, offences, window_months, last_month, harm_rows, weighted, n, excluded, merge, meeting) = choices
+    previous = None if compared_list is None else tasking_lists.read_tasking_list(store.default_store(),
+                                                                                   compared_list)
     return tasking_view.tasking_view(
         cached_dataset(*data), roles.role(role_name), areas_for(*areas_key), source=data_source, offences=offences,
         window_months=window_months, last_month=None if last_month is None else pd.Timestamp(last_month),
         harm_table=pd.DataFrame(list(harm_rows), columns=["offence_group", "weight"]), weighted=weighted, n=n,
-        exclusions=[Exclusion(cell, reason) for cell, reason in excluded], merge=merge, today=meeting)
+        exclusions=[Exclusion(cell, reason) for cell, reason in excluded], merge=merge, previous_list=previous,
+        today=meeting)
 
 
 @st.cache_resource(show_spinner="Backtesting the four methods over 24 monthly origins...", max_entries=8)
 def methods_for(data: tuple, role_name: str, areas_key: tuple, choices: tuple):
-    data_source, offences, window_months, _, harm_rows, weighted, n, *_ = choices
+    """The methods' backtest, keyed only on what it uses (the choices of ``method_choices``)."""
+    data_source, offences, window_months, harm_rows, weighted, n, excluded = choices
     return tasking_view.methods_view(
         cached_dataset(*data), roles.role(role_name), areas_for(*areas_key), source=data_source, offences=offences,
         harm_table=pd.DataFrame(list(harm_rows), columns=["offence_group", "weight"]), weighted=weighted, n=n,
-        window_months=window_months)
+        window_months=window_months, exclusions=[Exclusion(cell, reason) for cell, reason in excluded])
+
+
+def method_choices(choices: tuple) -> tuple:
+    """The view's choices that the backtest uses (not the window's end, merging or the meeting date)."""
+    data_source, offences, window_months, _, harm_rows, weighted, n, excluded, _, _ = choices
+    return data_source, offences, window_months, harm_rows, weighted, n, excluded
 
 
 def refused(problem: Exception) -> None:
@@ -61,7 +73,7 @@ account = st.session_state.get("account")
 with st.sidebar:
     lad_codes = area_choice()
     data_source = st.selectbox("Data", list(SOURCES), format_func=SOURCES.get, key="grip_source",
-                               index=0 if dataset.events["source"].eq("police").any() else 1)
+                               index=list(SOURCES).index(tasking_view.default_source(dataset)))
     level = st.radio("Micro-areas", list(LEVELS), format_func=LEVELS.get, horizontal=True, key="grip_level")
     low, high = settings.GRIP_CELL_SIZE_RANGE_M
     cell_size = st.number_input("Cell size (metres)", value=float(settings.GRIP_CELL_SIZE_M), step=50.0,
@@ -93,12 +105,21 @@ with exclusions_column.expander("Exclusions (with a reason)", expanded=False):
                                 width="stretch", column_config={"cell_id": "Cell id (from the ranked cells)",
                                                                 "reason": "Reason (e.g. custody suite)"})
 
+saved_lists = tasking_lists.saved_tasking_lists(store.default_store())  # where the audit trail is
+saved_labels = {int(row.list_id): f"List {row.list_id}: meeting of {row.chosen_on:%d %b %Y} ({row.grid_key}, "
+                                  f"{row.areas} areas, saved by {row.saved_by})" for row in saved_lists.itertuples()}
+# The "Compare with" choice (kept once its tab is closed: the briefing pack follows it); a list no
+# longer in the store is the previous window.
+compared_list = st.session_state.get("grip_compare", st.session_state.get("grip_compared_with"))
+compared_list = compared_list if compared_list in saved_labels else None
+st.session_state["grip_compared_with"] = compared_list
+
 areas_key = (lad_codes, level, None if level == micro_areas.LSOA else cell_size)
 choices = (data_source, tuple(offences), window_months, last_month,
            tuple(harm_table[["offence_group", "weight"]].itertuples(index=False, name=None)), weighted, n,
            tuple(exclusions.fillna("").itertuples(index=False, name=None)), merge, meeting)
 try:
-    view = view_for(source, role.name, areas_key, choices)
+    view = view_for(source, role.name, areas_key, choices, compared_list)
 except TaskingError as problem:
     refused(problem)
 region = region_label(lad_codes)
@@ -123,7 +144,7 @@ if areas_tab.open:
                                     "pai": st.column_config.NumberColumn("PAI", format="%.1f")})
         st.caption("PAI: share of harm over share of area (1 is no concentration).")
         st.markdown("**Ranked cells** (exclude one by copying its id into Exclusions above)")
-        st.dataframe(view.ranked.head(200), hide_index=True, width="stretch",
+        st.dataframe(view.ranked.head(settings.GRIP_RANKED_ROWS_SHOWN), hide_index=True, width="stretch",
                      column_config={"rank": "Rank", "cell_id": "Cell id", "events": "Events", "harm": "Harm",
                                     "selected": "Selected", "excluded_reason": "Excluded because",
                                     "area_m2": st.column_config.NumberColumn("Area (m²)", format="%.0f")})
@@ -131,7 +152,7 @@ if areas_tab.open:
 if why_tab.open:
     with why_tab:
         st.altair_chart(tasking_charts.concentration_chart(view.curve), width="stretch")
-        whole = view.capture[view.capture["area_number"].isna()].iloc[0]
+        whole = view.whole_selection
         st.caption(f"Cells sorted by harm, highest first. The selected cells (red) hold {whole['harm_share']:.1%} "
                    f"of the harm on {whole['area_share']:.2%} of the area. Dashed: harm spread evenly.")
 
@@ -143,29 +164,13 @@ if when_tab.open:
             st.altair_chart(tasking_charts.when_chart(view.when), width="stretch")
             st.caption(f"Events in the selected areas by day ({DAYS[0]} first) and hour: schedule patrols to match.")
 
-saved_lists = tasking_lists.saved_tasking_lists(data_store())
-saved_labels = {int(row.list_id): f"List {row.list_id}: meeting of {row.chosen_on:%d %b %Y} ({row.grid_key}, "
-                                  f"{row.areas} areas, saved by {row.saved_by})" for row in saved_lists.itertuples()}
-
-
-def changes_against(list_id: int | None):
-    """What changed against the previous window (``list_id`` None) or a saved list, and its name."""
-    if list_id not in saved_labels:  # None, or a list no longer in the store
-        return view.tracking, PREVIOUS_WINDOW.lower()
-    try:
-        return tasking_lists.changes_since(tasking_lists.read_tasking_list(data_store(), list_id), view.areas,
-                                           window=view.window, areas=view.micro_areas), saved_labels[list_id]
-    except TaskingError as problem:
-        refused(problem)
-
-
 if changed_tab.open:
     with changed_tab:
-        against = st.selectbox("Compare with", [None, *saved_labels], key="grip_compare",
-                               format_func=lambda k: PREVIOUS_WINDOW if k is None else saved_labels[k],
-                               help="The briefing pack's \"What changed\" follows this choice.")
-        st.session_state["grip_compared_with"] = against  # kept for the pack once this tab is closed
-        changes, _ = changes_against(against)
+        compare_options = [None, *saved_labels]
+        st.selectbox("Compare with", compare_options, key="grip_compare", index=compare_options.index(compared_list),
+                     format_func=lambda k: tasking_view.PREVIOUS_WINDOW.capitalize() if k is None else saved_labels[k],
+                     help="The briefing pack's \"What changed\" follows this choice.")
+        changes = view.tracking
         if changes is None:
             st.info("No comparison: the previous window has too few cells with events.")
         else:
@@ -174,7 +179,7 @@ if changed_tab.open:
             new.metric("New", int(statuses.get("new", 0)))
             persisting.metric("Persisting", int(statuses.get("persisting", 0)))
             dropped.metric("Dropped out", int(statuses.get("dropped", 0)))
-            stable.metric("Cells in both lists", f"{changes.jaccard:.0%}")
+            stable.metric("Overlap (share of cells in both)", f"{changes.jaccard:.0%}")
             st.dataframe(changes.areas, hide_index=True, width="stretch",
                          column_config={"status": "Status", "area_number": "Area",
                                         "previous_area_numbers": "Shares cells with (before)", "cell_ids": "Cells"})
@@ -201,16 +206,23 @@ if testing_tab.open:
             else:
                 chosen = st.selectbox("Saved list", list(saved_labels), format_func=saved_labels.get,
                                       key="grip_tested")
-                tested = tasking_lists.read_tasking_list(data_store(), chosen).tasking_list
+                tested = tasking_lists.read_tasking_list(store.default_store(), chosen).tasking_list
             result = tasking_view.evaluation_view(dataset, role, view.micro_areas, tested)
         except TaskingError as problem:
             refused(problem)
         ratio, ring = st.columns(2)
-        ratio.metric("Rate ratio, chosen against comparison cells", f"{result.rate_ratio:.2f}",
-                     help=f"95% interval {result.ci_low:.2f} to {result.ci_high:.2f}; p = {result.p_value:.3f}")
-        ring.metric("Ring around them against comparison", f"{result.ring_rate_ratio:.2f}")
-        st.caption(f"Before: {result.before.label}; after: {result.after.label}. 95% interval "
-                   f"{result.ci_low:.2f} to {result.ci_high:.2f}.")
+        why_none = " ".join(text(note) for note in result.notes)  # a group without events: the notes say why
+        if math.isnan(result.rate_ratio):
+            ratio.info(f"No rate ratio for the chosen cells. {why_none}")
+        else:
+            ratio.metric("Rate ratio, chosen against comparison cells", f"{result.rate_ratio:.2f}",
+                         help=f"95% interval {result.ci_low:.2f} to {result.ci_high:.2f}; p = {result.p_value:.3f}")
+        if math.isnan(result.ring_rate_ratio):
+            ring.info(f"No rate ratio for the ring around them. {why_none}")
+        else:
+            ring.metric("Ring around them against comparison", f"{result.ring_rate_ratio:.2f}")
+        interval = "" if math.isnan(result.ci_low) else f" 95% interval {result.ci_low:.2f} to {result.ci_high:.2f}."
+        st.caption(f"Before: {result.before.label}; after: {result.after.label}.{interval}")
         st.dataframe(result.table, hide_index=True, width="stretch")
         st.caption(text(result.statement))
         for note in result.notes:
@@ -219,7 +231,7 @@ if testing_tab.open:
 if method_tab.open:
     with method_tab:
         try:
-            methods = methods_for(source, role.name, areas_key, choices)
+            methods = methods_for(source, role.name, areas_key, method_choices(choices))
         except TaskingError as problem:
             refused(problem)
         st.markdown(text(methods.statement))
@@ -233,18 +245,18 @@ if method_tab.open:
 if outputs_tab.open:
     with outputs_tab:
         if st.button("Save this list for the next meeting", key="grip_save", type="primary"):
-            list_id = tasking_lists.save_tasking_list(data_store(), view.tasking_list, districts=lad_codes,
+            list_id = tasking_lists.save_tasking_list(store.default_store(), view.tasking_list, districts=lad_codes,
                                                       user=account.name if account else "unknown", role=role.name,
                                                       audit_store=store.default_store())
             st.success(f"Saved as list {list_id}: the next meeting can compare with it and test it.")
         what = {"districts": ",".join(lad_codes), "window": view.window.label, "grid": view.micro_areas.grid_key,
                 "areas": len(view.areas)}
         name = download_name("op-grip", region, f"{meeting:%Y-%m-%d}", suffix="")
-        changes, compared_with = changes_against(st.session_state.get("grip_compared_with"))
         context = tasking_exports.BriefingContext(
             meeting_date=meeting, districts_label=region, wards=geography.wards(list(lad_codes)),
             sources=tasking_exports.data_sources(store.list_datasets(data_store()), view.source),
-            prepared_by=account.name if account else "unknown", changes=changes, changes_against=compared_with)
+            prepared_by=account.name if account else "unknown", changes=view.tracking,
+            changes_against=view.tracking_against)
         audited_download("Briefing pack (PDF)", lambda: tasking_exports.briefing_pack(view, context), f"{name}.pdf",
                          key="grip_pack", mime="application/pdf", what={**what, "export": "pack"},
                          help=f"Marked {settings.GRIP_PACK_MARKING} on every page.")

@@ -64,3 +64,15 @@ def test_two_weights_for_one_group_are_refused_and_a_repeat_is_not():
 def test_missing_columns_are_named():
     with pytest.raises(TaskingError, match="no weight"):
         harm.validated_weights(pd.DataFrame({"offence_group": ["robbery"]}), offences=["robbery"])
+
+
+def test_a_blank_row_added_in_the_editor_is_left_out():
+    table = pd.concat([harm.default_weights(), pd.DataFrame({"offence_group": [None], "weight": [None],
+                                                             "basis": [None]})], ignore_index=True)
+    assert harm.validated_weights(table, offences=["robbery"]) == {"robbery": 365.0}
+
+
+def test_all_weights_zero_is_refused_not_shown_as_nan_shares():
+    table = harm.default_weights().assign(weight=0.0)
+    with pytest.raises(TaskingError, match="harm weight of 0"):
+        harm.validated_weights(table, offences=["robbery", "possession of weapons"])

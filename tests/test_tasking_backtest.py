@@ -92,3 +92,11 @@ def test_the_kernel_density_spreads_harm_to_neighbouring_cells(grid):
     by_cell = dict(zip(grid.cells["cell_id"], scores))
     assert by_cell["150m-150-0"] == pytest.approx(by_cell["150m-0-150"])
     assert by_cell["150m-0-0"] > by_cell["150m-150-0"] > by_cell["150m-150-150"] > 0
+
+
+def test_an_excluded_cell_is_never_picked(grid):
+    # A custody suite in A records most events every month: excluded, B (the next) is picked instead.
+    frame = events({"2024-01-10": {A: 9, B: 2}, "2024-02-10": {A: 9, B: 1}, "2024-03-10": {A: 9, B: 1}})
+    custody = ma.place_events(frame.head(1), grid).iloc[0]
+    assert run(frame, grid).scores["hit_rate"].eq(0.9).all()
+    assert run(frame, grid, excluded=[custody]).scores["hit_rate"].eq(0.1).all()

@@ -84,10 +84,20 @@ def test_a_group_without_events_in_a_period_gives_no_ratio_and_says_why(grid):
     assert "No events in the chosen after period: no ratio involving it can be estimated." in result.notes
 
 
-def test_comparison_cells_are_the_next_ranked_cells_not_chosen():
-    ranked = pd.DataFrame({"cell_id": ["a", "b", "c", "d", "e"], "events": [5, 4, 3, 2, 0]})
-    assert te.comparison_cells(ranked, ["a", "c"]) == ("b", "d")
-    assert te.comparison_cells(ranked, ["a"], k=3) == ("b", "c", "d")
+def test_comparison_cells_are_the_next_ranked_cells_not_chosen(grid):
+    ranked = pd.DataFrame({"cell_id": [cell(0, 0), cell(3, 3), cell(2, 5), cell(5, 0), cell(4, 4)],
+                           "events": [5, 4, 3, 2, 0]})
+    assert te.comparison_cells(ranked, [cell(0, 0), cell(2, 5)], grid, buffer_m=150) == (cell(3, 3), cell(5, 0))
+    assert te.comparison_cells(ranked, [cell(0, 0)], grid, buffer_m=150, k=3) == (cell(3, 3), cell(2, 5), cell(5, 0))
+
+
+def test_comparison_cells_lie_outside_the_ring_around_the_chosen_cells(grid):
+    # Next-ranked: (1, 0) and (0, 1) touch the chosen cell and (1, 1) is 0 m away: all inside a 150 m ring.
+    # (2, 0) is 150 m away, on the ring's outer edge, and (3, 3) farther: they are the comparison.
+    ranked = pd.DataFrame({"cell_id": [cell(0, 0), cell(1, 0), cell(0, 1), cell(1, 1), cell(2, 0), cell(3, 3)],
+                           "events": [9, 8, 7, 6, 5, 4]})
+    assert te.comparison_cells(ranked, [cell(0, 0)], grid, buffer_m=150, k=2) == (cell(2, 0), cell(3, 3))
+    assert te.comparison_cells(ranked, [cell(0, 0)], grid, buffer_m=0, k=2) == (cell(1, 0), cell(0, 1))
 
 
 def test_a_list_from_another_grid_is_refused(grid):

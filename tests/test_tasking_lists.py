@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import pytest
-import shapely
 
-from hotspots import audit, micro_areas, tasking_lists
+from hotspots import audit, tasking_lists
 from hotspots._errors import AuditError, TaskingError
-from hotspots.tasking import DROPPED, NEW, PERSISTING, Exclusion, TaskingList, Window
+from hotspots.tasking import Exclusion, TaskingList, Window
 
 THURROCK = ("E06000034",)
 
@@ -71,30 +69,6 @@ def test_an_empty_list_and_an_unknown_list_are_refused_with_a_message(tmp_path: 
     assert tasking_lists.saved_tasking_lists(tmp_path).empty
     with pytest.raises(TaskingError, match="No saved tasking list 7"):
         tasking_lists.read_tasking_list(tmp_path, 7)
-
-
-def _grid() -> micro_areas.MicroAreas:
-    square = gpd.GeoDataFrame(geometry=[shapely.box(559200, 177450, 561300, 180300)], crs="EPSG:27700")
-    return micro_areas.grid_over(square, 150)
-
-
-def test_what_changed_since_a_saved_list(tmp_path: Path) -> None:
-    saved = tasking_lists.read_tasking_list(tmp_path, _save(tmp_path, _list()))
-    today = gpd.GeoDataFrame({"area_number": [1, 2], "cell_ids": [("150m-559650-177600",), ("150m-560100-178500",)]},
-                             geometry=[shapely.box(0, 0, 1, 1)] * 2, crs="EPSG:27700")
-    changed = tasking_lists.changes_since(saved, today, window=Window(pd.Timestamp("2024-03-01"), 12), areas=_grid())
-    assert list(zip(changed.areas["status"], changed.areas["area_number"])) == [(PERSISTING, 1), (NEW, 2), (DROPPED, 2)]
-    assert changed.jaccard == pytest.approx(1 / 4)
-    assert changed.previous_window == saved.tasking_list.window
-
-
-def test_a_saved_list_from_another_grid_is_refused(tmp_path: Path) -> None:
-    saved = tasking_lists.read_tasking_list(tmp_path, _save(tmp_path, _list(
-        grid_key="bng-200m", areas=(("200m-559400-177600",),))))
-    with pytest.raises(TaskingError, match="another grid"):
-        tasking_lists.changes_since(saved, gpd.GeoDataFrame({"area_number": [], "cell_ids": []}, geometry=[],
-                                                            crs="EPSG:27700"),
-                                    window=Window(pd.Timestamp("2024-03-01"), 12), areas=_grid())
 
 
 def test_a_list_entered_by_hand_is_tested_over_the_window_before_its_date() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hotspots import audit, loading, store, tasking_lists
+from hotspots import audit, store, tasking_lists
 from shown_text import shown
 from signed_in import dashboard
 
@@ -71,11 +71,11 @@ def test_bad_input_gets_a_message_not_a_traceback(widget, value, message, datase
 def test_saving_a_list_stores_and_audits_it_and_the_next_meeting_compares_with_it(dataset):
     at = _tasking("police", tab="Save and export")
     assert not at.exception, at.exception
-    before = len(tasking_lists.saved_tasking_lists(loading.demo_store()))
+    before = len(tasking_lists.saved_tasking_lists(store.default_store()))
     at.button(key="grip_save").click().run()
     assert not at.exception, at.exception
     assert any("Saved as list" in s.value for s in at.success)
-    saved = tasking_lists.saved_tasking_lists(loading.demo_store())
+    saved = tasking_lists.saved_tasking_lists(store.default_store())
     assert len(saved) == before + 1 and saved["saved_by"].iloc[0] == "test-police"
     assert audit.entries(store.default_store())[-1].action == "tasking-list-saved"
     compared = _tasking("police", tab="What changed")
@@ -104,3 +104,25 @@ def test_a_window_with_no_events_gets_a_message(dataset):
     assert not at.exception, at.exception
     assert any("No violence with injury, possession of weapons events in Jul 2025 to Jun 2026" in shown(e.value)
                and "choose another window" in shown(e.value) for e in at.error), [e.value for e in at.error]
+
+
+def test_testing_cells_without_events_says_why_there_is_no_ratio_not_nan(dataset):
+    at = _tasking("police", tab="Testing")
+    at.radio(key="grip_test_kind").set_value(True).run()
+    at.text_area(key="grip_test_cells").input("150m-562050-181650 150m-562200-181500").run()  # no events in the demo
+    at.date_input(key="grip_test_date").set_value(pd.Timestamp("2022-10-03").date()).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("No rate ratio for the chosen cells" in shown(i.value) and "No events in the chosen" in shown(i.value)
+               for i in at.info), [i.value for i in at.info]
+    assert "nan" not in " ".join(str(m.value) for m in at.metric) + _shown(at)
+
+
+def test_a_compared_list_on_another_grid_leaves_the_briefing_pack_with_a_note(dataset):
+    at = _tasking("police", tab="Save and export")
+    at.button(key="grip_save").click().run()
+    at.session_state["grip_compared_with"] = int(tasking_lists.saved_tasking_lists(store.default_store())
+                                                 ["list_id"].iloc[0])  # chosen under "Compare with"
+    at.sidebar.number_input(key="grip_cell_size").set_value(300.0).run()  # the list is on 150 m cells
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "another grid (bng-150m)" in _shown(at) and "previous window of the same length instead" in _shown(at)
+    assert len(at.get("download_button")) == 3  # the pack, the CSV and the GeoPackage

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date, datetime
 
 import geopandas as gpd
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 import shapely
 
 from hotspots import micro_areas as ma
-from hotspots import roles, tasking, tasking_view
+from hotspots import roles, tasking, tasking_lists, tasking_view
 from hotspots._errors import DisclosureError, TaskingError
 from hotspots.loading import Dataset
 
@@ -108,7 +109,8 @@ def test_testing_a_saved_list_and_refusing_one_from_another_grid(grid):
     early = tasking_view.tasking_view(data, POLICE, grid, last_month=pd.Timestamp("2022-09-01"), window_months=6)
     result = tasking_view.evaluation_view(data, POLICE, grid, early.tasking_list)
     assert result.before == early.window and result.after.months == 6
-    assert len(result.comparison_cells) == len(early.tasking_list.cell_ids)
+    # as many as chosen where the 1.5 km square has room outside the ring around the chosen cells
+    assert 0 < len(result.comparison_cells) <= len(early.tasking_list.cell_ids)
     assert np.isfinite(result.rate_ratio) and result.ci_low < result.rate_ratio < result.ci_high
     coarse = ma.grid_over(gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1500, 1500)], crs=BNG), 300)
     with pytest.raises(TaskingError, match="another grid"):
@@ -129,13 +131,39 @@ def test_which_method_finds_next_months_harm(grid):
 def test_tracking_against_the_last_meetings_saved_list(grid):
     data = dataset()
     last = tasking_view.tasking_view(data, POLICE, grid, last_month=pd.Timestamp("2023-09-01"), window_months=6)
-    now = tasking_view.tasking_view(data, POLICE, grid, window_months=6, previous_list=last.tasking_list)
-    assert now.tracking.previous_window == last.window
+    saved = tasking_lists.SavedTaskingList(list_id=3, saved_by="alice", saved_at=datetime(2023, 10, 2),
+                                           districts=("E06000034",), tasking_list=last.tasking_list)
+    now = tasking_view.tasking_view(data, POLICE, grid, window_months=6, previous_list=saved)
+    assert now.tracking.previous_window == last.window and now.tracking_against == saved.label
     listed = {c for area in last.tasking_list.areas for c in area}
     persisting = now.tracking.areas[now.tracking.areas["status"].eq("persisting")]
     assert all(set(cells) & listed for cells in persisting["cell_ids"])
     assert now.tracking.jaccard == pytest.approx(len(listed & set(now.tasking_list.cell_ids))
                                                  / len(listed | set(now.tasking_list.cell_ids)))
+
+
+def test_a_saved_list_on_another_grid_falls_back_to_the_previous_window_with_a_note(grid):
+    data = dataset()
+    other = tasking.TaskingList(grid_key="bng-200m", chosen_on=date(2023, 10, 2), window=tasking.Window(
+        pd.Timestamp("2023-04-01"), 6), source="police", offences=("violence with injury",), harm_weights=None, n=1,
+        exclusions=(), areas=(("200m-400-600",),))
+    saved = tasking_lists.SavedTaskingList(list_id=4, saved_by="alice", saved_at=datetime(2023, 10, 2),
+                                           districts=("E06000034",), tasking_list=other)
+    now = tasking_view.tasking_view(data, POLICE, grid, window_months=6, previous_list=saved)
+    by_window = tasking_view.tasking_view(data, POLICE, grid, window_months=6)
+    assert now.tracking_against == tasking_view.PREVIOUS_WINDOW  # the pack and its buttons still draw
+    assert now.tracking.previous_window == by_window.tracking.previous_window
+    assert any("another grid (bng-200m)" in note and "previous window" in note for note in now.notes)
+
+
+def test_an_empty_offences_choice_is_refused_not_replaced_by_the_defaults(grid):
+    with pytest.raises(TaskingError, match="No offences chosen"):
+        tasking_view.tasking_view(dataset(), POLICE, grid, offences=[])
+
+
+def test_a_blank_row_added_to_the_exclusions_is_left_out(grid):
+    blank = tasking_view.tasking_view(dataset(), POLICE, grid, exclusions=[tasking.Exclusion("", "")])
+    assert blank.tasking_list.exclusions == () and not blank.ranked["excluded_reason"].notna().any()
 
 
 def test_cells_excluded_by_hand_are_no_comparison_cells(grid):
@@ -144,3 +172,13 @@ def test_cells_excluded_by_hand_are_no_comparison_cells(grid):
     first_comparison = tasking_view.evaluation_view(data, POLICE, grid, early.tasking_list).comparison_cells[0]
     excluding = dataclasses.replace(early.tasking_list, exclusions=(tasking.Exclusion(first_comparison, "hospital"),))
     assert first_comparison not in tasking_view.evaluation_view(data, POLICE, grid, excluding).comparison_cells
+
+
+def test_the_methods_backtest_never_picks_an_excluded_cell(grid):
+    data = dataset()
+    top = tasking_view.tasking_view(data, POLICE, grid, n=1).tasking_list.cell_ids[0]
+    kept = tasking_view.methods_view(data, POLICE, grid, n=1)
+    custody = [tasking.Exclusion(top, "custody suite")]
+    without = tasking_view.methods_view(data, POLICE, grid, n=1, exclusions=custody)
+    rates = kept.summary.set_index("method")["hit_rate"]
+    assert (without.summary.set_index("method")["hit_rate"].reindex(rates.index) < rates).any()

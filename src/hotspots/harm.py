@@ -65,15 +65,19 @@ def validated_weights(table: pd.DataFrame, *, offences: Sequence[str],
                       known: Iterable[str] = ()) -> dict[str, float]:
     """A weight per offence of ``offences``, keyed by :func:`~hotspots.geography.slug`.
 
-    ``table`` has ``offence_group`` and ``weight``. Refused with a :class:`TaskingError`: a
+    ``table`` has ``offence_group`` and ``weight``; a wholly blank row (a row added in the editor
+    and left empty) is left out. Refused with a :class:`TaskingError`: a
     missing column, an offence group that is neither in :data:`KNOWN_OFFENCE_GROUPS` nor in
     ``known`` (the categories the data hold), a weight that is negative, missing or not a number,
-    a group given twice with different weights, and an offence of ``offences`` without a weight.
+    a group given twice with different weights, an offence of ``offences`` without a weight, and
+    weights of 0 for every offence of ``offences`` (no harm to share out).
     """
     missing_columns = {"offence_group", "weight"} - set(table.columns)
     if missing_columns:
         raise TaskingError(f"The harm table needs the columns offence_group and weight; it has no "
                            f"{', '.join(sorted(missing_columns))}.")
+    blank = table["offence_group"].astype("string").fillna("").str.strip().eq("") & table["weight"].isna()
+    table = table[~blank]
     groups = table["offence_group"].astype("string").fillna("").str.strip()
     recognised = {slug(g) for g in (*KNOWN_OFFENCE_GROUPS, *known)}
     unknown = sorted({g for g in groups if slug(g) not in recognised})
@@ -96,7 +100,12 @@ def validated_weights(table: pd.DataFrame, *, offences: Sequence[str],
         raise TaskingError(f"The harm table has no weight for {', '.join(repr(o) for o in without)}: add a row "
                            "for every offence group chosen.")
     unique = by_slug[~by_slug.index.duplicated()]
-    return {slug(o): float(unique[slug(o)]) for o in offences}
+    chosen = {slug(o): float(unique[slug(o)]) for o in offences}
+    if not any(chosen.values()):
+        raise TaskingError(f"Every offence chosen ({', '.join(repr(o) for o in offences)}) has a harm weight of 0, "
+                           "so no event carries any harm: give at least one a weight above 0, or turn off "
+                           "Weight by harm to rank by counts.")
+    return chosen
 
 
 def event_harm(categories: pd.Series, weights: dict[str, float]) -> pd.Series:

@@ -147,6 +147,12 @@ PAIRED_INTERVAL_LEVEL : float
 COUNT_INTERVAL_LEVEL : float
     Level of the negative binomial prediction interval of next year's count (default 0.8: the
     10th to the 90th percentile).
+GRIP_RANKED_ROWS_SHOWN : int
+    Ranked cells listed on the tasking page (default 200, the best first; the CSV and GeoPackage
+    hold every selected area).
+GRIP_PACK_MOST_WARD_NAMES : int
+    Most wards named on a briefing-pack map (default 60); with more in the frame the districts
+    are named instead, so the names stay legible at A4.
 """
 
 from __future__ import annotations
@@ -234,3 +240,7 @@ CALIBRATION_MIN_WARD_YEARS = 50
 PAIRED_BOOTSTRAP_RESAMPLES = 2000
 PAIRED_INTERVAL_LEVEL = 0.95
 COUNT_INTERVAL_LEVEL = 0.8
+
+# Op Grip tasking page and briefing pack: see the docstring's last block.
+GRIP_RANKED_ROWS_SHOWN = 200
+GRIP_PACK_MOST_WARD_NAMES = 60

@@ -2,8 +2,9 @@
 
 At each monthly origin (the first day of a month), every method scores the cells from the
 events of the ``window_months`` before the origin only, picks the top N (highest score, ties by
-cell order), and is scored on the ``horizon_months`` from the origin: the hit rate (share of the
-horizon's events, and of its harm, in the picked cells) and the PAI (hit rate / share of the
+cell order) of the cells not excluded (so an excluded custody suite cannot make a method win),
+and is scored on the ``horizon_months`` from the origin: the hit rate (share of the horizon's
+events, and of its harm, in the picked cells) and the PAI (hit rate / share of the
 districts' area the picked cells cover). The origins are the latest ``origins`` months whose
 horizon the data cover in full. Methods:
 
@@ -22,6 +23,7 @@ practice stays "best" unless another method beats it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +33,7 @@ from scipy import ndimage
 from hotspots import settings
 from hotspots._errors import TaskingError
 from hotspots.micro_areas import GRID, MicroAreas, cell_positions
+from hotspots.tasking import check_list_grid
 
 METHODS = {"last_window": "Last window's counts (today's practice)", "harm_weighted": "Harm-weighted counts",
            "recency_weighted": "Recency-weighted harm", "kde": "Kernel density of harm"}
@@ -53,9 +56,9 @@ class MethodBacktest:
 def backtest_methods(events: pd.DataFrame, areas: MicroAreas, *, n: int | None = None,
                      window_months: int | None = None, horizon_months: int | None = None,
                      origins: int | None = None, half_life_months: float | None = None,
-                     bandwidth_m: float | None = None) -> MethodBacktest:
+                     bandwidth_m: float | None = None, excluded: Sequence[str] = ()) -> MethodBacktest:
     """Backtest :data:`METHODS` on ``events`` (``date``, a point or ``lsoa_code``, ``harm``) over
-    the cells of ``areas``; defaults from ``settings.GRIP_*``."""
+    the cells of ``areas``, never picking the ``excluded`` cell ids; defaults from ``settings.GRIP_*``."""
     n = settings.GRIP_TOP_N if n is None else int(n)
     window_months = settings.GRIP_WINDOW_MONTHS if window_months is None else int(window_months)
     horizon_months = settings.GRIP_BACKTEST_HORIZON_MONTHS if horizon_months is None else int(horizon_months)
@@ -69,6 +72,8 @@ def backtest_methods(events: pd.DataFrame, areas: MicroAreas, *, n: int | None =
         raise TaskingError(f"The backtest needs at least {window_months + horizon_months} months of data "
                            f"({window_months} to pick from and {horizon_months} to score on); these data cover "
                            f"{counts.shape[0]}.")
+    check_list_grid(list(excluded), areas, what="The list of excluded cells")
+    never = areas.cell_index.get_indexer(list(excluded))
     share = areas.cells["area_m2"].to_numpy(dtype=float) / areas.district_area_m2
     rows = []
     for origin in range(first_origin, last_origin + 1):
@@ -76,6 +81,8 @@ def backtest_methods(events: pd.DataFrame, areas: MicroAreas, *, n: int | None =
         future_events, future_harm = counts[origin:origin + horizon_months].sum(0), harm[origin:origin + horizon_months].sum(0)
         for method, scores in method_scores(counts[past], harm[past], areas, half_life_months=half_life,
                                             bandwidth_m=bandwidth).items():
+            scores = scores.astype(float)
+            scores[never] = -np.inf
             picked = top_cells(scores, n)
             rows.append({"origin": first_month + pd.DateOffset(months=origin), "method": method,
                          **_hit_and_pai(picked, future_events, future_harm, share)})

@@ -1,8 +1,9 @@
 """Testing a tasking list: events and harm after against before, in the chosen cells, in a ring
 around them and in comparison cells, with a difference-in-differences estimate.
 
-The comparison cells are the next-ranked cells that were not chosen (ranked by harm in the
-window before the list's date, as targeting ranks them), as many as were chosen. The ring is the
+The comparison cells are the next-ranked cells that were not chosen and lie outside the ring
+(ranked by harm in the window before the list's date, as targeting ranks them), as many as were
+chosen: a cell in the ring would count displaced crime as the comparison's. The ring is the
 ground within ``buffer_m`` of the chosen cells that is not in them; events are placed in it by
 their points. The estimate is a quasi-Poisson regression (statsmodels GLM, Poisson family, scale
 from Pearson's chi-squared, so overdispersion widens the interval) of each unit's count in each
@@ -61,12 +62,19 @@ class Evaluation:
     notes: tuple[str, ...]
 
 
-def comparison_cells(ranked_before: pd.DataFrame, chosen: Sequence[str], k: int | None = None) -> tuple[str, ...]:
+def comparison_cells(ranked_before: pd.DataFrame, chosen: Sequence[str], areas: MicroAreas, *,
+                     buffer_m: float | None = None, k: int | None = None) -> tuple[str, ...]:
     """The ``k`` (default: as many as chosen) best-ranked cells with events of ``ranked_before``
-    (``tasking.target``'s ranking in the window before the list's date) that were not chosen."""
+    (``tasking.target``'s ranking in the window before the list's date) that were not chosen and
+    are ``buffer_m`` (default ``settings.GRIP_BUFFER_M``) or more from the chosen cells of ``areas``."""
     k = len(chosen) if k is None else k
+    buffer_m = settings.GRIP_BUFFER_M if buffer_m is None else float(buffer_m)
+    check_list_grid(chosen, areas)
+    shapes = areas.cells.set_index("cell_id").geometry
     candidates = ranked_before[ranked_before["events"].gt(0) & ~ranked_before["cell_id"].isin(set(chosen))]
-    return tuple(candidates["cell_id"].head(k))
+    distance = shapely.distance(shapes.loc[candidates["cell_id"]].values,
+                                shapely.union_all(shapes.loc[list(chosen)].values))
+    return tuple(candidates["cell_id"][distance >= buffer_m].head(k))
 
 
 def evaluate(events: pd.DataFrame, areas: MicroAreas, chosen: Sequence[str], comparison: Sequence[str], *,

@@ -33,7 +33,6 @@ GEOPACKAGE_LAYER = "tasking_areas"
 AREA_COLUMNS = ["area_number", "cells", "cell_ids", "events", "harm", "events_share", "harm_share", "area_share",
                 "pai", "area_m2", "centre_easting", "centre_northing"]
 _AREA_COLOUR, _DISTRICT_EDGE, _WARD_EDGE = "#c0392b", "#4d4d4d", "#b3b3b3"
-_MOST_WARD_NAMES = 60  # more wards in the frame: the districts are named instead
 _WHEN_COLOURS = LinearSegmentedColormap.from_list("when", ["#f7f7f7", "#fdae61", "#d7191c"])
 
 
@@ -98,7 +97,8 @@ def areas_map_png(areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, dpi: int 
     shown = wards[wards.intersects(frame)]
     shown.boundary.plot(ax=axes, color=_WARD_EDGE, linewidth=0.6)
     districts = wards.dissolve(by="lad_code", as_index=False)
-    named = shown if len(shown) <= _MOST_WARD_NAMES else districts[districts.intersects(frame)]  # legible at A4
+    # more wards in the frame than are legible at A4: the districts are named instead
+    named = shown if len(shown) <= settings.GRIP_PACK_MOST_WARD_NAMES else districts[districts.intersects(frame)]
     names = named["ward_name"] if named is shown else named["lad_code"].map(geography.LOCAL_AUTHORITIES)
     for name, point in zip(names, named.geometry.intersection(frame).representative_point()):
         axes.annotate(str(name), (point.x, point.y), fontsize=6, color="#7f7f7f", ha="center", va="center")
@@ -169,7 +169,7 @@ def briefing_pack(view: TaskingView, context: BriefingContext) -> bytes:
 
 
 def _facts(view: TaskingView, context: BriefingContext) -> list[tuple[str, str]]:
-    whole = view.capture[view.capture["area_number"].isna()].iloc[0]
+    whole = view.whole_selection
     return [("Meeting", f"{context.meeting_date:%d %B %Y}"), ("Districts", context.districts_label),
             ("Data window", view.window.label), ("Offences", ", ".join(view.offences)),
             ("Sources", "; ".join(context.sources) or view.source),

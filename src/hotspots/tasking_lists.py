@@ -1,6 +1,7 @@
 """Saved Op Grip tasking lists: a meeting's list kept in the store for the next meeting.
 
-The next meeting compares its selection with the last saved list ("what changed") and tests a
+The next meeting compares its selection with the last saved list ("what changed",
+``tasking_view.tasking_view(previous_list=...)``) and tests a
 saved list against what happened after it ("testing", ``tasking_view.evaluation_view``). Three
 tables in the store's DuckDB catalogue hold them:
 
@@ -29,13 +30,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
-import geopandas as gpd
 import pandas as pd
 
 from hotspots import audit, store, tasking
 from hotspots._errors import TaskingError
-from hotspots.micro_areas import MicroAreas
-from hotspots.tasking import Exclusion, TaskingList, Tracking, Window
+from hotspots.tasking import Exclusion, TaskingList, Window
 
 HARM_WEIGHTED, COUNTS = "harm-weighted counts", "counts"
 _SCHEMA = """
@@ -150,16 +149,6 @@ def entered_by_hand(cells: str, *, chosen_on: date, like: TaskingList) -> Taskin
     before = tasking.window_to(pd.Timestamp(chosen_on) - pd.DateOffset(months=1), like.window.months)
     return replace(like, chosen_on=chosen_on, window=before, n=len(ids), exclusions=(),
                    areas=tuple((cell,) for cell in ids))
-
-
-def changes_since(saved: SavedTaskingList, current_areas: gpd.GeoDataFrame, *, window: Window,
-                  areas: MicroAreas) -> Tracking:
-    """What changed from a saved list to today's patrol areas (``tasking.tracking``'s new,
-    persisting and dropped areas and Jaccard overlap); refused for a list on another grid."""
-    tasking.check_list_grid(saved.tasking_list.cell_ids, areas)
-    previous = pd.DataFrame({"area_number": range(1, len(saved.tasking_list.areas) + 1),
-                             "cell_ids": list(saved.tasking_list.areas)})
-    return replace(tasking.tracking(current_areas, previous, window=window), previous_window=saved.tasking_list.window)
 
 
 def _insert_list(db: duckdb.DuckDBPyConnection, list_id: int, listed: TaskingList, districts: Sequence[str],

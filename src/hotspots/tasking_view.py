@@ -27,6 +27,7 @@ from hotspots.roles import Role
 from hotspots.tasking import Exclusion, TaskingList, Tracking, Window
 from hotspots.tasking_backtest import MethodBacktest, backtest_methods
 from hotspots.tasking_evaluation import Evaluation, comparison_cells, evaluate
+from hotspots.tasking_lists import SavedTaskingList
 
 #: Said on the page: why micro-areas on police.uk data are approximate.
 POLICE_UK_NOTE = ("police.uk moves every crime to an anonymous map point (the centre of a street or a public place "
@@ -34,6 +35,7 @@ POLICE_UK_NOTE = ("police.uk moves every crime to an anonymous map point (the ce
                   "it and misses crimes moved out. Force extracts with exact coordinates are not affected.")
 NO_TIMES_NOTE = "No times in these data: the day-of-week by hour chart needs a time of day for each event."
 RANKED_COLUMNS = ["rank", "cell_id", "events", "harm", "selected", "excluded_reason", "area_m2"]
+PREVIOUS_WINDOW = "the previous window of the same length"
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,10 @@ class TaskingView:
     ``ranked``: the cells with events and the excluded cells, best first (``RANKED_COLUMNS``).
     ``areas``: patrol areas (``tasking.patrol_areas``'s columns, EPSG:27700). ``capture``:
     ``tasking.capture_table``. ``curve``: ``tasking.concentration_curve``. ``when``:
-    ``tasking.when_table`` of the selected areas' events, None without times. ``tracking``: None
-    when the previous window has too few cells with events. ``tasking_list``: what to save."""
+    ``tasking.when_table`` of the selected areas' events, None without times. ``whole_selection``:
+    the capture row of all selected areas together. ``tracking``: None when the previous window has
+    too few cells with events; ``tracking_against`` names what it compares with (a saved list's
+    label or :data:`PREVIOUS_WINDOW`). ``tasking_list``: what to save."""
 
     micro_areas: MicroAreas
     source: str
@@ -54,9 +58,11 @@ class TaskingView:
     ranked: pd.DataFrame
     areas: gpd.GeoDataFrame
     capture: pd.DataFrame
+    whole_selection: pd.Series
     curve: pd.DataFrame
     when: pd.DataFrame | None
     tracking: Tracking | None
+    tracking_against: str
     tasking_list: TaskingList
     notes: tuple[str, ...]
     synthetic: bool
@@ -66,14 +72,16 @@ def tasking_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
                  offences: Sequence[str] | None = None, window_months: int | None = None,
                  last_month: pd.Timestamp | None = None, harm_table: pd.DataFrame | None = None,
                  weighted: bool = True, n: int | None = None, exclusions: Sequence[Exclusion] = (),
-                 merge: bool = True, previous_list: TaskingList | None = None,
+                 merge: bool = True, previous_list: SavedTaskingList | None = None,
                  today: date | None = None) -> TaskingView:
     """Targeting on ``areas`` for ``source``'s events (default: force extracts if any, else
     police.uk) in ``offences`` (default ``settings.GRIP_OFFENCES[source]``) over ``window_months``
     ending ``last_month`` (default: the latest month of the data), weighted by ``harm_table``
     (default ``harm.default_weights()``) unless ``weighted`` is False, top ``n``, ``exclusions``,
     ``merge`` into patrol areas. Tracking compares with ``previous_list`` (the last meeting's
-    saved list, on the same grid) when given, else with the previous window of the same length."""
+    saved list) when given, else (or when that list is on another grid or other districts, with a
+    note saying so) with the previous window of the same length."""
+    exclusions = _filled(exclusions)
     chosen = _chosen_events(dataset, role, areas, source, offences, harm_table, weighted)
     window = tasking.window_to(chosen.latest if last_month is None else last_month, window_months)
     current = chosen.events[window.holds(chosen.events["date"])]
@@ -83,12 +91,8 @@ def tasking_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
     counts = count_by_cell(current, areas, harm=current["harm"])
     targeting = tasking.target(counts, areas=areas, n=n, exclusions=exclusions, merge=merge)
     selected = current[tasking.events_in_cells(current, areas, targeting.cell_ids)]
-    if previous_list is not None:
-        tasking.check_list_grid(previous_list.cell_ids, areas, what="The last meeting's list")
-        track, track_notes = tasking.tracking(targeting.areas, tasking.list_areas(previous_list), window=window,
-                                              previous_window=previous_list.window), []
-    else:
-        track, track_notes = _tracking(chosen.events, areas, targeting, window, exclusions=exclusions, merge=merge)
+    track, track_notes, against = _tracking_against(previous_list, chosen.events, areas, targeting, window,
+                                                     exclusions=exclusions, merge=merge)
     when = tasking.when_table(selected)
     listed = TaskingList(grid_key=areas.grid_key, chosen_on=today or date.today(), window=window,
                          source=chosen.source, offences=chosen.offences, harm_weights=chosen.weights,
@@ -96,11 +100,14 @@ def tasking_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
                          areas=tuple(tuple(cells) for cells in targeting.areas["cell_ids"]))
     notes = [*_data_notes(dataset, chosen.source, current, when is None), *targeting.notes, *track_notes]
     ranked = targeting.ranked[targeting.ranked["events"].gt(0) | targeting.ranked["excluded_reason"].notna()]
+    capture = tasking.capture_table(targeting.areas, counts, areas)
     return TaskingView(micro_areas=areas, source=chosen.source, window=window, offences=chosen.offences,
                        harm_weights=chosen.weights, ranked=ranked[RANKED_COLUMNS].reset_index(drop=True),
-                       areas=targeting.areas, capture=tasking.capture_table(targeting.areas, counts, areas),
+                       areas=targeting.areas, capture=capture,
+                       whole_selection=capture[capture["area_number"].isna()].iloc[0],
                        curve=tasking.concentration_curve(targeting.ranked, areas), when=when, tracking=track,
-                       tasking_list=listed, notes=tuple(notes), synthetic=_synthetic(dataset, current))
+                       tracking_against=against, tasking_list=listed, notes=tuple(notes),
+                       synthetic=_synthetic(dataset, current))
 
 
 def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: TaskingList, *,
@@ -108,7 +115,7 @@ def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: Task
     """Testing ``saved`` (a list chosen at a past date): the window it was chosen on is "before",
     the ``months_after`` (default: as many as the data hold after it, at most the window's length)
     from the month after it are "after". Comparison cells are the next-ranked in "before" that
-    were neither chosen nor excluded."""
+    were neither chosen nor excluded, outside the ring (``buffer_m``) around the chosen cells."""
     table = None if saved.harm_weights is None else pd.DataFrame(
         {"offence_group": list(saved.offences), "weight": [saved.harm_weights[slug(o)] for o in saved.offences]})
     chosen = _chosen_events(dataset, role, areas, saved.source, saved.offences, table, saved.harm_weights is not None)
@@ -123,16 +130,24 @@ def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: Task
     prior = chosen.events[before.holds(chosen.events["date"])]
     ranked = tasking.target(count_by_cell(prior, areas, harm=prior["harm"]), areas=areas, n=1,
                             exclusions=saved.exclusions, merge=False).ranked
-    comparison = comparison_cells(ranked[ranked["excluded_reason"].isna()], saved.cell_ids)
+    comparison = comparison_cells(ranked[ranked["excluded_reason"].isna()], saved.cell_ids, areas, buffer_m=buffer_m)
     return evaluate(chosen.events, areas, saved.cell_ids, comparison, before=before, after=after, buffer_m=buffer_m)
 
 
 def methods_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str | None = None,
                  offences: Sequence[str] | None = None, harm_table: pd.DataFrame | None = None,
-                 weighted: bool = True, n: int | None = None, window_months: int | None = None) -> MethodBacktest:
-    """The backtest of ``tasking_backtest.METHODS`` on the same events as :func:`tasking_view`."""
+                 weighted: bool = True, n: int | None = None, window_months: int | None = None,
+                 exclusions: Sequence[Exclusion] = ()) -> MethodBacktest:
+    """The backtest of ``tasking_backtest.METHODS`` on the same events as :func:`tasking_view`,
+    never picking an excluded cell."""
     chosen = _chosen_events(dataset, role, areas, source, offences, harm_table, weighted)
-    return backtest_methods(chosen.events, areas, n=n, window_months=window_months)
+    return backtest_methods(chosen.events, areas, n=n, window_months=window_months,
+                            excluded=[e.cell_id for e in _filled(exclusions)])
+
+
+def default_source(dataset: Dataset) -> str:
+    """The source the page starts on: force extracts (exact points) if the data hold any, else police.uk."""
+    return "police" if dataset.events["source"].eq("police").any() else "police-uk"
 
 
 @dataclass(frozen=True)
@@ -150,10 +165,13 @@ def _chosen_events(dataset: Dataset, role: Role, areas: MicroAreas, source: str 
         raise DisclosureError(f"The {role.name} role may not see event-level points: Op Grip tasking is for police "
                               "and administrators.")
     events = dataset.events
-    source = source or ("police" if events["source"].eq("police").any() else "police-uk")
+    source = source or default_source(dataset)
     if source not in settings.GRIP_OFFENCES:
         raise TaskingError(f"Op Grip tasking reads police data: choose source police or police-uk, not {source!r}.")
-    offences = tuple(offences or settings.GRIP_OFFENCES[source])
+    if offences is not None and not len(offences):
+        raise TaskingError(f"No offences chosen: choose one or more in Offences (Op Grip's are "
+                           f"{', '.join(settings.GRIP_OFFENCES[source])}).")
+    offences = tuple(settings.GRIP_OFFENCES[source] if offences is None else offences)
     of_source = events[events["source"].eq(source)]
     if of_source.empty:
         raise TaskingError(f"The store holds no {source} events: import a force extract or police.uk data first.")
@@ -168,6 +186,27 @@ def _chosen_events(dataset: Dataset, role: Role, areas: MicroAreas, source: str 
     picked["harm"] = harm.event_harm(picked["category"], weights) if weighted else 1.0
     return _Chosen(source=source, offences=offences, weights=weights, events=picked,
                    latest=pd.Timestamp(of_source["date"].max()))
+
+
+def _filled(exclusions: Sequence[Exclusion]) -> list[Exclusion]:
+    """``exclusions`` without wholly blank rows (a row added in the editor and left empty)."""
+    return [e for e in exclusions if str(e.cell_id or "").strip() or str(e.reason or "").strip()]
+
+
+def _tracking_against(saved: SavedTaskingList | None, events: pd.DataFrame, areas: MicroAreas,
+                      current: tasking.Targeting, window: Window, *, exclusions: Sequence[Exclusion],
+                      merge: bool) -> tuple[Tracking | None, list[str], str]:
+    """Tracking against ``saved`` when it is on this grid and in these districts, else against the
+    previous window (with a note why, so the page and the briefing pack still draw)."""
+    if saved is not None:
+        try:
+            tasking.check_list_grid(saved.tasking_list.cell_ids, areas, what=saved.label)
+        except TaskingError as unusable:
+            track, notes = _tracking(events, areas, current, window, exclusions=exclusions, merge=merge)
+            return track, [f"{unusable} Compared with {PREVIOUS_WINDOW} instead.", *notes], PREVIOUS_WINDOW
+        return (tasking.tracking(current.areas, tasking.list_areas(saved.tasking_list), window=window,
+                                 previous_window=saved.tasking_list.window), [], saved.label)
+    return (*_tracking(events, areas, current, window, exclusions=exclusions, merge=merge), PREVIOUS_WINDOW)
 
 
 def _tracking(events: pd.DataFrame, areas: MicroAreas, current: tasking.Targeting, window: Window, *,
