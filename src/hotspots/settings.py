@@ -147,6 +147,13 @@ PAIRED_INTERVAL_LEVEL : float
 COUNT_INTERVAL_LEVEL : float
     Level of the negative binomial prediction interval of next year's count (default 0.8: the
     10th to the 90th percentile).
+
+Locality measure kinds (the locality fixes).
+
+LOCALITY_PEOPLE_KINDS : dict[str, str]
+    What the register and each list of people known to services count, by layer key, for the
+    Locality page's measures and decision record: ``victim-based`` or ``offender-based``. A group
+    not named here is ``other``: add its ``people:<group slug>`` key to classify it.
 """
 
 from __future__ import annotations
@@ -234,3 +241,8 @@ CALIBRATION_MIN_WARD_YEARS = 50
 PAIRED_BOOTSTRAP_RESAMPLES = 2000
 PAIRED_INTERVAL_LEVEL = 0.95
 COUNT_INTERVAL_LEVEL = 0.8
+
+# Locality measure kinds (the locality fixes): see the docstring's last block.
+LOCALITY_PEOPLE_KINDS = {"nominals": "offender-based", "people": "offender-based",
+                         "people:offender-known-to-youth-justice": "offender-based",
+                         "people:victim-of-violence": "victim-based", "people:perpetrator": "offender-based"}
