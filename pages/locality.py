@@ -24,7 +24,8 @@ def ranked(source: tuple, role_name: str, restricted: bool, lad_codes: tuple, we
                                            dict(weights), last_year=last_year, years=window,
                                            normalisation=normalisation, top_k=top_k,
                                            compared=None if compared is None else list(compared),
-                                           inventory=store.list_datasets(Path(source[0])))
+                                           inventory=store.list_datasets(Path(source[0])),
+                                           show_restricted=restricted)
     except LocalityError as unusable:
         return str(unusable)
 
@@ -63,7 +64,7 @@ if not chosen:
 st.markdown("**Weights** (any scale: they are shared out to sum to 100%)")
 columns = st.columns(min(3, len(chosen)))
 weights = tuple((key, float(columns[i % len(columns)].number_input(
-    offered[key], min_value=0.0, max_value=100.0, value=1.0, step=1.0, key=f"weight_{key}")))
+    text(offered[key]), min_value=0.0, max_value=100.0, value=1.0, step=1.0, key=f"weight_{key}")))
     for i, key in enumerate(chosen))
 
 compared = tuple(st.session_state["compared"]) if "compared" in st.session_state else None  # None: the top two
@@ -87,7 +88,7 @@ st.altair_chart(locality_view.contribution_chart(view.contributions), width="str
 st.subheader(f"How firm the ranking is: {view.samples:,} weightings within ±{view.spread:.0%} of yours")
 if view.always_top:
     st.success(f"In the top {view.top_k} whatever the weights (in every weighting tried): "
-               + ", ".join(view.always_top) + ".")
+               + text(", ".join(view.always_top)) + ".")
 else:
     st.warning(f"No ward is in the top {view.top_k} under every weighting tried: the choice depends on the weights.")
 st.dataframe(view.stability.drop(columns="ward_code").assign(top_k_share=view.stability["top_k_share"] * 100),
@@ -127,7 +128,7 @@ if submitted:
         st.session_state["recorded"] = record.decision_id
         st.success(f"Decision {record.decision_id} recorded and audited.")
 saved = store.default_store()
-past = decision_record.list_decisions(saved, restricted_values=role.restricted_layers)
+past = locality_view.decisions(saved, role, show_restricted=restricted)
 if len(past):
     st.markdown("**Decisions recorded**")
     st.dataframe(past, hide_index=True, width="stretch", key="decisions_table",
@@ -137,12 +138,11 @@ if len(past):
     picked = st.selectbox("Download a record", past["decision_id"].tolist(), key="record_choice",
                           index=past["decision_id"].tolist().index(st.session_state["recorded"])
                           if st.session_state.get("recorded") in past["decision_id"].tolist() else 0)
+    pdf, csv = locality_view.decision_files(saved, role, picked, show_restricted=restricted)
     left, right = st.columns(2)
     with left:
-        audited_download("Decision record (PDF)", decision_record.saved_pdf(saved, picked),
-                         download_name("locality-decision", str(picked), suffix=".pdf"), mime="application/pdf",
-                         what={"decision": int(picked)}, key="record_pdf")
+        audited_download("Decision record (PDF)", pdf, download_name("locality-decision", str(picked), suffix=".pdf"),
+                         mime="application/pdf", what={"decision": int(picked)}, key="record_pdf")
     with right:
-        audited_download("Decision record (CSV)", decision_record.record_to_csv(decision_record.read_decision(
-            saved, picked)), download_name("locality-decision", str(picked)), mime="text/csv",
-            what={"decision": int(picked)}, key="record_csv")
+        audited_download("Decision record (CSV)", csv, download_name("locality-decision", str(picked)), mime="text/csv",
+                         what={"decision": int(picked)}, key="record_csv")

@@ -110,3 +110,14 @@ def test_a_decision_that_cannot_be_audited_is_not_saved(tmp_path: Path, monkeypa
         decision_record.save_decision(tmp_path, _record())
     assert decision_record.list_decisions(tmp_path, restricted_values=True).empty
     assert [p.name for p in (tmp_path / decision_record.DECISIONS).iterdir()] == [decision_record.LOCK_FILE]
+
+
+def test_a_saved_records_csv_is_served_as_it_was_written(tmp_path: Path):
+    """The download is the stored file, not one rebuilt from it: a record written with quotes the
+    writer would not use reads the same but is served byte for byte."""
+    decision_record.save_decision(tmp_path, _record())
+    stored = tmp_path / decision_record.DECISIONS / "1" / decision_record.CSV_NAME
+    written = stored.read_bytes().replace(b"csp.manager", b'"csp.manager"', 1)
+    stored.write_bytes(written)
+    assert decision_record.read_decision(tmp_path, 1).decided_by == "csp.manager"
+    assert decision_record.saved_csv(tmp_path, 1) == written

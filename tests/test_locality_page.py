@@ -3,8 +3,9 @@ a weight changed, a decision recorded and audited); councillors and the public c
 
 import pytest
 
-from hotspots import audit, decision_record, store
+from hotspots import audit, decision_record, loading, locality_view, roles, store
 from signed_in import dashboard
+from ui.common import text
 
 PAGE = "pages/locality.py"
 
@@ -76,3 +77,37 @@ def test_all_weights_zero_gets_a_message_not_a_traceback(dataset):
     at.run()
     assert not at.exception
     assert any("Every weight is zero" in e.value for e in at.error)
+
+
+def test_labels_and_ward_names_are_shown_as_text(dataset):
+    at = _open("partner")
+    partner = roles.role("partner")
+    offered = locality_view.measures_offered(loading.load_dataset(loading.demo_store(), partner.data_access), partner)
+    chosen = at.multiselect(key="measures").value
+    assert {key: at.number_input(key=f"weight_{key}").label for key in chosen} == {
+        key: text(offered[key]) for key in chosen}
+    for key in [k for k in chosen if k != "people"]:  # where people live: both locality wards always top
+        at.number_input(key=f"weight_{key}").set_value(0.0)
+    at.run()
+    always = next(s.value for s in at.success if s.value.startswith("In the top"))
+    assert always.endswith(": " + text("Tilbury St Chads, West Thurrock and South Stifford") + ".")
+
+
+def _listed(at) -> list[int]:
+    tables = [frame.value for frame in at.dataframe if "decided_by" in frame.value.columns]
+    return [int(i) for i in tables[0]["decision_id"]] if tables else []
+
+
+def test_with_the_switch_off_the_police_neither_list_nor_download_a_record_of_restricted_values(dataset):
+    at = _open("police")
+    at.sidebar.toggle(key="restricted").set_value(True).run()
+    at.multiselect(key="measures").select("nominals").run()
+    at.text_area(key="rationale").input("The register's home wards.")
+    next(b for b in at.button if b.label == "Record this decision").click().run()
+    assert not at.exception and any("recorded and audited" in s.value for s in at.success)
+    restricted = int(at.session_state["recorded"])
+    assert restricted in _listed(at)
+    at.sidebar.toggle(key="restricted").set_value(False).run()
+    assert not at.exception, at.exception
+    assert restricted not in _listed(at)
+    assert not _listed(at) or restricted not in at.selectbox(key="record_choice").options

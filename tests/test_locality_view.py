@@ -1,11 +1,14 @@
 """The locality view on the synthetic demo, per role: a partner's restricted measures enter only as
 stand-ins for suppressed counts, councillors and the public are refused, bad choices get a message."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots import decision_record, geography, loading, locality, locality_view, roles, store
+from hotspots import (aggregation, decision_record, disclosure, geography, loading, locality, locality_view, roles,
+                      settings, store, views)
 from hotspots._errors import DisclosureError, LocalityError
 
 THURROCK = "E06000034"
@@ -21,7 +24,7 @@ def datasets(dataset):
 
 def _view(datasets, role, **options):
     options = {"last_year": 2018, "years": 2, "samples": 2000, "inventory": store.list_datasets(loading.demo_store()),
-               **options}
+               "show_restricted": role == "police", **options}
     return locality_view.locality_view(datasets[role], roles.role(role), geography.wards(), [THURROCK],
                                        options.pop("weights", WEIGHTS), **options)
 
@@ -43,13 +46,15 @@ def test_a_partner_ranks_on_stand_ins_for_suppressed_counts_never_on_the_counts(
         counts = true[f"{measure} value"].astype(float)
         hidden = shown[f"{measure} contribution"].isna()
         small |= hidden
-        assert (hidden == counts.between(1, 4)).all() or hidden[counts.between(1, 4)].all()
+        years = aggregation.layer_counts(datasets["police"], measure, true.index.tolist(), [2017, 2018])
+        a_year_small = years["count"].between(1, 4).groupby(years["ward_code"]).any().reindex(true.index)
+        assert (hidden == (counts.between(1, 4) | a_year_small)).all()  # a small total, or a small year
         for ward in counts.index[counts.between(1, 4)]:
             assert shown.loc[ward, f"{measure} value"].startswith("fewer than 5")
             assert str(int(counts[ward])) not in shown.loc[ward, f"{measure} value"].split("(")[0]
     assert small.any()  # the demo has suppressed wards, so the comparison below means something
     # The partner's scores are the ranking of the stand-ins, worked out from shown values alone:
-    # each total as shown, a suppressed one as 2.5 (or, hidden by a year, its years as shown with 2.5 for each small one).
+    # each total as shown, a suppressed one as its years as shown, with 2.5 for each small year.
     values = pd.DataFrame({m: shown[f"{m} value"].str.extract(r"scored as ([\d.]+)")[0].astype(float).fillna(
         pd.to_numeric(shown[f"{m} value"].str.rstrip("%"), errors="coerce")) for m in WEIGHTS})
     expected = locality.rank_wards(values, WEIGHTS, normalisation="rank").table.set_index("ward_code")["score"]
@@ -109,3 +114,75 @@ def test_the_record_of_a_view_holds_its_sources_and_reads_back(datasets):
     for name in decision_record.TABLES:
         pd.testing.assert_frame_equal(getattr(again, name), getattr(record, name))
     assert _view(datasets, "police").restricted_values
+
+
+def test_a_partners_stand_in_for_two_suppressed_years_does_not_say_whether_they_add_up_to_5(datasets):
+    """Wards whose two years of nominals are both 1-4, adding up to 1-4 (1 and 1) or to 5 or more
+    (3 and 2), are all scored as 2.5 + 2.5: 2.5 for the first and 5 for the second would hold each
+    year of the second to 1-3."""
+    partner = _view(datasets, "partner").ranking.set_index("ward_code")["nominals value"]
+    years = aggregation.layer_counts(datasets["police"], "nominals", partner.index.tolist(), [2017, 2018])
+    by_ward = years.groupby("ward_code")["count"]
+    both_small = by_ward.apply(lambda counts: counts.between(1, 4).all())
+    total = by_ward.sum()
+    assert (both_small & total.lt(5)).any() and (both_small & total.ge(5)).any()  # the demo has both
+    assert (partner[both_small[both_small].index] == "fewer than 5 in a year (scored as 5)").all()
+    # and every suppressed ward's stand-in is its years as shown, 2.5 for each suppressed one
+    rule = disclosure.rule_for(aggregation.resolve_layer("nominals"), roles.role("partner"))
+    shown = disclosure.disclosed_counts(years["count"], rule)
+    expected = shown["count"].mask(shown["suppressed"], 2.5).groupby(years["ward_code"]).sum()
+    scored = partner.str.extract(r"scored as ([\d.]+)")[0].astype(float).dropna()
+    assert len(scored)
+    np.testing.assert_allclose(scored, expected.loc[scored.index])
+
+
+def test_a_measure_not_offered_is_refused_not_ranked(datasets):
+    """A stale choice of the register with the police switch off is refused, never ranked."""
+    with pytest.raises(LocalityError, match="nominals: not offered to the police role with restricted layers off"):
+        _view(datasets, "police", show_restricted=False, weights={"nominals": 1.0, "ambulance-all": 1.0})
+
+
+@pytest.mark.parametrize("forecast_layer", ["ambulance-knife", "nominals"])  # nominals: a partner's are suppressed
+def test_the_forecast_measure_is_the_forecast_pages_chance_for_the_role(datasets, monkeypatch, forecast_layer):
+    monkeypatch.setattr(settings, "LOCALITY_FORECAST_LAYER", forecast_layer)
+    view = _view(datasets, "partner", weights={"forecast": 1.0})
+    layer = aggregation.resolve_layer(forecast_layer)
+    wards = geography.wards()
+    counts = aggregation.layer_counts(datasets["partner"], layer.key, wards["ward_code"].tolist(),
+                                      [y for y in aggregation.complete_years(datasets["partner"], layer.key)[0]
+                                       if y <= 2018]).dropna(subset=["count"])
+    page = views.forecast_view(counts.rename(columns={"ward_code": "area_code"}).astype({"count": "int64"}), layer,
+                               roles.role("partner"), wards)
+    shown = view.ranking.set_index("ward_code")["forecast value"]
+    assert (shown == page.values.reindex(shown.index).map(lambda p: f"{p:.0f}%")).all()
+
+
+@pytest.mark.parametrize("kind, key", [("victim-based", "people:victim-of-violence"),
+                                       ("offender-based", "people:perpetrator"),
+                                       ("other", "people:survivors-of-exploitation"), ("offender-based", "nominals")])
+def test_people_groups_are_classified_as_settings_state_and_unknown_ones_as_other(kind, key):
+    assert locality_view.measure_kind(key) == kind
+
+
+def test_decision_records_are_read_only_by_roles_that_rank_and_restricted_ones_only_with_the_switch(datasets,
+                                                                                                   tmp_path):
+    view = _view(datasets, "partner", samples=200)
+    partner, police = roles.role("partner"), roles.role("police")
+    decision_record.save_decision(tmp_path, locality_view.decision_record(view, decided_by="a", role=partner,
+                                                                          rationale="Homes."))
+    decision_record.save_decision(tmp_path, replace(locality_view.decision_record(
+        view, decided_by="b", role=police, rationale="Homes and the register."), restricted_values=True))
+    assert locality_view.decisions(tmp_path, police, show_restricted=True)["decision_id"].tolist() == [2, 1]
+    assert locality_view.decisions(tmp_path, police, show_restricted=False)["decision_id"].tolist() == [1]
+    assert locality_view.decisions(tmp_path, partner, show_restricted=True)["decision_id"].tolist() == [1]
+    pdf, csv = locality_view.decision_files(tmp_path, police, 2, show_restricted=True)
+    assert pdf.startswith(b"%PDF") and csv == (tmp_path / decision_record.DECISIONS / "2" / "record.csv").read_bytes()
+    with pytest.raises(DisclosureError, match="turn on \"Show restricted layers\""):
+        locality_view.decision_files(tmp_path, police, 2, show_restricted=False)
+    with pytest.raises(DisclosureError, match="may not download decision record 2"):
+        locality_view.decision_files(tmp_path, partner, 2, show_restricted=True)
+    for role in ("councillor", "public"):
+        with pytest.raises(DisclosureError, match="may not rank locality wards"):
+            locality_view.decisions(tmp_path, roles.role(role))
+        with pytest.raises(DisclosureError, match="may not rank locality wards"):
+            locality_view.decision_files(tmp_path, roles.role(role), 1)

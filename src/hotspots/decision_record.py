@@ -180,6 +180,11 @@ def saved_pdf(store: Path, decision_id: int) -> bytes:
     return (Path(store) / DECISIONS / str(int(decision_id)) / PDF_NAME).read_bytes()
 
 
+def saved_csv(store: Path, decision_id: int) -> bytes:
+    """A saved record's CSV, as it was written when saved."""
+    return (Path(store) / DECISIONS / str(int(decision_id)) / CSV_NAME).read_bytes()
+
+
 def list_decisions(store: Path, *, restricted_values: bool) -> pd.DataFrame:
     """``decision_id, decided_at, decided_by, role, districts, period, chosen, rationale`` of the saved
     records, newest first; with ``restricted_values`` False, those holding restricted true values

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from hotspots import aggregation, disclosure, forecast, locality, ranking_stability, settings, views
+from hotspots import aggregation, decision_record as records, disclosure, locality, ranking_stability, settings, views
 from hotspots._errors import DisclosureError, LocalityError
 from hotspots.decision_record import DecisionRecord
 from hotspots.loading import Dataset
@@ -94,21 +95,26 @@ def measures_offered(dataset: Dataset, role: Role, *, show_restricted: bool = Fa
 def locality_view(dataset: Dataset, role: Role, wards: pd.DataFrame, lad_codes: list[str], weights: dict[str, float],
                   *, last_year: int, years: int = 1, normalisation: str = "rank", top_k: int | None = None,
                   samples: int | None = None, spread: float | None = None, seed: int | None = None,
-                  compared: list[str] | None = None, inventory: pd.DataFrame | None = None) -> LocalityView:
+                  compared: list[str] | None = None, inventory: pd.DataFrame | None = None,
+                  show_restricted: bool = False) -> LocalityView:
     """The ranking of the wards of ``lad_codes`` (``wards``: the region's, ``ward_code, ward_name,
     lad_code, lad_name``) on the measures of ``weights`` (key -> weight) over the ``years`` ending
     ``last_year``, its stability, and the ``compared`` wards side by side (None: the top two; an
     empty list: none; one ward alone is no comparison, and shows none); ``inventory``
-    (``store.list_datasets``) names the sources. A :class:`LocalityError` says what to change."""
-    _refuse_unless_allowed(role)
+    (``store.list_datasets``) names the sources; ``show_restricted``: the police switch, as
+    ``measures_offered`` takes it. A :class:`LocalityError` says what to change."""
+    offered = measures_offered(dataset, role, show_restricted=show_restricted)
+    unoffered = [key for key in weights if key not in offered]
+    if unoffered:  # a stale choice (the switch turned off since) must not rank what is not offered
+        raise LocalityError(f"{', '.join(unoffered)}: not offered to the {role.name} role"
+                            f"{'' if show_restricted else ' with restricted layers off'}. Untick it.")
     top_k = settings.LOCALITY_TOP_K if top_k is None else int(top_k)
     samples = settings.LOCALITY_WEIGHT_SAMPLES if samples is None else int(samples)
     spread = settings.LOCALITY_WEIGHT_SPREAD if spread is None else float(spread)
     seed = settings.SEED if seed is None else int(seed)
     chosen = wards[wards["lad_code"].isin(lad_codes)].sort_values("ward_name").reset_index(drop=True)
     codes = chosen["ward_code"].tolist()
-    measures = [measure_values(dataset, key, role, codes, wards["ward_code"].tolist(), last_year=last_year,
-                               years=years) for key in weights]
+    measures = [measure_values(dataset, key, role, codes, wards, last_year=last_year, years=years) for key in weights]
     empty = [m.label for m in measures if m.values.isna().all()]
     if empty:
         raise LocalityError(f"{'; '.join(empty)}: no data for these wards in {window_label(last_year, years)}. "
@@ -139,12 +145,12 @@ def locality_view(dataset: Dataset, role: Role, wards: pd.DataFrame, lad_codes: 
         restricted_values=any(m.restricted_true for m in measures))
 
 
-def measure_values(dataset: Dataset, key: str, role: Role, ward_codes: list[str], region_codes: list[str], *,
+def measure_values(dataset: Dataset, key: str, role: Role, ward_codes: list[str], region: pd.DataFrame, *,
                    last_year: int, years: int = 1) -> MeasureValues:
     """One measure's values for ``ward_codes`` over the ``years`` ending ``last_year`` as ``role``
-    sees them; ``region_codes`` are the wards the forecast rule pools (the whole region)."""
+    sees them; ``region`` (``ward_code, ward_name``) are the wards the forecast rule pools."""
     if key == FORECAST:
-        return _forecast_values(dataset, role, ward_codes, region_codes, last_year=last_year)
+        return _forecast_values(dataset, role, ward_codes, region, last_year=last_year)
     layer = aggregation.resolve_layer(key)
     rule = disclosure.rule_for(layer, role)  # refuses a restricted layer the role may not see
     span = list(range(last_year - years + 1, last_year + 1))
@@ -165,25 +171,31 @@ def measure_values(dataset: Dataset, key: str, role: Role, ward_codes: list[str]
 
 def _stand_ins(yearly: pd.DataFrame, total: pd.Series, span: list[int],
                rule: disclosure.DisclosureRule) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """What is ranked, shown and flagged for counts seen through ``rule``: a suppressed total is the
-    middle of the suppressed range; a total hidden because one of its years is suppressed is the sum
-    of its years as shown, each suppressed year as that middle; other totals as shown."""
+    """What is ranked, shown and flagged for counts seen through ``rule``. Over one year, a
+    suppressed count is the middle of the suppressed range. Over several, a total is the sum of its
+    years as shown, each suppressed year as that middle, whatever the true total: a stand-in that
+    changed with the true total (2.5 for 1-4, 5 for 5 or more) would say which side of 5 the two
+    suppressed years add up to, so hold each to 1-3."""
     middle = rule.smallest_shown / 2
-    shown = disclosure.disclosed_counts(total, rule, hidden=disclosure.hidden_by_years(yearly, span, rule))
+    if len(span) == 1:
+        shown = disclosure.disclosed_counts(total, rule)
+        return shown["count"].where(~shown["suppressed"], middle), shown["count_text"], shown["suppressed"]
+    shown = disclosure.disclosed_counts(total, rule, hidden=disclosure.hidden_by_years(yearly, span, rule),
+                                        summed=disclosure.summed_shown(yearly, span, rule))
     shown_years = disclosure.disclosed_counts(yearly["count"], rule)
     by_years = (shown_years["count"].mask(shown_years["suppressed"], middle)
                 .groupby(yearly["ward_code"]).sum(min_count=len(span)).reindex(total.index))
-    small = total.between(1, rule.smallest_shown - 1)
-    values = shown["count"].where(~shown["suppressed"], by_years.where(~small, middle))
-    return values, shown["count_text"], shown["suppressed"]
+    return shown["count"].where(~shown["suppressed"], by_years), shown["count_text"], shown["suppressed"]
 
 
 def measure_kind(key: str) -> str:
-    """Victim-based, offender-based, weapons, forecast risk (or other), for grouping and the record."""
+    """Victim-based, offender-based, weapons, forecast risk (or other), for grouping and the record;
+    the register and the lists of people as ``settings.LOCALITY_PEOPLE_KINDS`` states, other for
+    groups it does not name (a group's name alone does not say whether it is of victims)."""
     if key == FORECAST:
         return RISK
     if key in ("nominals", "people") or key.startswith(aggregation.PEOPLE_PREFIX):
-        return VICTIM if "victim" in key else OFFENDER
+        return settings.LOCALITY_PEOPLE_KINDS.get(key, OTHER)
     if "weapon" in key:
         return WEAPONS
     if key in ("violence-with-injury", "ambulance-all", "ambulance-knife"):
@@ -200,6 +212,23 @@ def decision_record(view: LocalityView, *, decided_by: str, role: Role, rational
                           top_k=view.top_k, samples=view.samples, spread=view.spread, seed=view.seed,
                           restricted_values=view.restricted_values, measures=view.measures, sources=view.sources,
                           ranking=view.ranking, stability=view.stability)
+
+
+def decisions(store: Path, role: Role, *, show_restricted: bool = False) -> pd.DataFrame:
+    """The saved decision records ``role`` may list (``decision_record.list_decisions``): those
+    holding restricted true values only with the police switch on."""
+    _refuse_unless_allowed(role)
+    return records.list_decisions(store, restricted_values=_sees_restricted_values(role, show_restricted))
+
+
+def decision_files(store: Path, role: Role, decision_id: int, *, show_restricted: bool = False) -> tuple[bytes, bytes]:
+    """A saved record's PDF and CSV, as they were written when it was saved, if ``role`` may list it."""
+    _refuse_unless_allowed(role)
+    if int(decision_id) not in set(decisions(store, role, show_restricted=show_restricted)["decision_id"]):
+        raise DisclosureError(f"Decision record {decision_id} holds restricted values: turn on \"Show restricted "
+                              "layers\" to download it." if _sees_restricted_values(role, True) else
+                              f"The {role.name} role may not download decision record {decision_id}.")
+    return records.saved_pdf(store, decision_id), records.saved_csv(store, decision_id)
 
 
 def contribution_chart(contributions: pd.DataFrame, *, height_per_ward: int = 26) -> alt.Chart:
@@ -220,21 +249,24 @@ def _refuse_unless_allowed(role: Role) -> None:
         raise DisclosureError(f"The {role.name} role may not rank locality wards.")
 
 
-def _forecast_values(dataset: Dataset, role: Role, ward_codes: list[str], region_codes: list[str], *,
+def _sees_restricted_values(role: Role, show_restricted: bool) -> bool:
+    return bool(role.restricted_layers and show_restricted)
+
+
+def _forecast_values(dataset: Dataset, role: Role, ward_codes: list[str], region: pd.DataFrame, *,
                      last_year: int) -> MeasureValues:
     """The prior-two-year rule's chance (percent) of at least one next year, from the whole years
-    up to ``last_year`` of ``settings.LOCALITY_FORECAST_LAYER``, pooled over the region."""
+    up to ``last_year`` of ``settings.LOCALITY_FORECAST_LAYER``, pooled over the region, as the
+    forecast page gives it to ``role`` (``views.forecast_view`` applies the role)."""
     key = settings.LOCALITY_FORECAST_LAYER
     layer = aggregation.resolve_layer(key)
-    rule = disclosure.rule_for(layer, role)
     whole = [year for year in aggregation.complete_years(dataset, key)[0] if year <= last_year]
     chance = pd.Series(np.nan, index=pd.Index(ward_codes, name="ward_code"))
     if {last_year - 1, last_year} <= set(whole):
-        counts = aggregation.layer_counts(dataset, key, region_codes, whole).dropna(subset=["count"])
-        bands = forecast.DEFAULT_BANDS if rule.shows_true_values else views.threshold_bands(rule)
-        result = forecast.forecast_rule(counts.rename(columns={"ward_code": "area_code"}).astype({"count": "int64"}),
-                                        target_year=last_year + 1, bands=bands)
-        chance = (result.areas.set_index("area_code")["probability"] * 100).reindex(ward_codes)
+        counts = aggregation.layer_counts(dataset, key, region["ward_code"].tolist(), whole).dropna(subset=["count"])
+        result = views.forecast_view(counts.rename(columns={"ward_code": "area_code"}).astype({"count": "int64"}),
+                                     layer, role, region[region["ward_code"].isin(ward_codes)])
+        chance = result.values.reindex(ward_codes).rename_axis("ward_code")
     texts = chance.map(lambda value: disclosure.NO_DATA if np.isnan(value) else f"{value:.0f}%")
     return MeasureValues(FORECAST, f"Forecast risk: chance of at least one in {financial_year_label(last_year + 1)} "
                                    f"({layer.label})", RISK, f"from {window_label(last_year)}",

@@ -153,6 +153,13 @@ GRIP_RANKED_ROWS_SHOWN : int
 GRIP_PACK_MOST_WARD_NAMES : int
     Most wards named on a briefing-pack map (default 60); with more in the frame the districts
     are named instead, so the names stay legible at A4.
+
+Locality measure kinds (the locality fixes).
+
+LOCALITY_PEOPLE_KINDS : dict[str, str]
+    What the register and each list of people known to services count, by layer key, for the
+    Locality page's measures and decision record: ``victim-based`` or ``offender-based``. A group
+    not named here is ``other``: add its ``people:<group slug>`` key to classify it.
 """
 
 from __future__ import annotations
@@ -244,3 +251,7 @@ COUNT_INTERVAL_LEVEL = 0.8
 # Op Grip tasking page and briefing pack: see the docstring's last block.
 GRIP_RANKED_ROWS_SHOWN = 200
 GRIP_PACK_MOST_WARD_NAMES = 60
+# Locality measure kinds (the locality fixes): see the docstring's last block.
+LOCALITY_PEOPLE_KINDS = {"nominals": "offender-based", "people": "offender-based",
+                         "people:offender-known-to-youth-justice": "offender-based",
+                         "people:victim-of-violence": "victim-based", "people:perpetrator": "offender-based"}
