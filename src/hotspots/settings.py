@@ -251,6 +251,7 @@ COUNT_INTERVAL_LEVEL = 0.8
 # Op Grip tasking page and briefing pack: see the docstring's last block.
 GRIP_RANKED_ROWS_SHOWN = 200
 GRIP_PACK_MOST_WARD_NAMES = 60
+
 # Locality measure kinds (the locality fixes): see the docstring's last block.
 LOCALITY_PEOPLE_KINDS = {"nominals": "offender-based", "people": "offender-based",
                          "people:offender-known-to-youth-justice": "offender-based",
