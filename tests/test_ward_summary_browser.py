@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page
 
 from hotspots import disclosure, geography, roles, ward_summary_view
-from test_browser import ARTIFACTS, browser, server, try_demo  # noqa: F401 (fixtures)
+from test_browser import ARTIFACTS, INSIDE_POINT, browser, server, try_demo  # noqa: F401 (fixtures)
 from ui.common import WORD_JOINER
 
 pytestmark = pytest.mark.browser
@@ -22,15 +22,6 @@ PORTRAIT = {"width": 768, "height": 1024}
 THURROCK = "E06000034"
 # The map's wards are SVG paths labelled with their names (the Vega-Lite description channel).
 WARD_SHAPE = "[data-testid='stVegaLiteChart'] path[aria-label*='{name}']"
-INSIDE_POINT = """path => {
-    // A point where this ward's shape is the topmost element (its box's centre may be a neighbour's).
-    const box = path.getBoundingClientRect();
-    for (let fy = 0.5; fy > 0.05; fy -= 0.05) for (const sign of [1, -1]) for (let fx = 0.1; fx < 0.95; fx += 0.05) {
-        const x = box.left + fx * box.width, y = box.top + (0.5 + sign * (0.5 - fy)) * box.height;
-        if (document.elementFromPoint(x, y) === path) return {x, y};
-    }
-    return null;
-}"""
 
 
 @pytest.fixture(scope="module")

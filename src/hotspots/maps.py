@@ -117,13 +117,7 @@ def ward_choropleth(
         features["details"] = details.reindex(areas["ward_code"]).fillna("").map(html.escape).to_numpy()
         fields, aliases = fields + ["details"], aliases + [html.escape(details_label)]
     fmap = _base_map(areas, basemap=basemap, leaflet_urls=leaflet_urls)
-    popup = None
-    if profile_links:
-        # A new tab: Streamlit's component sandbox does not let the map navigate the page itself.
-        features["profile"] = [f'<a href="/ward_profile?{html.escape(urlencode({"ward": code}))}" target="_blank" '
-                               'rel="noopener">Open the ward profile</a>' for code in features["ward_code"]]
-        popup = folium.GeoJsonPopup(fields=["ward_name", "value", "profile"], aliases=["Ward", html.escape(label), ""],
-                                    labels=True)
+    popup = _profile_popup(features, label) if profile_links else None
     folium.GeoJson(
         features.to_json(drop_id=True),
         name=html.escape(label),
@@ -150,6 +144,15 @@ def ward_choropleth(
     return fmap
 
 
+def _profile_popup(features: gpd.GeoDataFrame, label: str) -> folium.GeoJsonPopup:
+    """A tap's popup with a link to the ward's profile, added to ``features`` as ``profile``. A new
+    tab: Streamlit's component sandbox does not let the map navigate the page itself."""
+    features["profile"] = [f'<a href="/ward_profile?{html.escape(urlencode({"ward": code}))}" target="_blank" '
+                           'rel="noopener">Open the ward profile</a>' for code in features["ward_code"]]
+    return folium.GeoJsonPopup(fields=["ward_name", "value", "profile"], aliases=["Ward", html.escape(label), ""],
+                               labels=True)
+
+
 def _add_spot_outlines(fmap: folium.Map, areas: gpd.GeoDataFrame, spots: pd.Series) -> None:
     chosen = areas[areas["ward_code"].isin(spots.index)][["ward_code", "ward_name", "geometry"]].copy()
     chosen["spot"] = spots.reindex(chosen["ward_code"]).to_numpy()
@@ -174,12 +177,7 @@ def category_map(areas: gpd.GeoDataFrame, categories: pd.Series, colours: dict[s
     features["value"] = chosen.fillna(not_given).map(html.escape).to_numpy()
     features["fill"] = chosen.map(colours).fillna(NO_DATA_COLOUR).to_numpy()
     fmap = _base_map(areas, basemap=basemap, leaflet_urls=leaflet_urls)
-    popup = None
-    if profile_links:
-        features["profile"] = [f'<a href="/ward_profile?{html.escape(urlencode({"ward": code}))}" target="_blank" '
-                               'rel="noopener">Open the ward profile</a>' for code in features["ward_code"]]
-        popup = folium.GeoJsonPopup(fields=["ward_name", "value", "profile"], aliases=["Ward", html.escape(label), ""],
-                                    labels=True)
+    popup = _profile_popup(features, label) if profile_links else None
     folium.GeoJson(features.to_json(drop_id=True), name=html.escape(label), style_function=_category_style,
                    highlight_function=lambda _: {"weight": 3, "color": "#000000"},
                    tooltip=folium.GeoJsonTooltip(fields=["ward_name", "value"], aliases=["Ward", html.escape(label)],
