@@ -403,13 +403,33 @@ def _read_summary(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) 
     for section in view.layers:
         where = f"{source}, {section.key}"
         assert section.sentence in page_text, f"{where}: the sentence {section.sentence!r} is not on the page"
-        out.shown += _summary_sentence_shown(section.sentence, section.key, run["ward"], f"{where}, sentence")
-        for row in section.trend.to_dict("records"):
-            if not _blank(row["count_text"]):
-                out.shown.append(Shown(section.key, run["ward"], (int(row["financial_year"]),), "count",
-                                       _plain(row["count_text"]), f"{where}, trend"))
+    out.shown += summary_shown(view, source)
     out.runs.append(("pages/ward_summary.py", run))
     return out
+
+
+def summary_shown(view, source: str) -> list[Shown]:
+    """The counts a ward summary view gives, per layer: its count sentence's (this period and the
+    one before), its forecast sentence's prior two-year count and band, and each trend point."""
+    facts = []
+    for section in view.layers:
+        where = f"{source}, {section.key}"
+        facts += _summary_sentence_shown(section.sentence, section.key, view.ward_code, f"{where}, sentence")
+        facts += _forecast_sentence_shown(section.forecast_sentence, section.key, view.ward_code,
+                                          f"{where}, forecast sentence")
+        for row in section.trend.to_dict("records"):
+            if not _blank(row["count_text"]):
+                facts.append(Shown(section.key, view.ward_code, (int(row["financial_year"]),), "count",
+                                   _plain(row["count_text"]), f"{where}, trend"))
+    return facts
+
+
+def _forecast_sentence_shown(sentence: str, layer: str, ward: str, source: str) -> list[Shown]:
+    """The "Why: ..." of a forecast sentence, read as the forecast's explanation it was written from."""
+    _, why, explanation = sentence.partition(" Why: ")
+    if not why:
+        return []
+    return explanation_shown(explanation.replace(" in at least one year of ", " in a year in "), layer, ward, source)
 
 
 def _summary_sentence_shown(sentence: str, layer: str, ward: str, source: str) -> list[Shown]:

@@ -79,7 +79,10 @@ def shown_interval(value: object, rule: DisclosureRule, years: int) -> tuple[flo
     if value >= lowest and value % base == 0:
         if base == 1:
             return value, value
-        return max(value - (base - 1) // 2 - (base % 2 == 0), rule.smallest_shown), value + base // 2 - (base % 2 == 0)
+        # A window's shown count is the sum of its years' rounded counts (disclosure.summed_shown), so
+        # each year may be off by the rounding: the window is known to no more than that sum's spread.
+        down, up = (base - 1) // 2 + (base % 2 == 0), base // 2 - (base % 2 == 0)
+        return max(value - years * down, rule.smallest_shown), value + years * up
     return value, value  # no value the rule shows: the page gave the count itself
 
 
@@ -256,6 +259,8 @@ def _tighten(facts: list[Fact], bounds: dict[Unknown, list]) -> None:
                     bound[0], bound[2], changed = math.ceil(new_low - TOLERANCE), fact, True
                 if new_high < bound[1] - TOLERANCE:
                     bound[1], bound[3], changed = math.floor(new_high + TOLERANCE), fact, True
+                if bound[0] > bound[1]:  # facts that contradict each other: first_leak names the true count outside
+                    return
 
 
 def _sum(values: list[float]) -> float:

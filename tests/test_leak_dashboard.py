@@ -22,7 +22,7 @@ import streamlit as st
 
 import dashboard_scan
 from dashboard_scan import Scraped, shown_from_table
-from hotspots import aggregation, disclosure, geography, loading, roles, views
+from hotspots import aggregation, disclosure, geography, loading, roles, views, ward_summary_view
 from hotspots.periods import window_label
 from leak_knowledge import Knowledge, Shown, shown_interval
 
@@ -70,7 +70,8 @@ def _rules(layers) -> dict:
 
 def views_scan(dataset, role: str, *, layers=None, windows=WINDOWS, years=None, measures_every: int = 3) -> Scraped:
     """Every ward map view (all of Greater Essex: every ward) for each layer, period length and year,
-    each measure's ranks, legend and mean at every ``measures_every``-th year, and the forecast."""
+    each measure's ranks, legend and mean at every ``measures_every``-th year, and the forecast;
+    over every layer (``layers`` None), every ward's "Your ward" summary as well."""
     viewer = roles.role(role)
     wards = geography.wards()
     every_lad = sorted(geography.LOCAL_AUTHORITIES)
@@ -95,6 +96,19 @@ def views_scan(dataset, role: str, *, layers=None, windows=WINDOWS, years=None, 
                     out.means.append((f"{source}, mean", view.mean, view.table[measure]))
                     out.means.append((f"{source}, region mean", view.region_mean, view.table[measure]))
         out.extend(forecast_scan(dataset, key, viewer))
+    if layers is None:
+        out.extend(summary_scan(dataset, viewer))
+    return out
+
+
+def summary_scan(dataset, viewer: roles.Role) -> Scraped:
+    """Every ward's "Your ward" summary over the region: its sentences' counts, its forecast
+    sentence's prior count and band, and its trend points, for every layer it describes."""
+    data = ward_summary_view.summary_data(dataset, viewer, geography.wards())
+    out = Scraped()
+    for code in data.wards["ward_code"]:
+        out.shown += dashboard_scan.summary_shown(ward_summary_view.ward_summary_view(data, code),
+                                                  f"ward summary view ({code})")
     return out
 
 
@@ -262,6 +276,15 @@ def test_nothing_a_role_can_reach_gives_a_protected_count_back(seen, role, monke
     assert first_problem(everything, layers, _truth(seen, layers), _population(seen)) is None
 
 
+def test_no_ward_summary_gives_a_protected_count_back(seen):
+    """Every ward's summary on its own: a two-year total beside its rounded years must not narrow them."""
+    layers = _layers(seen, "councillor")
+    scraped = summary_scan(seen, roles.role("councillor"))
+    read = {item.source.split(", ", 2)[-1] for item in scraped.shown}
+    assert read >= {"sentence", "sentence (the period before)", "forecast sentence, explanation", "trend"}, read
+    assert first_problem(scraped, layers, _truth(seen, layers), _population(seen)) is None
+
+
 def test_councillor_and_public_see_the_same(seen):
     """The views read a role's flags only, so the views enumeration of one stands for the other."""
     councillor, public = roles.role("councillor"), roles.role("public")
@@ -304,6 +327,7 @@ def test_the_knowledge_reads_the_rules_as_published():
     assert shown_interval(12, health, 1) == (12, 12)
     assert shown_interval("fewer than 8 in a year", health, 2) == (1, math.inf)
     assert shown_interval(0, health, 1) == (0, 0)
+    assert shown_interval(45, health, 2) == (41, 49)  # a window: the sum of two rounded years
 
 
 def test_the_knowledge_combines_windows_years_and_changes():

@@ -6,7 +6,8 @@ decides whether it applies (:func:`rule_for`). Everything else here takes that r
 
 - :func:`disclosed_counts`: one column of counts (a trend, a forecast's prior counts);
 - :func:`disclosed_measure_table`: ``aggregation.measure_table`` with secondary suppression, so
-  that no rate, change or previous value gives a suppressed count back;
+  that no rate, change or previous value gives a suppressed count back; :func:`window_disclosure`
+  what it needs for a window of several years shown beside its single years;
 - :func:`disclosed_total`, :func:`disclosed_mean`, :func:`disclosed_ranks`: summaries over shown
   values only;
 - :func:`disclosed_legend`: class breaks and legend labels with no range holding a suppressed value;
@@ -188,6 +189,23 @@ def hidden_by_years(counts: pd.DataFrame, years: list[int], rule: DisclosureRule
     if rule.shows_true_values or len(years) < 2:
         small = small & False
     return small.groupby(in_window[key]).any()
+
+
+def window_disclosure(yearly: pd.DataFrame, last_year: int, years: int, rule: DisclosureRule, *,
+                      key: str = "ward_code") -> dict[str, pd.Series]:
+    """What ``disclosed_measure_table`` needs to show a window of ``years`` ending ``last_year`` and
+    the window before it beside their single years: ``hidden``, ``previous_hidden``
+    (``hidden_by_years``), ``summed`` and ``previous_summed`` (``summed_shown``), by area (``key``).
+    Empty for one-year windows and true values, which give no year back. ``yearly``: ``key,
+    financial_year, count`` over both windows."""
+    if years < 2 or rule.shows_true_values:
+        return {}
+    now = list(range(last_year - years + 1, last_year + 1))
+    before = [year - years for year in now]
+    return {"hidden": hidden_by_years(yearly, now, rule, key=key),
+            "previous_hidden": hidden_by_years(yearly, before, rule, key=key),
+            "summed": summed_shown(yearly, now, rule, key=key),
+            "previous_summed": summed_shown(yearly, before, rule, key=key)}
 
 
 def disclosed_measure_table(table: pd.DataFrame, rule: DisclosureRule, *, hidden: pd.Series | None = None,

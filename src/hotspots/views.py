@@ -147,12 +147,7 @@ def ward_map_view(dataset: Dataset, layer_key: str, role: Role, wards: pd.DataFr
     if years > 1 and not rule.shows_true_values:  # a window beside its single years must not give one back
         yearly = aggregation.layer_counts(dataset, layer_key, wards["ward_code"].tolist(),
                                           list(range(last_year - 2 * years + 1, last_year + 1)), gang=gang)
-        now, before = list(range(last_year - years + 1, last_year + 1)), list(range(last_year - 2 * years + 1,
-                                                                                    last_year - years + 1))
-        windows = {"hidden": disclosure.hidden_by_years(yearly, now, rule),
-                   "previous_hidden": disclosure.hidden_by_years(yearly, before, rule),
-                   "summed": disclosure.summed_shown(yearly, now, rule),
-                   "previous_summed": disclosure.summed_shown(yearly, before, rule)}
+        windows = disclosure.window_disclosure(yearly, last_year, years, rule)
     disclosed = disclosure.disclosed_measure_table(true, rule, **windows)
     everywhere = wards[WARD_COLUMNS].merge(disclosed, on="ward_code", how="left")
     table = everywhere[everywhere["lad_code"].isin(lad_codes)].reset_index(drop=True)

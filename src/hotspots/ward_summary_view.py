@@ -8,8 +8,8 @@ Two steps, so that the app can cache the slow one once per store and role:
   area it is ranked in);
 - :func:`ward_summary_view` builds one ward's display: every number goes through
   :mod:`hotspots.disclosure` with the role's rule (``rule_for``), in the same way as the ward map's
-  view (a two-year total is suppressed where one of its years is; ranks, means and changes of
-  shown values only), and the forecast is :func:`hotspots.views.forecast_view`'s, so its band is
+  view (``disclosure.window_disclosure``: a two-year total is suppressed where one of its years
+  is, and is the sum of its years' shown counts; ranks, means and changes of shown values only), and the forecast is :func:`hotspots.views.forecast_view`'s, so its band is
   edged at the rule's threshold for suppressed roles. The sentences come from
   :mod:`hotspots.ward_sentences`.
 
@@ -166,11 +166,9 @@ def _figures(data: SummaryData, layer_years: LayerYears, ward_code: str, area_wa
         columns={"count": "previous_count", "rate_per_1000": "previous_rate"}), on="ward_code", how="left")
     true = true.assign(count_change=true["count"] - true["previous_count"],
                        rate_change=true["rate_per_1000"] - true["previous_rate"])
-    hidden = previous_hidden = None
-    if years > 1 and not rule.shows_true_values:  # a total beside its single years must not give one back
-        hidden = disclosure.hidden_by_years(counts, list(range(last - years + 1, last + 1)), rule)
-        previous_hidden = disclosure.hidden_by_years(counts, list(range(last - 2 * years + 1, last - years + 1)), rule)
-    shown = disclosure.disclosed_measure_table(true, rule, hidden=hidden, previous_hidden=previous_hidden)
+    # Beside the trend's single years, a total must be suppressed with any of its years and summed
+    # from their shown counts: rounded from the true total it would narrow them.
+    shown = disclosure.disclosed_measure_table(true, rule, **disclosure.window_disclosure(counts, last, years, rule))
     ranks = disclosure.disclosed_ranks(shown, "count").set_axis(shown["ward_code"])
     has_count = shown["count"].notna() | shown["suppressed"]
     mean = disclosure.disclosed_mean(shown, "rate_per_1000", rule)
