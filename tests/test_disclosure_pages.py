@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,24 +20,14 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 import leaks
-from hotspots import accounts, aggregation, disclosure, geography, roles, views
+from hotspots import aggregation, disclosure, geography, roles, views
 from hotspots.disclosure import DisclosedSummary
+from signed_in import page_alone
 
-PAGES = Path(__file__).resolve().parents[1] / "pages"
 THURROCK = "E06000034"
 CASES = [("violence-with-injury", "count"), ("violence-with-injury", "rate_per_1000"),
          ("violence-with-injury", "count_change"), ("ambulance-knife", "count"), ("ambulance-knife", "rate_per_1000")]
 YEAR = 2022
-
-
-def _page(name: str, role: str, **state) -> AppTest:
-    at = AppTest.from_file(str(PAGES / name), default_timeout=180)
-    at.session_state["account"] = accounts.Account("tester", role)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _map_features(at: AppTest) -> tuple[dict[str, str], list[str]]:
@@ -69,7 +58,7 @@ def _scan_ward_map(role: str, layer: str, measure: str, dataset) -> str | None:
     true = true_all[true_all["lad_code"].eq(THURROCK)].reset_index(drop=True)
     rule = disclosure.rule_of_layer(aggregation.resolve_layer(layer))
 
-    at = _page("ward_map.py", role, **state)
+    at = page_alone("ward_map.py", role, **state)
     tooltips, legend = _map_features(at)
     caption = next(c.value for c in at.caption if c.value.startswith("Mean across"))
     at.session_state["view"] = "Values"
@@ -150,12 +139,12 @@ def test_no_page_value_gives_a_protected_count_back(dataset, role):
     st.cache_data.clear()
     for layer, measure in CASES:
         assert _scan_ward_map(role, layer, measure, dataset) is None
-    profile = _page("ward_profile.py", role, ward=_a_suppressed_ward(dataset, "violence-with-injury"),
+    profile = page_alone("ward_profile.py", role, ward=_a_suppressed_ward(dataset, "violence-with-injury"),
                     profile_year=YEAR)
     ranks = profile.dataframe[0].value
     assert set(ranks["label"]) <= {layer.label for layer in views.layers_for(dataset, roles.role(role)).values()}
     assert "fewer than 5" in ranks["count"].tolist()
-    forecast = _page("forecast.py", role)
+    forecast = page_alone("forecast.py", role)
     table = forecast.dataframe[0].value
     assert not table["prior_two_year_count"].map(_number).between(1, 7).any()
     assert not table["explanation"].str.contains(r"^[1-7] in ", regex=True).any()
@@ -173,7 +162,7 @@ def test_the_scan_finds_leaks_when_suppression_is_switched_off(dataset, monkeypa
 
 def test_police_still_see_true_values(dataset):
     st.cache_data.clear()
-    at = _page("ward_map.py", "police", layer="violence-with-injury", measure="count", year=YEAR)
+    at = page_alone("ward_map.py", "police", layer="violence-with-injury", measure="count", year=YEAR)
     tooltips, _ = _map_features(at)
     wards = geography.wards(THURROCK)
     true = aggregation.measure_table(dataset, "violence-with-injury", wards["ward_code"].tolist(), last_year=YEAR)

@@ -3,27 +3,15 @@ per role on the synthetic demo (AppTest): police see them; councillors and the p
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import streamlit as st
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
-from hotspots import accounts, emerging_hotspots, geography, views
+from hotspots import emerging_hotspots, geography, views
+from signed_in import page_alone
 
-PAGES = Path(__file__).resolve().parents[1] / "pages"
 EVENT_LAYERS = {"violence-with-injury", "weapons-possession", "ambulance-all", "ambulance-knife"}  # the demo's
-
-
-def _page(name: str, role: str, **state) -> AppTest:
-    at = AppTest.from_file(str(PAGES / name), default_timeout=240)
-    at.session_state["account"] = accounts.Account("tester", role)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _maps(at: AppTest) -> list[str]:
@@ -40,7 +28,7 @@ def _charts(at: AppTest) -> list:
 
 def test_police_see_the_emerging_layer_and_its_table_on_the_ward_map(dataset):
     st.cache_data.clear()
-    at = _page("ward_map.py", "police", emerging=True)
+    at = page_alone("ward_map.py", "police", timeout=240, emerging=True)
     assert at.sidebar.checkbox(key="emerging").value
     assert not at.sidebar.checkbox(key="fdr").disabled  # the false discovery rate applies to each year's Gi*
     maps = _maps(at)
@@ -56,7 +44,7 @@ def test_police_see_the_emerging_layer_and_its_table_on_the_ward_map(dataset):
 @pytest.mark.parametrize("role", ["councillor", "public"])
 def test_suppressed_roles_get_no_emerging_hot_spots_on_the_ward_map(dataset, role):
     st.cache_data.clear()
-    at = _page("ward_map.py", role, emerging=True)  # even asked for through the session
+    at = page_alone("ward_map.py", role, timeout=240, emerging=True)  # even asked for through the session
     assert not [box for box in at.sidebar.checkbox if box.key == "emerging"]
     assert len(_maps(at)) == 1 and not any("category" in frame.value.columns for frame in at.dataframe)
     assert any(views.NO_HOTSPOTS_REASON in caption.value for caption in at.sidebar.caption)
@@ -64,7 +52,7 @@ def test_suppressed_roles_get_no_emerging_hot_spots_on_the_ward_map(dataset, rol
 
 def test_police_see_each_layers_category_and_a_monthly_trend_of_each_event_layer(dataset):
     st.cache_data.clear()
-    at = _page("ward_profile.py", "police")
+    at = page_alone("ward_profile.py", "police", timeout=240)
     lines = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert len(lines) == len(EVENT_LAYERS)
     assert all(any(f"**{category}**" in line for category in emerging_hotspots.CATEGORIES) for line in lines)
@@ -79,6 +67,6 @@ def test_police_see_each_layers_category_and_a_monthly_trend_of_each_event_layer
 @pytest.mark.parametrize("role", ["councillor", "public"])
 def test_suppressed_roles_get_no_category_in_the_ward_profile(dataset, role):
     st.cache_data.clear()
-    at = _page("ward_profile.py", role)
+    at = page_alone("ward_profile.py", role, timeout=240)
     assert not [m.value for m in at.markdown if m.value.startswith("- ")]
     assert any(views.NO_HOTSPOTS_REASON in caption.value for caption in at.caption)
