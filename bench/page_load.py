@@ -181,8 +181,7 @@ def _ward_summary_load(browser, url: str, context) -> float:
     page = context.new_page()
     started = time.perf_counter()
     page.goto(f"{url}/ward_summary?ward={SUMMARY_WARD}")
-    page.locator("[data-testid='stVegaLiteChart'] path[aria-label]").nth(19).wait_for(state="attached",
-                                                                                     timeout=120_000)
+    page.locator("path[data-ward]").nth(19).wait_for(state="attached", timeout=120_000)
     page.locator(".st-key-summary_layer_0").get_by_text("What it counts").wait_for(timeout=120_000)
     seconds = time.perf_counter() - started
     page.close()

@@ -6,6 +6,7 @@ import streamlit as st
 from hotspots import geography, roles, ward_summary_charts, ward_summary_view
 from ui.common import (DEFAULT_REGION, cached_dataset, cached_display_wards, current_source, page_setup, text,
                        viewer)
+from ui.ward_picker import picked_ward, ward_picker
 
 # For this page only: touch targets of at least 44 px (WCAG 2.5.5) for the two lists, whose boxes
 # Streamlit draws 40 px high; captions dark enough for WCAG's 4.5:1 contrast (Streamlit's grey is not).
@@ -28,16 +29,15 @@ def summary_for(source: tuple, role_name: str, ward_code: str) -> ward_summary_v
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def chart_specs(source: tuple, role_name: str, ward_code: str) -> list[dict]:
-    """The trend charts' Vega-Lite specs, built once per ward and role: Altair takes 0.1 s a chart.
-    Unvalidated, as the charts are ours."""
-    return [ward_summary_charts.small_trend(section.trend, title="Count").to_dict(validate=False)
+def trend_pictures(source: tuple, role_name: str, ward_code: str) -> list[str]:
+    """The trend charts as SVG, drawn once per ward and role (matplotlib takes 20-30 ms a chart)."""
+    return [ward_summary_charts.trend_svg(section.trend, name=section.key, label=section.label)
             for section in summary_for(source, role_name, ward_code).layers]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def map_spec(lad_code: str, ward_code: str) -> dict:
-    return ward_summary_charts.ward_picker_map(cached_display_wards((lad_code,)), ward_code).to_dict(validate=False)
+def map_shapes(lad_code: str, ward_code: str) -> dict:
+    return ward_summary_charts.ward_shapes(cached_display_wards((lad_code,)), ward_code)
 
 
 def _area_changed() -> None:
@@ -47,9 +47,9 @@ def _area_changed() -> None:
 
 def _tapped() -> None:
     """A ward tapped on the map becomes the chosen ward (before the page runs again)."""
-    picked = st.session_state["summary_map"].selection.get(ward_summary_charts.PICK) or []
-    if picked:
-        st.session_state["summary_ward"] = picked[0]["ward_code"]
+    picked = picked_ward("summary_map")
+    if picked in names:
+        st.session_state["summary_ward"] = picked
 
 
 dataset = page_setup("Your ward")
@@ -78,8 +78,8 @@ right.selectbox("Ward", [code for code in names if area_of[code] == lad_code], f
                 key="summary_ward")
 st.query_params["ward"] = ward_code  # the address names the ward shown, so that it can be shared
 
-st.vega_lite_chart(map_spec(lad_code, ward_code), width="stretch", on_select=_tapped,
-                   selection_mode=ward_summary_charts.PICK, key="summary_map")
+ward_picker(map_shapes(lad_code, ward_code), label=f"Map of the wards of {geography.LOCAL_AUTHORITIES[lad_code]}",
+            key="summary_map", on_pick=_tapped)
 st.caption("Tap a ward on the map, or choose it from the list. The chosen ward is dark red.")
 
 view = summary_for(source, role.name, ward_code)
@@ -88,7 +88,7 @@ share = f"{st.context.url or '/ward_summary'}?ward={view.ward_code}"
 # Inline code, not st.code: a code block makes a first visit load Streamlit's 1.5 MB syntax highlighter.
 st.markdown(f"**Share this ward**: send this address, which opens this ward's summary: `{share}`")
 
-for number, (section, trend_spec) in enumerate(zip(view.layers, chart_specs(source, role.name, ward_code))):
+for number, (section, picture) in enumerate(zip(view.layers, trend_pictures(source, role.name, ward_code))):
     with st.container(border=True, key=f"summary_layer_{number}"):
         st.markdown(f"#### {text(section.label)}")
         st.markdown(text(section.sentence))
@@ -97,7 +97,7 @@ for number, (section, trend_spec) in enumerate(zip(view.layers, chart_specs(sour
         if section.forecast_sentence:
             st.markdown(text(section.forecast_sentence))
         if len(section.trend):
-            st.vega_lite_chart(trend_spec, width="stretch")
+            st.html(picture)
             if section.trend["suppressed"].any():
                 st.markdown("Dashed lines mark years whose count is too small to show.")
         st.markdown(f"**What it counts**: {text(section.counts)}")

@@ -120,6 +120,8 @@ def element_texts(at: AppTest) -> list[str]:
                 texts.append(value)
         if getattr(element, "type", "") == "iframe":
             texts.append(element.proto.srcdoc)
+        if getattr(element, "type", "") == "bidi_component":  # a custom component's data (the ward picker's names)
+            texts.append(element.proto.json)
     return texts
 
 
@@ -364,6 +366,8 @@ def _read_profile(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) 
 #: least one year of <period>".
 SUMMARY_COUNT = re.compile(r" had (?:(?P<no>no)|about (?P<about>[\d,]+)|(?P<words>fewer than \d+)|(?P<number>[\d,]+)) "
                            r".*? in (?P<some>at least one year of )?(?P<first>\d{4})/\d{2}(?:-(?P<last>\d{4})/\d{2})?")
+#: A count a ward summary's trend picture writes: its group ``trend-<layer>-<year>`` and the text.
+TREND_COUNT = re.compile(r'<g id="trend-([^"]+)">\s*<text[^>]*>([^<]+)</text>')
 SUMMARY_BEFORE = re.compile(r"; (?:(?:up|down) from (?:about )?(?P<number>[\d,]+)|(?P<words>fewer than \d+) in at least "
                             r"one year of (?P<first>\d{4})/\d{2}(?:-(?P<last>\d{4})/\d{2})?)")
 
@@ -400,9 +404,15 @@ def _read_summary(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) 
     view = ward_summary_view.ward_summary_view(ward_summary_view.summary_data(dataset, role, geography.wards()),
                                                run["ward"])
     assert view.layers, f"{source}: no layer described"
+    written = dict(TREND_COUNT.findall("".join(e.value for e in at.main if getattr(e, "type", "") == "html")))
     for section in view.layers:
         where = f"{source}, {section.key}"
         assert section.sentence in page_text, f"{where}: the sentence {section.sentence!r} is not on the page"
+        drawn = {year: text for (key, year), text in ((name.rsplit("-", 1), text) for name, text in written.items())
+                 if key == section.key}
+        expected = {str(row["financial_year"]): row["count_text"] for row in section.trend.to_dict("records")
+                    if pd.notna(row["count"]) and not row["suppressed"]}
+        assert drawn == expected, f"{where}: the trend picture writes {drawn}, the view {expected}"
     out.shown += summary_shown(view, source)
     out.runs.append(("pages/ward_summary.py", run))
     return out

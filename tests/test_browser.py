@@ -142,11 +142,12 @@ def test_forecast_page_draws_risk_map_at_tablet_portrait(server, browser):
 
 INSIDE_POINT = """path => {
     // A point of the page where this ward's polygon is the topmost element (its bounding-box
-    // centre can fall in a neighbour when the ward is concave).
-    const box = path.getBoundingClientRect();
+    // centre can fall in a neighbour when the ward is concave). Asked of the path's own root: a
+    // document, or the shadow root of a component, whose host the document would answer.
+    const box = path.getBoundingClientRect(), root = path.getRootNode();
     for (let fy = 0.5; fy > 0.05; fy -= 0.05) for (const sign of [1, -1]) for (let fx = 0.1; fx < 0.95; fx += 0.05) {
         const x = box.left + fx * box.width, y = box.top + (0.5 + sign * (0.5 - fy)) * box.height;
-        if (document.elementFromPoint(x, y) === path) return {x, y};
+        if (root.elementFromPoint(x, y) === path) return {x, y};
     }
     return null;
 }"""

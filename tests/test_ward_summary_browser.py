@@ -20,8 +20,8 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 PORTRAIT = {"width": 768, "height": 1024}
 THURROCK = "E06000034"
-# The map's wards are SVG paths labelled with their names (the Vega-Lite description channel).
-WARD_SHAPE = "[data-testid='stVegaLiteChart'] path[aria-label*='{name}']"
+# The map's wards are SVG paths, buttons labelled with their names (ui/ward_picker.py).
+WARD_SHAPE = "path[data-ward][role='button'][aria-label='{name}']"
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_the_summary_shows_no_small_count_for_a_councillor(councillor, dataset):
         key = next(key for key, layer in data.layers.items() if layer.layer.label == title)
         rule = disclosure.rule_of_layer(data.layers[key].layer)  # the layer's own rule, whatever the role gets
         shown = _counts_in(card.inner_text()) + [int(t) for t in card.locator(
-            "g.mark-text.role-mark text").all_text_contents() if t.strip().isdigit()]
+            "g[id^='trend-'] text").all_text_contents() if t.strip().isdigit()]
         assert shown, f"no count found in the {title} card"
         leaked = [n for n in shown if 0 < n < rule.smallest_shown or (rule.rounding_base > 1 and n % rule.rounding_base)]
         assert not leaked, (title, leaked, small[key])

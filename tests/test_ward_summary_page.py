@@ -4,10 +4,10 @@ count in the sentences or the trend charts' data, and for police the true counts
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
-from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from hotspots import aggregation, disclosure, geography, roles
 from shown_text import shown
@@ -17,6 +17,8 @@ from ui import common
 PAGE = "pages/ward_summary.py"
 THURROCK = "E06000034"
 COUNT_PLACES = re.compile(r"(?:had|up from|down from|;|Why:) (?:about )?(\d[\d,]*)(?![\d/])")
+#: A count written on a trend picture (``ward_summary_charts.trend_svg``'s ``trend-<layer>-<year>`` groups).
+TREND_COUNT = re.compile(r'<g id="trend-[^"]+">\s*<text[^>]*>([\d,]+)</text>')
 
 
 def _ward(name: str) -> str:
@@ -34,15 +36,14 @@ def _summary(role: str, ward_code: str | None = None):
 
 
 def _cards(at) -> list[tuple[str, str, list[float]]]:
-    """Per layer card: its title, its text, and its trend chart's counts."""
+    """Per layer card: its title, its text, and the counts its trend picture writes."""
     markdown = [shown(m.value) for m in at.markdown]
     titles = [i for i, text in enumerate(markdown) if text.startswith("#### ")]
-    charts = [e.proto for e in at.main if getattr(e, "type", "") == "vega_lite_chart"][1:]  # the first is the map
+    pictures = [e.value for e in at.main if getattr(e, "type", "") == "html" and e.value.startswith("<svg")]
     cards = []
     for number, start in enumerate(titles):
         end = titles[number + 1] if number + 1 < len(titles) else len(markdown)
-        frames = [convert_arrow_bytes_to_pandas_df(named.data.data) for named in charts[number].datasets]
-        counts = [value for frame in frames for value in frame["count"].dropna()]
+        counts = [float(n.replace(",", "")) for n in TREND_COUNT.findall(pictures[number])]
         cards.append((markdown[start][5:], " ".join(markdown[start + 1:end]), counts))
     return cards
 
@@ -57,6 +58,9 @@ def test_every_role_has_the_page_and_sees_a_card_per_layer(role, demo_dir):
     assert at.selectbox(key="summary_lad").value == THURROCK
     assert any(m.value.endswith(f"`/ward_summary?ward={_ward('Tilbury St Chads')}`") for m in at.markdown)
     assert at.query_params["ward"] == _ward("Tilbury St Chads")
+    picker = json.loads(next(e for e in at.main if getattr(e, "type", "") == "bidi_component").proto.json)
+    assert [ward["name"] for ward in picker["wards"]] == geography.wards(THURROCK)["ward_name"].tolist()
+    assert [ward["name"] for ward in picker["wards"] if ward["chosen"]] == ["Tilbury St Chads"]
     cards = _cards(at)
     suppressed = not roles.role(role).small_counts_unsuppressed
     assert [title for title, _, _ in cards] == [aggregation.LAYERS[key].label for key in (

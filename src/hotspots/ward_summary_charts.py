@@ -1,51 +1,99 @@
-"""The ward summary's charts: a map of an area's wards that a tap picks a ward from, and a small
-trend per layer. Both are Altair (Vega-Lite) charts, which Streamlit can send a tap back from
-(``st.altair_chart(..., on_select=...)``); a folium map drawn as HTML cannot."""
+"""The ward summary's pictures: the shapes of an area's wards for the tap map, and a small trend
+per layer. Neither needs Vega-Lite in the browser, whose 775 KB library alone kept a councillor's
+first view of the page above 2 s on a tablet: the map's shapes are SVG paths that the page's small
+ward-picker component (``ui/ward_picker.py``) draws and sends a tap back from, and each trend is an
+SVG drawn here by matplotlib, with its text kept as text (readable, searchable, scalable)."""
 
 from __future__ import annotations
 
-import altair as alt
-import geopandas as gpd
-import pandas as pd
+import io
+import re
+from html import escape
 
-#: The name of the map's selection: ``event.selection[PICK]`` lists the tapped ward's ``ward_code``.
-PICK = "ward"
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from matplotlib import rc_context
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from shapely.geometry.base import BaseGeometry
+
 CHOSEN_COLOUR = "#b2182b"
 OTHER_COLOUR = "#d1d5db"
+LINE_COLOUR = "#374151"
+TEXT_COLOUR = "#111827"
+GAP_COLOUR = "#6b7280"
+#: Width of the map's drawing space, in SVG user units (the browser scales it to the column).
+MAP_WIDTH = 1000
 
 
-def ward_picker_map(areas: gpd.GeoDataFrame, chosen: str, *, height: int = 340) -> alt.Chart:
-    """``areas`` (``ward_code, ward_name``, geometry in WGS84) with ``chosen`` filled dark; a tap on
-    a ward selects its ``ward_code``. Each ward's name is its shape's accessible label (and its
-    tooltip): nothing is told only on hover, as the page names the chosen ward in words."""
-    shown = areas[["ward_code", "ward_name"]].assign(
-        chosen=areas["ward_code"].eq(chosen).map({True: "the chosen ward", False: "other wards"}))
-    # GeoJSON features with their properties beside the geometry (as Altair writes a GeoDataFrame),
-    # given as values: Streamlit would send a GeoDataFrame as an Arrow table, geometry as text.
-    features = [{"type": "Feature", "geometry": shape.__geo_interface__, **row}
-                for shape, row in zip(areas.geometry, shown.to_dict("records"))]
-    pick = alt.selection_point(name=PICK, fields=["ward_code"], on="click", toggle=False, clear=False)
-    return alt.Chart(alt.InlineData(values=features)).mark_geoshape(stroke="#ffffff", strokeWidth=1.5, cursor="pointer").encode(
-        color=alt.Color("chosen:N", scale=alt.Scale(domain=["the chosen ward", "other wards"],
-                                                    range=[CHOSEN_COLOUR, OTHER_COLOUR]), legend=None),
-        description=alt.Description("ward_name:N"),
-        tooltip=[alt.Tooltip("ward_name:N", title="Ward")],
-    ).add_params(pick).project("mercator").properties(height=height, width="container")
+def ward_shapes(areas: gpd.GeoDataFrame, chosen: str) -> dict:
+    """The tap map's data: ``areas`` (``ward_code, ward_name``, any CRS) projected to the UTM zone
+    the areas lie in (a flat map with true shapes, wherever the region is), simplified to what
+    :data:`MAP_WIDTH` units can show, as ``{"width", "height", "wards": [{"code", "name", "d",
+    "chosen"}]}``, ``d`` an SVG path (holes drawn by the even-odd rule). Names are data, which the
+    component sets as text."""
+    flat = areas.to_crs(areas.estimate_utm_crs())
+    minx, miny, maxx, maxy = flat.total_bounds
+    span = max(maxx - minx, maxy - miny, 1.0)
+    scale = MAP_WIDTH / max(maxx - minx, 1.0)
+    shapes = flat.geometry.simplify(span / (2 * MAP_WIDTH), preserve_topology=True)
+    wards = [{"code": code, "name": name, "d": _path(shape, minx, maxy, scale), "chosen": code == chosen}
+             for code, name, shape in zip(flat["ward_code"], flat["ward_name"], shapes)]
+    return {"width": MAP_WIDTH, "height": round((maxy - miny) * scale), "wards": wards}
 
 
-def small_trend(trend: pd.DataFrame, *, title: str, height: int = 130) -> alt.Chart:
+def _path(shape: BaseGeometry, minx: float, maxy: float, scale: float) -> str:
+    """One (multi)polygon as an SVG path: each ring ``M x,y L x,y ... Z``, y pointing down."""
+    rings = []
+    for polygon in getattr(shape, "geoms", [shape]):
+        for ring in [polygon.exterior, *polygon.interiors]:
+            xy = np.asarray(ring.coords)[:-1]
+            x, y = np.round((xy[:, 0] - minx) * scale, 1), np.round((maxy - xy[:, 1]) * scale, 1)
+            rings.append("M" + " L".join(f"{a:g},{b:g}" for a, b in zip(x, y)) + "Z")
+    return "".join(rings)
+
+
+def trend_svg(trend: pd.DataFrame, *, name: str, label: str, title: str = "Count") -> str:
     """A ward's yearly counts (``year, count, count_text, suppressed`` from
-    ``disclosure.disclosed_trend``), each shown count written above its point; a suppressed year is
-    a gap in the line marked by a dashed vertical rule, never a zero."""
-    x = alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))
-    base = alt.Chart(trend)
-    line = base.mark_line(point=True, invalid="break-paths-filter-domains", color="#374151").encode(
-        x=x, y=alt.Y("count:Q", title=title, axis=alt.Axis(tickCount=3, format=",d"), scale=alt.Scale(zero=True)),
-        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("count_text:N", title="Count")])
-    labels = base.transform_filter("isValid(datum.count)").mark_text(dy=-9, fontSize=12, color="#111827").encode(
-        x=x, y="count:Q", text="count_text:N")
-    layers = [line, labels]
-    if trend["suppressed"].astype(bool).any():
-        layers.append(base.transform_filter("datum.suppressed").mark_rule(strokeDash=[3, 3], color="#6b7280").encode(
-            x=x, tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("count_text:N", title="Count")]))
-    return alt.layer(*layers).properties(height=height, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    ``disclosure.disclosed_trend``) as an SVG: each shown count written above its point; a
+    suppressed year a gap in the line marked by a dashed vertical line, never a zero. The SVG is an
+    image labelled with every year's value in words, so a screen reader hears what is drawn. Each
+    written count is the group ``trend-<name>-<year>`` (``name``: unique on the page, e.g. the
+    layer's key), so that a test can read exactly the counts shown."""
+    years = trend["year"].astype(str).tolist()
+    counts = pd.to_numeric(trend["count"], errors="coerce").to_numpy(dtype=float)
+    position = np.arange(len(years))
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "ward-summary", "font.size": 10,
+                     "font.family": "DejaVu Sans"}):
+        figure = Figure(figsize=(6.4, 1.7))
+        axes = figure.add_axes((0.1, 0.2, 0.88, 0.72))
+        axes.plot(position, counts, color=LINE_COLOUR, marker="o", markersize=4, linewidth=1.6)
+        for x, year, count, text, hidden in zip(position, years, counts, trend["count_text"],
+                                                trend["suppressed"].astype(bool)):
+            if hidden:
+                axes.axvline(x, color=GAP_COLOUR, linestyle=(0, (3, 3)), linewidth=1)
+            elif not np.isnan(count):
+                axes.annotate(str(text), (x, count), xytext=(0, 5), textcoords="offset points", ha="center",
+                              va="bottom", color=TEXT_COLOUR, fontsize=10, gid=f"trend-{name}-{year[:4]}")
+        top = np.nanmax(counts) if np.isfinite(counts).any() else 1.0
+        axes.set_ylim(0, max(top, 1.0) * 1.35)
+        axes.set_xlim(-0.5, len(years) - 0.5)
+        axes.set_xticks(position, years, fontsize=9)
+        axes.set_ylabel(title)
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
+        axes.spines[["top", "right"]].set_visible(False)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    # Inside a page: no XML prologue, doctype or metadata; no style sheet (matplotlib's "*" rule would
+    # reach the whole page); the page's font; the column's width at the drawing's proportions; and
+    # an image's label giving every value in words, so that a screen reader hears what is drawn.
+    svg = buffer.getvalue()
+    svg = re.sub(r"<metadata>.*?</metadata>\s*|<defs>\s*<style[^>]*>.*?</style>\s*</defs>\s*", "",
+                 svg[svg.index("<svg"):], flags=re.S)
+    svg = re.sub(r' width="[\d.]+pt" height="[\d.]+pt"', "", svg, count=1).replace("font-family: 'DejaVu Sans'",
+                                                                                   "font-family: inherit")
+    svg = re.sub(r'<g id="(?!trend-)[^"]*"', "<g", svg)  # matplotlib's group names would repeat on the page
+    words = "; ".join(f"{year}: {text}" for year, text in zip(years, trend["count_text"].astype(str)))
+    description = escape(f"{label}, by year. {words}.", quote=True)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{description}" width="100%" ', 1)
