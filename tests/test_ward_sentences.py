@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 
 from hotspots import aggregation, disclosure, ward_sentences
@@ -130,6 +131,36 @@ def test_the_rate_against_the_area_mean():
         "wards with 5 or more (3 with fewer than 5 left out)).")
     one_year = replace(TILBURY, period="2018/19", rate=3.0)
     assert ward_sentences.rate_sentence(one_year).startswith("That is 3.0 per 1,000 residents aged 10-24, below")
+
+
+def test_with_wards_suppressed_the_rate_is_set_against_the_range_the_mean_of_all_wards_lies_in():
+    """The mean of the shown wards leaves out the low counts: a ward above the true mean could read
+    as below it. With some wards protected the mean is a range, and the sentence says which side
+    only when the rate is outside it."""
+    bounded = replace(TILBURY, mean_low=6.1, mean_high=7.9)
+    assert ward_sentences.rate_sentence(bounded) == (
+        "That is 15.6 a year per 1,000 residents aged 10-24, above the mean of Thurrock's wards, which lies between "
+        "6.1 and 7.9, as some wards' counts are too small to show.")
+    assert ", below the mean of Thurrock's wards, which lies between 6.1 and 7.9" in ward_sentences.rate_sentence(
+        replace(bounded, rate=6.0))
+    assert ward_sentences.rate_sentence(replace(bounded, rate=7.0)) == (
+        "That is 7.0 a year per 1,000 residents aged 10-24. The mean of Thurrock's wards lies between 6.1 and 7.9, "
+        "as some wards' counts are too small to show, so whether this is above or below it cannot be said.")
+    exact = replace(TILBURY, mean_low=7.2, mean_high=7.2)  # nothing suppressed: the mean itself
+    assert ward_sentences.rate_sentence(exact) == ward_sentences.rate_sentence(TILBURY)
+
+
+def test_the_bounds_of_a_window_are_what_its_shown_years_allow():
+    rule = disclosure.DisclosureRule("test", smallest_shown=5, suppressed_text="fewer than 5")
+    counts = pd.DataFrame({"ward_code": ["A", "A", "B", "B", "C", "C"], "financial_year": [2022, 2023] * 3,
+                           "count": [3, 9, 0, 6, 2, 1]})
+    bounds = disclosure.window_count_bounds(counts, [2022, 2023], rule)
+    assert bounds.loc["A"].tolist() == [10, 13]  # 1-4 and 9
+    assert bounds.loc["B"].tolist() == [6, 6]
+    assert bounds.loc["C"].tolist() == [2, 8]
+    table = pd.DataFrame({"rate_per_1000": [NAN, 6.0, NAN], "suppressed": [True, False, True]})
+    assert disclosure.disclosed_mean_range(table, "rate_per_1000", pd.Series([1.0, NAN, 2.0]),
+                                           pd.Series([3.0, NAN, 8.0])) == (3.0, 17 / 3)
 
 
 def test_the_forecast_in_words():

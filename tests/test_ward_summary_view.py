@@ -90,3 +90,22 @@ def test_a_rounded_two_year_total_is_the_sum_of_its_shown_years(summaries):
             assert int(total[1]) == years["count"].sum(), (section.sentence, years)
             assert f"Why: {total[1]} in {section.period}" in section.forecast_sentence
     assert checked > 5
+
+
+def test_a_councillor_is_never_told_the_opposite_side_of_the_mean_from_police(summaries):
+    """The mean over the shown wards alone leaves out the lowest counts (The Homesteads' call-outs
+    read "below" it while above the mean of all wards). With wards protected, the councillor hears
+    above or below only where it holds whatever the protected counts are."""
+    side = re.compile(r", (above|below) the")
+    compared = told_range = 0
+    for code in geography.wards(THURROCK)["ward_code"]:
+        police, councillor = (ward_summary_view.ward_summary_view(summaries[role], code) for role in
+                              ("police", "councillor"))
+        for mine in councillor.layers:
+            theirs = next(section for section in police.layers if section.key == mine.key)
+            truth, told = side.search(theirs.rate_sentence), side.search(mine.rate_sentence)
+            told_range += "lies between" in mine.rate_sentence
+            if truth and told:
+                compared += 1
+                assert told[1] == truth[1], (code, mine.key, mine.rate_sentence, theirs.rate_sentence)
+    assert compared > 20 and told_range > 0, (compared, told_range)

@@ -191,6 +191,29 @@ def hidden_by_years(counts: pd.DataFrame, years: list[int], rule: DisclosureRule
     return small.groupby(in_window[key]).any()
 
 
+def window_count_bounds(counts: pd.DataFrame, years: list[int], rule: DisclosureRule, *,
+                        key: str = "ward_code") -> pd.DataFrame:
+    """By area (``key``), the least and the most (``low``, ``high``) a count over ``years`` can be
+    to a viewer who sees its single years: a shown year is its shown count, a suppressed one
+    anything from 1 to ``smallest_shown - 1``. NaN where a year has no data. Public knowledge
+    only, so a statement made from these bounds gives nothing away."""
+    in_window = counts[counts["financial_year"].isin(years)]
+    shown = disclosed_counts(in_window["count"], rule)
+    hidden = shown["suppressed"].astype(bool)
+    bounds = pd.DataFrame({key: in_window[key], "low": shown["count"].mask(hidden, 1.0),
+                           "high": shown["count"].mask(hidden, float(rule.smallest_shown - 1))})
+    return bounds.groupby(key)[["low", "high"]].sum(min_count=len(years))
+
+
+def disclosed_mean_range(table: pd.DataFrame, column: str, low: pd.Series, high: pd.Series) -> tuple[float, float]:
+    """The least and the most the mean of ``column`` over every ward with a value can be, to a
+    viewer: shown values as shown, each suppressed ward's between its ``low`` and ``high`` (on
+    ``table``'s index; e.g. rates of ``window_count_bounds``). Equal when nothing is suppressed."""
+    suppressed = _suppressed(table, column)
+    values = table[column].astype("float64")
+    return float(values.mask(suppressed, low).mean()), float(values.mask(suppressed, high).mean())
+
+
 def window_disclosure(yearly: pd.DataFrame, last_year: int, years: int, rule: DisclosureRule, *,
                       key: str = "ward_code") -> dict[str, pd.Series]:
     """What ``disclosed_measure_table`` needs to show a window of ``years`` ending ``last_year`` and

@@ -87,7 +87,9 @@ class WardFigures:
     ``count`` and ``previous_count`` are the shown values (NaN where suppressed or no data);
     ``count_change`` is NaN where either period is suppressed; ``rank`` (1 = highest) is among the
     ``wards_ranked`` wards of ``area_name`` with a count (``wards_without_data`` have none), shared
-    by ``tied`` of them. ``area_noun`` names the areas ("ward").
+    by ``tied`` of them. ``area_noun`` names the areas ("ward"). ``mean_rate`` is the mean rate of
+    the wards shown (``mean_text`` says which); ``mean_low`` and ``mean_high`` bound the mean of
+    every ward, as far as the viewer can know it (``disclosure.disclosed_mean_range``).
     """
 
     ward_name: str
@@ -110,6 +112,8 @@ class WardFigures:
     mean_rate: float = math.nan
     mean_text: str = ""
     area_noun: str = "ward"
+    mean_low: float = math.nan
+    mean_high: float = math.nan
 
 
 def count_sentence(figures: WardFigures, words: LayerWords) -> str:
@@ -134,10 +138,23 @@ def rate_sentence(figures: WardFigures) -> str:
     if figures.suppressed or math.isnan(figures.rate) or math.isnan(figures.mean_rate):
         return ""
     per_year = " a year" if "-" in figures.period else ""
+    rate = f"That is {figures.rate:,.1f}{per_year} per 1,000 residents aged 10-24"
+    low, high = figures.mean_low, figures.mean_high
+    if not (math.isnan(low) or math.isnan(high)) and f"{low:,.1f}" != f"{high:,.1f}":
+        # Some wards' counts are protected: the mean of all of them is known only as a range, and
+        # the mean of the shown wards alone would leave out the lowest counts.
+        where = (f"lies between {low:,.1f} and {high:,.1f}, as some {figures.area_noun}s' counts are too small to "
+                 "show")
+        if figures.rate > high:
+            return f"{rate}, above the mean of {figures.area_name}'s {figures.area_noun}s, which {where}."
+        if figures.rate < low:
+            return f"{rate}, below the mean of {figures.area_name}'s {figures.area_noun}s, which {where}."
+        return (f"{rate}. The mean of {figures.area_name}'s {figures.area_noun}s {where}, so whether this is above "
+                "or below it cannot be said.")
     side = ("above" if figures.rate > figures.mean_rate else "below" if figures.rate < figures.mean_rate
             else "the same as")
-    return (f"That is {figures.rate:,.1f}{per_year} per 1,000 residents aged 10-24, {side} the {figures.area_name} "
-            f"{figures.area_noun} mean of {figures.mean_rate:,.1f} ({figures.mean_text}).")
+    return (f"{rate}, {side} the {figures.area_name} {figures.area_noun} mean of {figures.mean_rate:,.1f} "
+            f"({figures.mean_text}).")
 
 
 def forecast_sentence(words: LayerWords, *, target_period: str, risk_band: str | None, explanation: str) -> str:
