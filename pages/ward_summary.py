@@ -30,8 +30,8 @@ def summary_for(source: tuple, role_name: str, ward_code: str) -> ward_summary_v
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def trend_pictures(source: tuple, role_name: str, ward_code: str) -> list[str]:
-    """The trend charts as SVG, drawn once per ward and role (matplotlib takes 20-30 ms a chart)."""
-    return [ward_summary_charts.trend_svg(section.trend, name=section.key, label=section.label)
+    """The trend charts as SVG images, drawn once per ward and role (matplotlib takes 20-30 ms a chart)."""
+    return [ward_summary_charts.trend_image(section.trend, name=section.key, label=section.label)
             for section in summary_for(source, role_name, ward_code).layers]
 
 

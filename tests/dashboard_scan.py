@@ -8,6 +8,7 @@ it); ``sweep_pages`` refuses a page without one, so a new page is scanned once i
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
@@ -391,7 +392,7 @@ def _read_summary(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) 
     give: the sentence and each trend point must be on the page as the view wrote them."""
     from shown_text import shown as displayed
 
-    from hotspots import roles, ward_summary_view
+    from hotspots import roles, ward_summary_charts, ward_summary_view
 
     lad = geography.wards().set_index("ward_code").loc[run["ward"], "lad_code"]
     if at.selectbox(key="summary_lad").value != lad:
@@ -404,7 +405,9 @@ def _read_summary(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) 
     view = ward_summary_view.ward_summary_view(ward_summary_view.summary_data(dataset, role, geography.wards()),
                                                run["ward"])
     assert view.layers, f"{source}: no layer described"
-    written = dict(TREND_COUNT.findall("".join(e.value for e in at.main if getattr(e, "type", "") == "html")))
+    pictures = [base64.b64decode(match["svg"]).decode() for e in at.main if getattr(e, "type", "") == "html"
+                for match in ward_summary_charts.IMAGE.finditer(e.value)]
+    written = dict(TREND_COUNT.findall("".join(pictures)))
     for section in view.layers:
         where = f"{source}, {section.key}"
         assert section.sentence in page_text, f"{where}: the sentence {section.sentence!r} is not on the page"

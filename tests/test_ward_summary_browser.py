@@ -5,6 +5,7 @@ accessibility violation."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from hotspots import disclosure, geography, roles, ward_summary_view
+from hotspots import disclosure, geography, roles, ward_summary_charts, ward_summary_view
 from test_browser import ARTIFACTS, INSIDE_POINT, browser, server, try_demo  # noqa: F401 (fixtures)
 from ui.common import WORD_JOINER
 
@@ -79,8 +80,12 @@ def test_the_summary_shows_no_small_count_for_a_councillor(councillor, dataset):
         title = card.locator("h4").first.inner_text()
         key = next(key for key, layer in data.layers.items() if layer.layer.label == title)
         rule = disclosure.rule_of_layer(data.layers[key].layer)  # the layer's own rule, whatever the role gets
-        shown = _counts_in(card.inner_text()) + [int(t) for t in card.locator(
-            "g[id^='trend-'] text").all_text_contents() if t.strip().isdigit()]
+        pictures = [base64.b64decode(ward_summary_charts.IMAGE.match(image)["svg"]).decode()
+                    for image in card.locator("img[src^='data:image/svg+xml']").evaluate_all(
+                        "images => images.map(image => image.outerHTML)")]
+        assert len(pictures) == 1, f"the {title} card draws {len(pictures)} trend pictures"
+        written = [int(n.replace(",", "")) for n in TREND_COUNT.findall(pictures[0])]
+        shown = _counts_in(card.inner_text()) + written
         assert shown, f"no count found in the {title} card"
         leaked = [n for n in shown if 0 < n < rule.smallest_shown or (rule.rounding_base > 1 and n % rule.rounding_base)]
         assert not leaked, (title, leaked, small[key])
@@ -95,6 +100,8 @@ def _true_small_counts(layer_years: ward_summary_view.LayerYears, ward_code: str
                    or (rule.rounding_base > 1 and n % rule.rounding_base)})
 
 
+#: A count a trend picture writes (``ward_summary_charts.trend_svg``'s ``trend-<layer>-<year>`` groups).
+TREND_COUNT = re.compile(r'<g id="trend-[^"]+">\s*<text[^>]*>([\d,]+)</text>')
 COUNT_PLACES = re.compile(r"(?:had|up from|down from|;|Why:) (?:about )?(\d[\d,]*)(?![\d/])")
 
 

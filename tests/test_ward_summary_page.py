@@ -4,12 +4,13 @@ count in the sentences or the trend charts' data, and for police the true counts
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 
 import pytest
 
-from hotspots import aggregation, disclosure, geography, roles
+from hotspots import aggregation, disclosure, geography, roles, ward_summary_charts
 from shown_text import shown
 from signed_in import dashboard
 from ui import common
@@ -39,7 +40,8 @@ def _cards(at) -> list[tuple[str, str, list[float]]]:
     """Per layer card: its title, its text, and the counts its trend picture writes."""
     markdown = [shown(m.value) for m in at.markdown]
     titles = [i for i, text in enumerate(markdown) if text.startswith("#### ")]
-    pictures = [e.value for e in at.main if getattr(e, "type", "") == "html" and e.value.startswith("<svg")]
+    pictures = [base64.b64decode(match["svg"]).decode() for e in at.main if getattr(e, "type", "") == "html"
+                for match in ward_summary_charts.IMAGE.finditer(e.value)]
     cards = []
     for number, start in enumerate(titles):
         end = titles[number + 1] if number + 1 < len(titles) else len(markdown)

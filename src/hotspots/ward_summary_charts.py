@@ -1,11 +1,12 @@
 """The ward summary's pictures: the shapes of an area's wards for the tap map, and a small trend
-per layer. Neither needs Vega-Lite in the browser, whose 775 KB library alone kept a councillor's
-first view of the page above 2 s on a tablet: the map's shapes are SVG paths that the page's small
-ward-picker component (``ui/ward_picker.py``) draws and sends a tap back from, and each trend is an
-SVG drawn here by matplotlib, with its text kept as text (readable, searchable, scalable)."""
+per layer. Neither loads a chart library in the browser, for a tablet's first view: the map's
+shapes are SVG paths that the page's small ward-picker component (``ui/ward_picker.py``) draws
+and sends a tap back from, and each trend is an SVG image drawn here by matplotlib, whose
+alternative text gives every value in words."""
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from html import escape
@@ -57,10 +58,9 @@ def _path(shape: BaseGeometry, minx: float, maxy: float, scale: float) -> str:
 def trend_svg(trend: pd.DataFrame, *, name: str, label: str, title: str = "Count") -> str:
     """A ward's yearly counts (``year, count, count_text, suppressed`` from
     ``disclosure.disclosed_trend``) as an SVG: each shown count written above its point; a
-    suppressed year a gap in the line marked by a dashed vertical line, never a zero. The SVG is an
-    image labelled with every year's value in words, so a screen reader hears what is drawn. Each
-    written count is the group ``trend-<name>-<year>`` (``name``: unique on the page, e.g. the
-    layer's key), so that a test can read exactly the counts shown."""
+    suppressed year a gap in the line marked by a dashed vertical line, never a zero. Its text is
+    kept as text. Each written count is the group ``trend-<name>-<year>`` (``name``: unique on the
+    page, e.g. the layer's key), so that a test can read exactly the counts shown."""
     years = trend["year"].astype(str).tolist()
     counts = pd.to_numeric(trend["count"], errors="coerce").to_numpy(dtype=float)
     position = np.arange(len(years))
@@ -85,15 +85,23 @@ def trend_svg(trend: pd.DataFrame, *, name: str, label: str, title: str = "Count
         axes.spines[["top", "right"]].set_visible(False)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    # Inside a page: no XML prologue, doctype or metadata; no style sheet (matplotlib's "*" rule would
-    # reach the whole page); the page's font; the column's width at the drawing's proportions; and
-    # an image's label giving every value in words, so that a screen reader hears what is drawn.
-    svg = buffer.getvalue()
-    svg = re.sub(r"<metadata>.*?</metadata>\s*|<defs>\s*<style[^>]*>.*?</style>\s*</defs>\s*", "",
-                 svg[svg.index("<svg"):], flags=re.S)
-    svg = re.sub(r' width="[\d.]+pt" height="[\d.]+pt"', "", svg, count=1).replace("font-family: 'DejaVu Sans'",
-                                                                                   "font-family: inherit")
-    svg = re.sub(r'<g id="(?!trend-)[^"]*"', "<g", svg)  # matplotlib's group names would repeat on the page
-    words = "; ".join(f"{year}: {text}" for year, text in zip(years, trend["count_text"].astype(str)))
-    description = escape(f"{label}, by year. {words}.", quote=True)
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{description}" width="100%" ', 1)
+    # An SVG image loads no web font: the page's sans-serif, not a serif fallback.
+    return buffer.getvalue().replace("font-family: 'DejaVu Sans'", "font-family: sans-serif")
+
+
+def trend_words(trend: pd.DataFrame, label: str) -> str:
+    """What a trend picture shows, in words: the label and every year's shown value."""
+    words = "; ".join(f"{year}: {text}" for year, text in zip(trend["year"].astype(str), trend["count_text"].astype(str)))
+    return f"{label}, by year. {words}."
+
+
+#: An image :func:`trend_image` made: its SVG (base64) and its alternative text.
+IMAGE = re.compile(r'<img src="data:image/svg\+xml;base64,(?P<svg>[A-Za-z0-9+/=]+)" alt="(?P<alt>[^"]*)"')
+
+
+def trend_image(trend: pd.DataFrame, *, name: str, label: str) -> str:
+    """:func:`trend_svg` as an HTML image (a data address), its alternative text every year's value
+    in words. An image, because a page sanitises inline SVG away, and an SVG image runs no script."""
+    svg = base64.b64encode(trend_svg(trend, name=name, label=label).encode()).decode()
+    return (f'<img src="data:image/svg+xml;base64,{svg}" alt="{escape(trend_words(trend, label), quote=True)}" '
+            'style="width: 100%; height: auto; display: block">')
