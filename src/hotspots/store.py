@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import glob
 import json
 import os
 import secrets
@@ -106,6 +107,7 @@ def incoming(store: Path) -> Iterator[Path]:
     original goes in. ``add_dataset`` makes it the dataset's; otherwise it is removed on leaving,
     with any store folders (and an empty catalogue) it had to create, so a refused import leaves
     the store as it was."""
+    _refuse_unopenable(store)  # before any folder is made for it
     created = [folder for folder in (store, store / UPLOADS) if not folder.exists()]
     partial = store / UPLOADS / f".partial-{os.getpid()}-{secrets.token_hex(8)}"
     (partial / ORIGINAL).mkdir(parents=True)
@@ -243,8 +245,15 @@ def _parquet_sql(db: duckdb.DuckDBPyConnection, files: list[str], kind: str) -> 
 def _files_of(store: Path, db: duckdb.DuckDBPyConnection | None, kind: str) -> list[str]:
     if db is None:
         return []
-    return [str(_dataset_folder(store, sha) / ROWS_FILES) for (sha,) in db.execute(
+    return [_rows_glob(store, sha) for (sha,) in db.execute(
         "SELECT sha256 FROM datasets WHERE kind = ? ORDER BY dataset_id", [kind]).fetchall()]
+
+
+def _rows_glob(store: Path, sha256: str) -> str:
+    """The DuckDB glob of one dataset's rows files. The folder is escaped: DuckDB reads ``[``, ``*``
+    and ``?`` in any part of a path as a pattern, so a store at ``/data/[2024]`` would otherwise
+    match nothing, or another folder's files."""
+    return glob.escape(str(_dataset_folder(store, sha256))) + os.sep + ROWS_FILES
 
 
 def _active_rows_sql(kind: str, rows: str) -> str:
@@ -293,15 +302,15 @@ def list_datasets(store: Path) -> pd.DataFrame:
 def preview(store: Path, dataset_id: int, rows: int = 20) -> pd.DataFrame:
     """The first ``rows`` stored rows of one dataset."""
     with _connect(store, read_only=True) as db:
-        _, rows_files = _dataset_files(store, db, dataset_id)
+        folder = _dataset_folder_of(store, db, dataset_id)
         return db.execute("SELECT * EXCLUDE (dataset_id) FROM read_parquet(?) ORDER BY source_line LIMIT ?",
-                          [rows_files, rows]).df()
+                          [_rows_glob(store, folder.name), rows]).df()
 
 
 def rejected_rows(store: Path, dataset_id: int) -> pd.DataFrame:
     """Rows of the original file that were not imported, with why."""
     with _connect(store, read_only=True) as db:
-        _dataset_files(store, db, dataset_id)
+        _dataset_folder_of(store, db, dataset_id)
         return db.execute('SELECT file, line, "column", value, problem FROM rejects WHERE dataset_id = ? ORDER BY line',
                           [dataset_id]).df()
 
@@ -312,7 +321,7 @@ def delete_dataset(store: Path, dataset_id: int) -> None:
     follow from the coverage left, and each replaced record passes to the next later dataset that
     holds its reference."""
     with _connect(store) as db:
-        folder, _ = _dataset_files(store, db, dataset_id)
+        folder = _dataset_folder_of(store, db, dataset_id)
         kind = db.execute("SELECT kind FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchall()[0][0]
         later = _stored_references_sql(store, db, kind, exclude=dataset_id)
         db.execute("BEGIN TRANSACTION")
@@ -433,12 +442,11 @@ def _dataset_folder(store: Path, sha256: str) -> Path:
     return store / UPLOADS / sha256
 
 
-def _dataset_files(store: Path, db: duckdb.DuckDBPyConnection | None, dataset_id: int) -> tuple[Path, list[str]]:
+def _dataset_folder_of(store: Path, db: duckdb.DuckDBPyConnection | None, dataset_id: int) -> Path:
     row = db.execute("SELECT sha256 FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchone() if db else None
     if row is None:
         raise StoreError(f"No dataset {dataset_id} in the store at {store}; `hotspots datasets` lists them.")
-    folder = _dataset_folder(store, row[0])
-    return folder, [str(part) for part in sorted(folder.glob(ROWS_FILES))]
+    return _dataset_folder(store, row[0])
 
 
 def _keep(store: Path, partial: Path, sha256: str, kind: str, rows: pa.Table) -> Path:
@@ -469,6 +477,7 @@ def catalogue(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDB
 
 @contextlib.contextmanager
 def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    _refuse_unopenable(store)
     path = store / DATABASE_NAME
     if read_only and not path.exists():
         yield None
@@ -493,6 +502,14 @@ def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
         yield db
     finally:  # closing with a transaction still open rolls it back
         db.close()
+
+
+def _refuse_unopenable(store: Path) -> None:
+    """DuckDB takes a ``?`` in a database path as the start of options and writes its log elsewhere
+    (``st?/hotspots.duckdb`` logs to ``st.wal?/...``), so the first commit fails: say so first."""
+    if "?" in str(store):
+        raise StoreError(f"The store path {store} contains '?', under which DuckDB cannot keep a database: choose "
+                         "a folder without '?' (--store, or HOTSPOTS_STORE).")
 
 
 def _remove_uncommitted_uploads(store: Path, db: duckdb.DuckDBPyConnection) -> None:
@@ -551,7 +568,7 @@ def _cover_stored_datasets(store: Path, db: duckdb.DuckDBPyConnection) -> None:
     for dataset_id, kind, sha256 in db.execute("SELECT dataset_id, kind, sha256 FROM datasets").fetchall():
         if kind not in ("events", "counts"):
             continue
-        files = [str(_dataset_folder(store, sha256) / ROWS_FILES)]
+        files = [_rows_glob(store, sha256)]
         wanted = "source, coalesce(force, '') AS force, date" if kind == "events" else "layer, financial_year"
         frame = _to_pandas(db.sql(f"SELECT {wanted} FROM {_parquet_sql(db, files, kind)}").to_arrow_table())
         covers = coverage.of_rows(kind, frame)
