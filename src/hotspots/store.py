@@ -3,15 +3,15 @@
 Each dataset's folder, ``uploads/<sha256>/``, holds the original as it arrived (``original/``)
 and the dataset's rows as Parquet (``rows-000.parquet``, and more parts for big datasets),
 written before its record. An import first copies the user's file into a private folder
-(``uploads/.partial-<pid>-<token>/``, see ``incoming``) and reads only that copy, so the rows, the
+(``uploads/.partial-<token>/``, see ``incoming``) and reads only that copy, so the rows, the
 kept original and its hash come from the same bytes; the folder becomes the dataset's by one
 rename. The catalogue (``hotspots.duckdb``) holds the ``datasets`` records, the ``rejects``, what
 each dataset ``covers`` (months per source and force) and the earlier records later datasets
 replaced (``replaced_references``; replaced police.uk months follow from ``covers``); a dataset
 exists once its record is committed, in one DuckDB transaction, so an import lands whole or not at all even if the process
 is killed half-way. A folder without a committed record is removed the next time the store is
-opened for writing, unless the process staging it is still running. Readers query the committed
-datasets' Parquet files through DuckDB, leaving out replaced rows. DuckDB allows one writing
+opened for writing, unless the import staging it still holds its lock (it is under way).
+Readers query the committed datasets' Parquet files through DuckDB, leaving out replaced rows. DuckDB allows one writing
 process at a time, so connections are opened per operation and closed straight after. See
 ``docs/store.md`` for why.
 """
@@ -19,6 +19,7 @@ process at a time, so connections are opened per operation and closed straight a
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import getpass
 import glob
 import json
@@ -45,6 +46,8 @@ DATABASE_NAME = "hotspots.duckdb"
 UPLOADS = "uploads"
 ROWS_FILES = "rows*.parquet"  # a dataset's rows, in one or more parts (rows.parquet before parts began)
 ORIGINAL = "original"
+_PARTIAL = ".partial-"  # an import's private folder in uploads/ (see ``incoming``) starts so
+_LOCK = ".lock"  # and its lock file is named after it with this
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
@@ -106,22 +109,53 @@ def incoming(store: Path) -> Iterator[Path]:
     """A private folder in the store for an import's copy of the user's file: yields the folder the
     original goes in. ``add_dataset`` makes it the dataset's; otherwise it is removed on leaving,
     with any store folders (and an empty catalogue) it had to create, so a refused import leaves
-    the store as it was."""
+    the store as it was. While it is in use its lock is held (see ``_staging_folder``)."""
     _refuse_unopenable(store)  # before any folder is made for it
     created = [folder for folder in (store, store / UPLOADS) if not folder.exists()]
-    partial = store / UPLOADS / f".partial-{os.getpid()}-{secrets.token_hex(8)}"
-    (partial / ORIGINAL).mkdir(parents=True)
+    (store / UPLOADS).mkdir(parents=True, exist_ok=True)
+    landed = False
     try:
-        yield partial / ORIGINAL
+        with _staging_folder(store / UPLOADS) as partial:
+            (partial / ORIGINAL).mkdir(parents=True)
+            try:
+                yield partial / ORIGINAL
+            finally:
+                landed = not partial.exists()  # renamed to the dataset's folder
+                shutil.rmtree(partial, ignore_errors=True)
     finally:
-        landed = not partial.exists()  # renamed to the dataset's folder
-        shutil.rmtree(partial, ignore_errors=True)
         if store in created and not landed and list_datasets(store).empty:
             for name in (DATABASE_NAME, DATABASE_NAME + ".wal"):
                 (store / name).unlink(missing_ok=True)
         for folder in reversed(created):
             with contextlib.suppress(OSError):  # not empty: something else was stored there meanwhile
                 folder.rmdir()
+
+
+@contextlib.contextmanager
+def _staging_folder(uploads: Path) -> Iterator[Path]:
+    """A new ``.partial-<token>`` path in ``uploads`` (the folder itself is the caller's to make),
+    with its lock file ``.partial-<token>.lock`` held (``flock``) until leaving, then removed. A
+    writer clearing uncommitted folders leaves one whose lock is held (``_remove_if_abandoned``):
+    the kernel releases a lock when its process ends, however it ends, and a lock means the same in
+    a container and its host sharing the store, where process ids do not."""
+    while True:
+        partial = uploads / f"{_PARTIAL}{secrets.token_hex(8)}"
+        lock = partial.with_name(partial.name + _LOCK)
+        handle = lock.open("x")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # a writer clearing leftovers took it between its creation and now
+            handle.close()
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(lock).st_ino == os.fstat(handle.fileno()).st_ino:
+                break
+        handle.close()  # that writer removed it as a leftover before this lock: the lock held nothing; anew
+    try:
+        yield partial
+    finally:
+        lock.unlink()
+        handle.close()
 
 
 def find_overlaps(store: Path, prepared: Prepared) -> Overlap:
@@ -517,25 +551,33 @@ def _remove_uncommitted_uploads(store: Path, db: duckdb.DuckDBPyConnection) -> N
     if not uploads.exists():
         return
     kept = {row[0] for row in db.execute("SELECT sha256 FROM datasets").fetchall()}
-    for folder in uploads.iterdir():
-        if folder.name not in kept and not _staged_by_running_process(folder):
-            shutil.rmtree(folder, ignore_errors=True)
+    staging = set()
+    for entry in uploads.iterdir():
+        if entry.name.startswith(_PARTIAL):
+            staging.add(entry.name.removesuffix(_LOCK))
+        elif entry.name not in kept:
+            shutil.rmtree(entry, ignore_errors=True)
+    for name in staging:
+        _remove_if_abandoned(uploads / name)
 
 
-def _staged_by_running_process(folder: Path) -> bool:
-    """Whether ``folder`` is an ``incoming`` folder of a process still running (its import is under way)."""
-    if not folder.name.startswith(".partial-"):
-        return False
-    pid = folder.name.removeprefix(".partial-").split("-")[0]
-    if not pid.isdigit():
-        return False
+def _remove_if_abandoned(partial: Path) -> None:
+    """Remove an ``incoming`` folder and its lock file, unless the import staging it is under way
+    (it holds the lock: see ``_staging_folder``). A folder without a lock file is a dead import's,
+    from before locks: the lock file is made first and removed last."""
+    lock = partial.with_name(partial.name + _LOCK)
     try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: running
-        return True
-    return True
+        handle = lock.open("r")
+    except FileNotFoundError:
+        shutil.rmtree(partial, ignore_errors=True)
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # its importer is running
+        shutil.rmtree(partial, ignore_errors=True)
+        lock.unlink(missing_ok=True)
 
 
 def _tables(db: duckdb.DuckDBPyConnection, names: list[str] | tuple[str, ...]) -> list[str]:
