@@ -357,6 +357,30 @@ def test_the_same_file_staged_twice_at_once_lands_once_and_the_first_stays_reada
     assert len(store.read_table(store_dir, "events")) == 6
 
 
+def test_a_checked_file_replaces_what_its_check_reported_or_is_refused_to_check_again(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, write(tmp_path / "a" / "2023-01-essex-street.csv", street_file("2023-01")),
+                          "police-uk")
+    republished = write(tmp_path / "b" / "2023-01-essex-street.csv", street_file("2023-01", "Charged"))
+    stale = importing.check_upload(store_dir, republished.read_bytes(), "police-uk", name=republished.name)
+    assert "dataset 1" in stale.staged.overlap.describe()
+    # Dataset 1 is deleted and another file imported in its place: it too gets id 1, but is not what was checked.
+    store.delete_dataset(store_dir, 1)
+    importing.import_file(store_dir, write(tmp_path / "c" / "2023-01-essex-street.csv",
+                                           street_file("2023-01", "Fined")), "police-uk")
+    before = snapshot(store_dir)
+    with pytest.raises(store.StaleCheckError, match="changed after this file was checked.*Check the file again"):
+        importing.commit_checked(store_dir, stale.staged, replace=True)
+    assert snapshot(store_dir) == before
+    current = importing.check_upload(store_dir, republished.read_bytes(), "police-uk", name=republished.name)
+    assert importing.commit_checked(store_dir, current.staged, replace=True) == 2
+    replaced = store.list_datasets(store_dir).set_index("dataset_id")["replaced"]
+    assert replaced[1] == "2023-01 (Essex Police) by dataset 2"
+    for check in (stale, current):
+        check.discard()
+        assert not check.folder.exists()
+
+
 def test_a_missing_month_can_be_added_and_extracts_of_other_areas_sit_side_by_side(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     folder = tmp_path / "download"

@@ -165,11 +165,13 @@ def find_overlaps(store: Path, prepared: Prepared) -> Overlap:
 
 
 def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *, original_name: str,
-                user: str | None = None, label: str | None = None, replace: bool = False) -> int:
+                user: str | None = None, label: str | None = None, replace: bool = False,
+                checked: Overlap | None = None) -> int:
     """Write ``prepared``'s rows beside ``original`` (a file in a folder from ``incoming``) and commit
     its record; returns the new dataset id. Where it overlaps stored datasets, their months and rows
-    are replaced if ``replace``, else OverlapError; a file already stored is a StoreError (nothing
-    written either way)."""
+    are replaced if ``replace``, else OverlapError; a file already stored is a StoreError; and if
+    ``checked`` (the overlap a check reported, which the user chose on) is not what the store now
+    holds, a StaleCheckError (nothing written in any case)."""
     with ThreadPoolExecutor(max_workers=2) as pool:  # rows converted and coverage worked out as the catalogue opens
         converting = pool.submit(_rows, prepared.kind, prepared.table)
         covering = pool.submit(lambda: prepared.covers)
@@ -179,6 +181,11 @@ def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *,
                 raise StoreError(f"{original_name}: this file was already imported as dataset {earlier[0][0]}; "
                                  "nothing was changed.")
             overlap = _overlaps(db, store, prepared)
+            if checked is not None and not overlap.same_as(checked):
+                raise StaleCheckError(
+                    f"{original_name}: the store changed after this file was checked (another import or a deletion "
+                    f"landed): it now {_shares(overlap)}, where the check found it {_shares(checked)}; nothing was "
+                    "changed. Check the file again and choose again what to replace.")
             if overlap and not replace:
                 raise OverlapError(f"{original_name}: {overlap.describe()}; nothing was changed. Replace the earlier "
                                    "months with this file (--replace, or the choice on the Data page), or leave it out.")
@@ -194,6 +201,14 @@ def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *,
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
     return int(dataset_id)
+
+
+def _shares(overlap: Overlap) -> str:
+    return f"overlaps what is stored ({overlap.describe()})" if overlap else "shares nothing with what is stored"
+
+
+class StaleCheckError(StoreError):
+    """A file checked against the store, whose store changed before the import: check it again."""
 
 
 def _commit_record(db: duckdb.DuckDBPyConnection, prepared: Prepared, dataset_id: int, kept: Path, store: Path,
@@ -228,15 +243,16 @@ def _overlaps(db: duckdb.DuckDBPyConnection | None, store: Path, prepared: Prepa
     """What ``prepared`` shares with the stored rows no later dataset replaced: police.uk months
     (same force and month), and references (same source and reference: Crime IDs, incident ids,
     nominal ids, a count table's layer, area and year)."""
-    names = ["dataset_id", "original_name", "source", "force", "month"]
-    none = Overlap(pd.DataFrame(columns=names), pd.DataFrame(columns=["dataset_id", "original_name", "references"]))
+    names = ["dataset_id", "original_name", "sha256", "source", "force", "month"]
+    none = Overlap(pd.DataFrame(columns=names),
+                   pd.DataFrame(columns=["dataset_id", "original_name", "sha256", "references"]))
     if db is None or not db.execute("SELECT count(*) FROM datasets WHERE kind = ?", [prepared.kind]).fetchall()[0][0]:
         return none  # nothing of the kind stored: nothing to share
     covers = prepared.covers[prepared.covers["source"].isin(coverage.MONTH_KEYED_SOURCES)]
     months = none.months
     if len(covers):
         db.register("incoming_covers", pa.Table.from_pandas(covers[["source", "force", "month"]], preserve_index=False))
-        months = db.execute(f"""SELECT c.dataset_id, d.original_name, c.source, c.force, c.month
+        months = db.execute(f"""SELECT c.dataset_id, d.original_name, d.sha256, c.source, c.force, c.month
             FROM {_ACTIVE_COVERS} c JOIN incoming_covers i ON c.source = i.source AND c.month = CAST(i.month AS DATE)
             AND (c.force = i.force OR c.force = '' OR i.force = '') JOIN datasets d USING (dataset_id)
             ORDER BY c.dataset_id, c.month""").df()
@@ -245,7 +261,7 @@ def _overlaps(db: duckdb.DuckDBPyConnection | None, store: Path, prepared: Prepa
     stored = _stored_references_sql(store, db, prepared.kind)
     if stored is not None and prepared.references.num_rows:
         db.register("incoming_references", prepared.references)
-        references = db.execute(f"""SELECT r.dataset_id, d.original_name, count(*) AS "references"
+        references = db.execute(f"""SELECT r.dataset_id, d.original_name, d.sha256, count(*) AS "references"
             FROM ({stored}) r JOIN incoming_references i ON i.source = r.source AND i.reference = r.reference
             JOIN datasets d USING (dataset_id) GROUP BY ALL ORDER BY r.dataset_id""").df()
         db.unregister("incoming_references")
