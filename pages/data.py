@@ -1,8 +1,5 @@
 """Data: check a file before anything is written, import it, and see what the store holds."""
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from hotspots import importing, store
@@ -38,66 +35,80 @@ layer = st.text_input("Layer name for this count table", key="layer",
                       placeholder="e.g. knife-crime-u25") if source == "counts" else None
 upload = st.file_uploader("File", type=["csv", "zip", "txt"], key="upload")
 
-if upload is not None:
-    with tempfile.TemporaryDirectory() as folder:
-        # The name is the browser's, so it may hold anything (even "../"): the copy gets a name of ours.
-        path = Path(folder) / ("upload" + Path(upload.name).suffix)
-        (Path(folder) / "check").mkdir()
-        path.write_bytes(upload.getvalue())
+def discard_check() -> None:
+    """Drop the kept check of an upload, and its private copy of the file."""
+    kept = st.session_state.pop("checked_upload", None)
+    if kept is not None:
+        kept["check"].discard()
+
+
+if upload is None:
+    discard_check()
+else:
+    # Checked once, and kept until the file, the choices above or the store's path change: the import
+    # commits this very check (what it read, and what it found shared with the store), unread again.
+    checked_as = (upload.file_id, source, layer, str(target))
+    if st.session_state.get("checked_upload", {}).get("key") != checked_as:
+        discard_check()
         try:  # checked in a folder of its own, outside the store: nothing is written yet
-            staged = importing.stage(target, path, source, Path(folder) / "check", name=upload.name,
-                                     layer=layer or None)
+            check = importing.check_upload(target, upload.getvalue(), source, name=upload.name, layer=layer or None)
         except ValueError as refused:  # every refusal of ours is a ValueError naming file, line and column
             st.error(f"**Cannot import this file.** {text(refused)}", icon=":material/block:")
             st.stop()
-        prepared = staged.prepared
-        summary = prepared.summary()
-        st.markdown(f"**Validation report for {text(upload.name)}** (nothing written yet)")
-        read, accepted, rejected, unplaced = st.columns(4)
-        read.metric("Rows read", f"{summary['rows_read']:,}")
-        accepted.metric("Rows accepted", f"{summary['rows_accepted']:,}")
-        rejected.metric("Rows rejected", f"{summary['rows_rejected']:,}")
-        unplaced.metric("Not placed in an area", f"{summary['rows_unplaced']:,}")
-        report = importing.report_tables(prepared)
-        for note in prepared.notes:
-            st.info(text(note), icon=":material/info:")
-        if len(report["rejected"]):
-            st.markdown("**Rejected rows, by reason** (first lines and values shown)")
-            st.dataframe(report["rejected"], hide_index=True)
-        if len(report["unmatched_ward_names"]):
-            st.markdown("**Ward names that match no ward**")
-            st.dataframe(report["unmatched_ward_names"], hide_index=True)
-        if len(report["unplaced"]):
-            st.markdown("**Rows kept but not placed in an area** (points outside the area, no location, ...)")
-            st.dataframe(report["unplaced"], hide_index=True)
-        replace, undecided = False, False
-        if staged.same_file:
-            st.warning(f"This file was already imported as dataset {staged.same_file['dataset_id']}: importing it again "
-                       "is refused.", icon=":material/content_copy:")
-        elif staged.overlap:
-            st.warning(f"**This file overlaps what the store holds**: {text(staged.overlap.describe())}. Importing "
-                       "both would count those events twice.", icon=":material/warning:")
-            choice = st.radio("What to do with what it shares (choose one)", [True, False], key="replace", index=None,
-                              format_func=lambda yes: ("Replace the earlier months and records with this file (newer "
-                                                       "outcomes; the earlier file stays on record)") if yes else
-                              "Do not import this file")
-            replace, undecided = choice is True, choice is None
-        accept = False
-        if summary["rows_rejected"]:
-            accept = st.checkbox(f"Import the {summary['rows_accepted']:,} accepted rows and keep the "
-                                 f"{summary['rows_rejected']:,} rejected ones on record", key="accept_rejects")
-        if st.button("Import into the store", type="primary", key="import", disabled=undecided,
-                     help="Choose above what to do with what the file shares with the store." if undecided else None):
-            try:
-                dataset_id = importing.import_file(target, path, source, name=upload.name, layer=layer or None,
-                                                   accept_rejects=accept, replace=replace,
-                                                   user=st.session_state["account"].name)
-            except ValueError as refused:
-                st.error(f"**Not imported; the store is unchanged.** {text(refused)}", icon=":material/block:")
-            else:
-                record("import", {"dataset": dataset_id, "file": upload.name, "source": source})
-                st.success(f"Imported {text(upload.name)} as dataset {dataset_id}. The maps now read your store.",
-                           icon=":material/check_circle:")
+        st.session_state["checked_upload"] = {"key": checked_as, "check": check}
+    staged = st.session_state["checked_upload"]["check"].staged
+    prepared = staged.prepared
+    summary = prepared.summary()
+    st.markdown(f"**Validation report for {text(upload.name)}** (nothing written yet)")
+    read, accepted, rejected, unplaced = st.columns(4)
+    read.metric("Rows read", f"{summary['rows_read']:,}")
+    accepted.metric("Rows accepted", f"{summary['rows_accepted']:,}")
+    rejected.metric("Rows rejected", f"{summary['rows_rejected']:,}")
+    unplaced.metric("Not placed in an area", f"{summary['rows_unplaced']:,}")
+    report = importing.report_tables(prepared)
+    for note in prepared.notes:
+        st.info(text(note), icon=":material/info:")
+    if len(report["rejected"]):
+        st.markdown("**Rejected rows, by reason** (first lines and values shown)")
+        st.dataframe(report["rejected"], hide_index=True)
+    if len(report["unmatched_ward_names"]):
+        st.markdown("**Ward names that match no ward**")
+        st.dataframe(report["unmatched_ward_names"], hide_index=True)
+    if len(report["unplaced"]):
+        st.markdown("**Rows kept but not placed in an area** (points outside the area, no location, ...)")
+        st.dataframe(report["unplaced"], hide_index=True)
+    replace, undecided = False, False
+    if staged.same_file:
+        st.warning(f"This file was already imported as dataset {staged.same_file['dataset_id']}: importing it again "
+                   "is refused.", icon=":material/content_copy:")
+    elif staged.overlap:
+        st.warning(f"**This file overlaps what the store holds**: {text(staged.overlap.describe())}. Importing "
+                   "both would count those events twice.", icon=":material/warning:")
+        choice = st.radio("What to do with what it shares (choose one)", [True, False], key="replace", index=None,
+                          format_func=lambda yes: ("Replace the earlier months and records with this file (newer "
+                                                   "outcomes; the earlier file stays on record)") if yes else
+                          "Do not import this file")
+        replace, undecided = choice is True, choice is None
+    accept = False
+    if summary["rows_rejected"]:
+        accept = st.checkbox(f"Import the {summary['rows_accepted']:,} accepted rows and keep the "
+                             f"{summary['rows_rejected']:,} rejected ones on record", key="accept_rejects")
+    if st.button("Import into the store", type="primary", key="import", disabled=undecided,
+                 help="Choose above what to do with what the file shares with the store." if undecided else None):
+        try:
+            dataset_id = importing.commit_checked(target, staged, layer=layer or None, accept_rejects=accept,
+                                                  replace=replace, user=st.session_state["account"].name)
+        except store.StaleCheckError as stale:  # the report above is out of date: the next run checks again
+            discard_check()
+            st.error(f"**Not imported; the store is unchanged.** {text(stale)}", icon=":material/update:")
+            st.button("Check the file again", key="check_again")
+        except ValueError as refused:
+            st.error(f"**Not imported; the store is unchanged.** {text(refused)}", icon=":material/block:")
+        else:
+            discard_check()
+            record("import", {"dataset": dataset_id, "file": upload.name, "source": source})
+            st.success(f"Imported {text(upload.name)} as dataset {dataset_id}. The maps now read your store.",
+                       icon=":material/check_circle:")
 
 st.subheader("Loaded datasets")
 inventory = store.list_datasets(target)

@@ -136,3 +136,36 @@ def test_refusals_and_reports_show_the_users_values_and_file_names_as_text(data_
     data_page.button(key="import").click().run()
     refusal = next(e.value for e in data_page.error if "store is unchanged" in e.value)
     assert text(PAYLOAD) in refusal and "![x](" not in refusal
+
+
+def test_an_import_commits_the_file_as_checked_or_refuses_if_the_store_changed_since(
+        data_page: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, _written(tmp_path / "earlier.csv", GOOD), "police")  # dataset 1: C1, C2
+    checks = []  # the files the page checks (not those this test imports itself)
+    stage = importing.stage
+    monkeypatch.setattr(importing, "stage", lambda *args, **kwargs: checks.append(args[1].name == "upload.csv")
+                        or stage(*args, **kwargs))
+    _upload(data_page, "police", "revised.csv", GOOD.replace(b"C1,01/05", b"C3,03/05"))  # shares C2 with dataset 1
+    assert any("dataset 1 (earlier.csv) already holds 1 of its records" in shown(w.value) for w in data_page.warning)
+    data_page.radio(key="replace").set_value(True).run()
+    # Between the check and the click, another import takes C2 over from dataset 1 (as dataset 2).
+    importing.import_file(store_dir, _written(tmp_path / "later.csv", GOOD.replace(b"C1,01/05", b"C9,09/05")),
+                          "police", replace=True)
+    data_page.button(key="import").click().run()
+    assert any("the store changed after this file was checked" in shown(e.value)
+               and "Check the file again" in shown(e.value) for e in data_page.error)
+    assert store.list_datasets(store_dir)["dataset_id"].tolist() == [2, 1]
+    data_page.button(key="check_again").click().run()
+    assert any("dataset 2 (later.csv) already holds 1 of its records" in shown(w.value) for w in data_page.warning)
+    data_page.radio(key="replace").set_value(True).run()
+    data_page.button(key="import").click().run()
+    assert any("as dataset 3" in s.value for s in data_page.success)
+    assert sum(checks) == 2  # one check per report shown: the import itself read the file again neither time
+    replaced = store.list_datasets(store_dir).set_index("dataset_id")["replaced"]
+    assert (replaced[2], replaced[1]) == ("1 record by dataset 3", "1 record by dataset 2")  # as the report said
+
+
+def _written(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path

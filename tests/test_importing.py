@@ -15,12 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 from pyproj import Transformer
 
 from hotspots import cli, geography, importing, loading, readers, store
-from hotspots._errors import ImportFileError
+from hotspots._errors import ImportFileError, OverlapError, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
@@ -364,3 +365,29 @@ def test_a_store_with_one_rows_file_per_dataset_reads_as_before(published_sample
 
     pd.testing.assert_frame_equal(store.read_table(store_dir, "events"), events)
     assert len(store.preview(store_dir, dataset_id)) == len(events)
+
+
+def test_a_store_whose_path_holds_glob_characters_reads_its_own_rows_only(tmp_path: Path) -> None:
+    # DuckDB reads [ and * in a path as a pattern: "st[1]*" would match nothing of its own, and
+    # match the decoy store "st1-other" beside it, which holds the same file (so the same folder name),
+    # its rows cut to the first.
+    path = tmp_path / "extract.csv"
+    path.write_text("Crime Ref,Offence Date,Offence Group,Victim Age,DV Flag,Ward Name\n"
+                    "C1,01/05/2021,Violence with injury,16,N,Grays Riverside\n"
+                    "C2,02/05/2021,Violence with injury,19,N,Tilbury St. Chads\n")
+    decoy, store_dir = tmp_path / "st1-other", tmp_path / "st[1]*"
+    importing.import_file(decoy, path, "police")
+    for part in (decoy / store.UPLOADS).glob(f"*/{store.ROWS_FILES}"):
+        pq.write_table(pq.read_table(part).slice(0, 1), part)
+    dataset = importing.import_file(store_dir, path, "police")
+    assert store.read_table(store_dir, "events")["reference"].tolist() == ["C1", "C2"]
+    assert store.preview(store_dir, dataset)["reference"].tolist() == ["C1", "C2"]
+    revised = tmp_path / "revised.csv"
+    revised.write_text(path.read_text().replace("C2,02/05", "C3,03/05"))
+    with pytest.raises(OverlapError, match="1 of its records"):  # the stored references are read too
+        importing.import_file(store_dir, revised, "police")
+    store.delete_dataset(store_dir, dataset)
+    assert store.read_table(store_dir, "events").empty and len(store.read_table(decoy, "events")) == 1
+    with pytest.raises(StoreError, match=r"contains '\?'.*choose a folder without"):  # DuckDB cannot log under it
+        importing.import_file(tmp_path / "st?", path, "police")
+    assert not (tmp_path / "st?").exists()

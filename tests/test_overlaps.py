@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -210,15 +212,43 @@ def test_a_failure_while_writing_leaves_the_store_byte_for_byte_as_it_was(tmp_pa
     assert not fresh.exists()  # a refused first import does not even leave the store's folder
 
 
-def test_another_process_s_import_under_way_is_not_cleared_by_a_writer(tmp_path: Path) -> None:
+STAGING = """
+import sys, time
+from pathlib import Path
+from hotspots import store
+with store.incoming(Path(sys.argv[1])) as folder:
+    print(folder.parent, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_writer_keeps_a_running_import_s_folder_and_clears_a_dead_one_s(tmp_path: Path) -> None:
+    # Liveness is the importer's lock on its folder, not its process id (which a container and its
+    # host sharing the store see differently): a folder named after a running pid, without a lock, goes.
     store_dir = tmp_path / "store"
     importing.import_file(store_dir, write(tmp_path / "2023-01-essex-street.csv", street_file("2023-01")), "police-uk")
-    running = store_dir / store.UPLOADS / f".partial-{os.getpid()}-0123"
-    dead = store_dir / store.UPLOADS / ".partial-999999999-0123"  # no such process
-    for folder in (running, dead):
-        (folder / store.ORIGINAL).mkdir(parents=True)
-    importing.import_file(store_dir, write(tmp_path / "2023-02-essex-street.csv", street_file("2023-02")), "police-uk")
-    assert running.exists() and not dead.exists()
+    uploads = store_dir / store.UPLOADS
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    running, killed = (subprocess.Popen([sys.executable, "-c", STAGING, str(store_dir)], stdout=subprocess.PIPE,
+                                        text=True, env=env) for _ in range(2))
+    try:
+        running_folder, killed_folder = (Path(child.stdout.readline().strip()) for child in (running, killed))
+        killed.kill()
+        killed.wait()
+        by_pid = uploads / f".partial-{os.getpid()}-0123"  # as named before locks
+        (by_pid / store.ORIGINAL).mkdir(parents=True)
+        importing.import_file(store_dir, write(tmp_path / "2023-02-essex-street.csv", street_file("2023-02")),
+                              "police-uk")
+        assert running_folder.exists() and running_folder.with_name(running_folder.name + ".lock").exists()
+        assert not killed_folder.exists() and not by_pid.exists()
+        assert not killed_folder.with_name(killed_folder.name + ".lock").exists()
+    finally:
+        for child in (running, killed):
+            child.kill()
+            child.communicate()  # and its pipe closed
+    with store.catalogue(store_dir):  # the next writer clears the import that has now ended
+        pass
+    assert sorted(p.name for p in uploads.iterdir()) == sorted(store.list_datasets(store_dir)["sha256"])
 
 
 def test_a_parquet_store_from_before_coverage_was_recorded_is_upgraded(tmp_path: Path) -> None:
@@ -325,6 +355,30 @@ def test_the_same_file_staged_twice_at_once_lands_once_and_the_first_stays_reada
         with pytest.raises(StoreError, match="already imported as dataset 1"):
             importing.commit(store_dir, second, replace=True)
     assert len(store.read_table(store_dir, "events")) == 6
+
+
+def test_a_checked_file_replaces_what_its_check_reported_or_is_refused_to_check_again(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, write(tmp_path / "a" / "2023-01-essex-street.csv", street_file("2023-01")),
+                          "police-uk")
+    republished = write(tmp_path / "b" / "2023-01-essex-street.csv", street_file("2023-01", "Charged"))
+    stale = importing.check_upload(store_dir, republished.read_bytes(), "police-uk", name=republished.name)
+    assert "dataset 1" in stale.staged.overlap.describe()
+    # Dataset 1 is deleted and another file imported in its place: it too gets id 1, but is not what was checked.
+    store.delete_dataset(store_dir, 1)
+    importing.import_file(store_dir, write(tmp_path / "c" / "2023-01-essex-street.csv",
+                                           street_file("2023-01", "Fined")), "police-uk")
+    before = snapshot(store_dir)
+    with pytest.raises(store.StaleCheckError, match="changed after this file was checked.*Check the file again"):
+        importing.commit_checked(store_dir, stale.staged, replace=True)
+    assert snapshot(store_dir) == before
+    current = importing.check_upload(store_dir, republished.read_bytes(), "police-uk", name=republished.name)
+    assert importing.commit_checked(store_dir, current.staged, replace=True) == 2
+    replaced = store.list_datasets(store_dir).set_index("dataset_id")["replaced"]
+    assert replaced[1] == "2023-01 (Essex Police) by dataset 2"
+    for check in (stale, current):
+        check.discard()
+        assert not check.folder.exists()
 
 
 def test_a_missing_month_can_be_added_and_extracts_of_other_areas_sit_side_by_side(tmp_path: Path) -> None:

@@ -37,15 +37,25 @@ SOURCE_SQL = {"events": "t.source", "nominals": "'nominals'", "counts": "'counts
 class Overlap:
     """What an incoming dataset shares with datasets already stored (and not already replaced).
 
-    ``months``: ``dataset_id, original_name, source, force, month`` per shared month;
-    ``references``: ``dataset_id, original_name, references`` (how many shared references) per
-    earlier dataset."""
+    ``months``: ``dataset_id, original_name, sha256, source, force, month`` per shared month;
+    ``references``: ``dataset_id, original_name, sha256, references`` (how many shared references)
+    per earlier dataset."""
 
     months: pd.DataFrame
     references: pd.DataFrame
 
     def __bool__(self) -> bool:
         return bool(len(self.months) or len(self.references))
+
+    def same_as(self, other: Overlap) -> bool:
+        """Whether ``other`` shares the same months and records with the same stored datasets: an
+        import replaces just what a check of it reported. Datasets are told apart by content
+        (``sha256``): an id is used again after the newest dataset is deleted."""
+        def shared(overlap: Overlap) -> tuple[list, list]:
+            return (sorted(overlap.months[["sha256", "source", "force", "month"]].astype(str).itertuples(index=False)),
+                    sorted(overlap.references[["sha256", "references"]].astype(str).itertuples(index=False)))
+
+        return shared(self) == shared(other)
 
     def describe(self) -> str:
         """One sentence per earlier dataset: what this file shares with it."""

@@ -7,10 +7,12 @@ import mmap
 import os
 import shutil
 import sys
+import tempfile
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace as replace_field
 from pathlib import Path
 from typing import TypeVar
 
@@ -81,6 +83,40 @@ def stage(store_dir: Path, path: Path, source: str, folder: Path, *, name: str |
                   store.find_overlaps(store_dir, prepared))
 
 
+@dataclass(frozen=True)
+class Check:
+    """A file ``staged`` for a check in a private ``folder`` outside the store, kept while the user
+    reads its report and chooses (the Data page), then imported with ``commit_checked``. The folder
+    is removed by ``discard`` or, at the latest, when the check is garbage collected (its session
+    ended): the file may hold restricted data."""
+
+    folder: Path
+    staged: Staged
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_removal", weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True))
+
+    def discard(self) -> None:
+        self._removal()
+
+
+def check_upload(store_dir: Path, data: bytes, source: str, *, name: str, layer: str | None = None) -> Check:
+    """``stage`` an uploaded file's ``data`` in a new private folder outside the store (nothing is
+    written to the store). The browser's ``name`` may hold anything (even ``../``): the file on
+    disk gets a name of ours, with only its suffix."""
+    folder = Path(tempfile.mkdtemp(prefix="hotspots-check-"))
+    try:
+        upload = folder / ("upload" + Path(_safe_name(name)).suffix)
+        upload.write_bytes(data)
+        (folder / "check").mkdir()
+        staged = stage(store_dir, upload, source, folder / "check", name=name, layer=layer)
+        upload.unlink()  # the check's own copy is what is imported
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return Check(folder, staged)
+
+
 def refuse_unless_importable(staged: Staged, *, accept_rejects: bool, replace: bool) -> None:
     """The verdict, the same for a check and an import: raise (StoreError, ImportFileError) unless
     ``staged`` can be imported with these choices."""
@@ -97,10 +133,28 @@ def refuse_unless_importable(staged: Staged, *, accept_rejects: bool, replace: b
 
 def commit(store_dir: Path, staged: Staged, *, user: str | None = None, layer: str | None = None,
            accept_rejects: bool = False, replace: bool = False) -> int:
-    """Import a ``staged`` file whose copy is in a ``store.incoming`` folder; returns its dataset id."""
+    """Import a ``staged`` file whose copy is in a ``store.incoming`` folder; returns its dataset id.
+    What it replaces is what ``staged`` reported: if the store changed meanwhile so that it would
+    replace something else, it is refused (``store.StaleCheckError``: check it again)."""
     refuse_unless_importable(staged, accept_rejects=accept_rejects, replace=replace)
     return store.add_dataset(store_dir, staged.prepared, staged.copy, staged.sha256, original_name=staged.name,
-                             user=user, label=layer, replace=replace)
+                             user=user, label=layer, replace=replace, checked=staged.overlap)
+
+
+def commit_checked(store_dir: Path, staged: Staged, *, user: str | None = None, layer: str | None = None,
+                   accept_rejects: bool = False, replace: bool = False) -> int:
+    """``commit`` a file ``stage``d for a check in a folder outside the store (the Data page's, kept
+    while the user reads the report and chooses): its copy is copied into a ``store.incoming``
+    folder, so the rows, hash and report already made of it are what is imported, without reading
+    it again. The checked copy stays where it is, for another try after a refusal."""
+    with store.incoming(store_dir) as folder:
+        target = folder / staged.copy.name
+        if staged.copy.is_dir():
+            shutil.copytree(staged.copy, target)
+        else:
+            shutil.copyfile(staged.copy, target)
+        return commit(store_dir, replace_field(staged, copy=target), user=user, layer=layer,
+                      accept_rejects=accept_rejects, replace=replace)
 
 
 def import_file(store_dir: Path, path: Path, source: str, *, name: str | None = None, user: str | None = None,

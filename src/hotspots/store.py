@@ -3,15 +3,15 @@
 Each dataset's folder, ``uploads/<sha256>/``, holds the original as it arrived (``original/``)
 and the dataset's rows as Parquet (``rows-000.parquet``, and more parts for big datasets),
 written before its record. An import first copies the user's file into a private folder
-(``uploads/.partial-<pid>-<token>/``, see ``incoming``) and reads only that copy, so the rows, the
+(``uploads/.partial-<token>/``, see ``incoming``) and reads only that copy, so the rows, the
 kept original and its hash come from the same bytes; the folder becomes the dataset's by one
 rename. The catalogue (``hotspots.duckdb``) holds the ``datasets`` records, the ``rejects``, what
 each dataset ``covers`` (months per source and force) and the earlier records later datasets
 replaced (``replaced_references``; replaced police.uk months follow from ``covers``); a dataset
 exists once its record is committed, in one DuckDB transaction, so an import lands whole or not at all even if the process
 is killed half-way. A folder without a committed record is removed the next time the store is
-opened for writing, unless the process staging it is still running. Readers query the committed
-datasets' Parquet files through DuckDB, leaving out replaced rows. DuckDB allows one writing
+opened for writing, unless the import staging it still holds its lock (it is under way).
+Readers query the committed datasets' Parquet files through DuckDB, leaving out replaced rows. DuckDB allows one writing
 process at a time, so connections are opened per operation and closed straight after. See
 ``docs/store.md`` for why.
 """
@@ -19,7 +19,9 @@ process at a time, so connections are opened per operation and closed straight a
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import getpass
+import glob
 import json
 import os
 import secrets
@@ -44,6 +46,8 @@ DATABASE_NAME = "hotspots.duckdb"
 UPLOADS = "uploads"
 ROWS_FILES = "rows*.parquet"  # a dataset's rows, in one or more parts (rows.parquet before parts began)
 ORIGINAL = "original"
+_PARTIAL = ".partial-"  # an import's private folder in uploads/ (see ``incoming``) starts so
+_LOCK = ".lock"  # and its lock file is named after it with this
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
@@ -105,21 +109,53 @@ def incoming(store: Path) -> Iterator[Path]:
     """A private folder in the store for an import's copy of the user's file: yields the folder the
     original goes in. ``add_dataset`` makes it the dataset's; otherwise it is removed on leaving,
     with any store folders (and an empty catalogue) it had to create, so a refused import leaves
-    the store as it was."""
+    the store as it was. While it is in use its lock is held (see ``_staging_folder``)."""
+    _refuse_unopenable(store)  # before any folder is made for it
     created = [folder for folder in (store, store / UPLOADS) if not folder.exists()]
-    partial = store / UPLOADS / f".partial-{os.getpid()}-{secrets.token_hex(8)}"
-    (partial / ORIGINAL).mkdir(parents=True)
+    (store / UPLOADS).mkdir(parents=True, exist_ok=True)
+    landed = False
     try:
-        yield partial / ORIGINAL
+        with _staging_folder(store / UPLOADS) as partial:
+            (partial / ORIGINAL).mkdir(parents=True)
+            try:
+                yield partial / ORIGINAL
+            finally:
+                landed = not partial.exists()  # renamed to the dataset's folder
+                shutil.rmtree(partial, ignore_errors=True)
     finally:
-        landed = not partial.exists()  # renamed to the dataset's folder
-        shutil.rmtree(partial, ignore_errors=True)
         if store in created and not landed and list_datasets(store).empty:
             for name in (DATABASE_NAME, DATABASE_NAME + ".wal"):
                 (store / name).unlink(missing_ok=True)
         for folder in reversed(created):
             with contextlib.suppress(OSError):  # not empty: something else was stored there meanwhile
                 folder.rmdir()
+
+
+@contextlib.contextmanager
+def _staging_folder(uploads: Path) -> Iterator[Path]:
+    """A new ``.partial-<token>`` path in ``uploads`` (the folder itself is the caller's to make),
+    with its lock file ``.partial-<token>.lock`` held (``flock``) until leaving, then removed. A
+    writer clearing uncommitted folders leaves one whose lock is held (``_remove_if_abandoned``):
+    the kernel releases a lock when its process ends, however it ends, and a lock means the same in
+    a container and its host sharing the store, where process ids do not."""
+    while True:
+        partial = uploads / f"{_PARTIAL}{secrets.token_hex(8)}"
+        lock = partial.with_name(partial.name + _LOCK)
+        handle = lock.open("x")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # a writer clearing leftovers took it between its creation and now
+            handle.close()
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(lock).st_ino == os.fstat(handle.fileno()).st_ino:
+                break
+        handle.close()  # that writer removed it as a leftover before this lock: the lock held nothing; anew
+    try:
+        yield partial
+    finally:
+        lock.unlink()
+        handle.close()
 
 
 def find_overlaps(store: Path, prepared: Prepared) -> Overlap:
@@ -129,11 +165,13 @@ def find_overlaps(store: Path, prepared: Prepared) -> Overlap:
 
 
 def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *, original_name: str,
-                user: str | None = None, label: str | None = None, replace: bool = False) -> int:
+                user: str | None = None, label: str | None = None, replace: bool = False,
+                checked: Overlap | None = None) -> int:
     """Write ``prepared``'s rows beside ``original`` (a file in a folder from ``incoming``) and commit
     its record; returns the new dataset id. Where it overlaps stored datasets, their months and rows
-    are replaced if ``replace``, else OverlapError; a file already stored is a StoreError (nothing
-    written either way)."""
+    are replaced if ``replace``, else OverlapError; a file already stored is a StoreError; and if
+    ``checked`` (the overlap a check reported, which the user chose on) is not what the store now
+    holds, a StaleCheckError (nothing written in any case)."""
     with ThreadPoolExecutor(max_workers=2) as pool:  # rows converted and coverage worked out as the catalogue opens
         converting = pool.submit(_rows, prepared.kind, prepared.table)
         covering = pool.submit(lambda: prepared.covers)
@@ -143,6 +181,11 @@ def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *,
                 raise StoreError(f"{original_name}: this file was already imported as dataset {earlier[0][0]}; "
                                  "nothing was changed.")
             overlap = _overlaps(db, store, prepared)
+            if checked is not None and not overlap.same_as(checked):
+                raise StaleCheckError(
+                    f"{original_name}: the store changed after this file was checked (another import or a deletion "
+                    f"landed): it now {_shares(overlap)}, where the check found it {_shares(checked)}; nothing was "
+                    "changed. Check the file again and choose again what to replace.")
             if overlap and not replace:
                 raise OverlapError(f"{original_name}: {overlap.describe()}; nothing was changed. Replace the earlier "
                                    "months with this file (--replace, or the choice on the Data page), or leave it out.")
@@ -158,6 +201,14 @@ def add_dataset(store: Path, prepared: Prepared, original: Path, sha256: str, *,
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
     return int(dataset_id)
+
+
+def _shares(overlap: Overlap) -> str:
+    return f"overlaps what is stored ({overlap.describe()})" if overlap else "shares nothing with what is stored"
+
+
+class StaleCheckError(StoreError):
+    """A file checked against the store, whose store changed before the import: check it again."""
 
 
 def _commit_record(db: duckdb.DuckDBPyConnection, prepared: Prepared, dataset_id: int, kept: Path, store: Path,
@@ -192,15 +243,16 @@ def _overlaps(db: duckdb.DuckDBPyConnection | None, store: Path, prepared: Prepa
     """What ``prepared`` shares with the stored rows no later dataset replaced: police.uk months
     (same force and month), and references (same source and reference: Crime IDs, incident ids,
     nominal ids, a count table's layer, area and year)."""
-    names = ["dataset_id", "original_name", "source", "force", "month"]
-    none = Overlap(pd.DataFrame(columns=names), pd.DataFrame(columns=["dataset_id", "original_name", "references"]))
+    names = ["dataset_id", "original_name", "sha256", "source", "force", "month"]
+    none = Overlap(pd.DataFrame(columns=names),
+                   pd.DataFrame(columns=["dataset_id", "original_name", "sha256", "references"]))
     if db is None or not db.execute("SELECT count(*) FROM datasets WHERE kind = ?", [prepared.kind]).fetchall()[0][0]:
         return none  # nothing of the kind stored: nothing to share
     covers = prepared.covers[prepared.covers["source"].isin(coverage.MONTH_KEYED_SOURCES)]
     months = none.months
     if len(covers):
         db.register("incoming_covers", pa.Table.from_pandas(covers[["source", "force", "month"]], preserve_index=False))
-        months = db.execute(f"""SELECT c.dataset_id, d.original_name, c.source, c.force, c.month
+        months = db.execute(f"""SELECT c.dataset_id, d.original_name, d.sha256, c.source, c.force, c.month
             FROM {_ACTIVE_COVERS} c JOIN incoming_covers i ON c.source = i.source AND c.month = CAST(i.month AS DATE)
             AND (c.force = i.force OR c.force = '' OR i.force = '') JOIN datasets d USING (dataset_id)
             ORDER BY c.dataset_id, c.month""").df()
@@ -209,7 +261,7 @@ def _overlaps(db: duckdb.DuckDBPyConnection | None, store: Path, prepared: Prepa
     stored = _stored_references_sql(store, db, prepared.kind)
     if stored is not None and prepared.references.num_rows:
         db.register("incoming_references", prepared.references)
-        references = db.execute(f"""SELECT r.dataset_id, d.original_name, count(*) AS "references"
+        references = db.execute(f"""SELECT r.dataset_id, d.original_name, d.sha256, count(*) AS "references"
             FROM ({stored}) r JOIN incoming_references i ON i.source = r.source AND i.reference = r.reference
             JOIN datasets d USING (dataset_id) GROUP BY ALL ORDER BY r.dataset_id""").df()
         db.unregister("incoming_references")
@@ -243,8 +295,15 @@ def _parquet_sql(db: duckdb.DuckDBPyConnection, files: list[str], kind: str) -> 
 def _files_of(store: Path, db: duckdb.DuckDBPyConnection | None, kind: str) -> list[str]:
     if db is None:
         return []
-    return [str(_dataset_folder(store, sha) / ROWS_FILES) for (sha,) in db.execute(
+    return [_rows_glob(store, sha) for (sha,) in db.execute(
         "SELECT sha256 FROM datasets WHERE kind = ? ORDER BY dataset_id", [kind]).fetchall()]
+
+
+def _rows_glob(store: Path, sha256: str) -> str:
+    """The DuckDB glob of one dataset's rows files. The folder is escaped: DuckDB reads ``[``, ``*``
+    and ``?`` in any part of a path as a pattern, so a store at ``/data/[2024]`` would otherwise
+    match nothing, or another folder's files."""
+    return glob.escape(str(_dataset_folder(store, sha256))) + os.sep + ROWS_FILES
 
 
 def _active_rows_sql(kind: str, rows: str) -> str:
@@ -293,15 +352,15 @@ def list_datasets(store: Path) -> pd.DataFrame:
 def preview(store: Path, dataset_id: int, rows: int = 20) -> pd.DataFrame:
     """The first ``rows`` stored rows of one dataset."""
     with _connect(store, read_only=True) as db:
-        _, rows_files = _dataset_files(store, db, dataset_id)
+        folder = _dataset_folder_of(store, db, dataset_id)
         return db.execute("SELECT * EXCLUDE (dataset_id) FROM read_parquet(?) ORDER BY source_line LIMIT ?",
-                          [rows_files, rows]).df()
+                          [_rows_glob(store, folder.name), rows]).df()
 
 
 def rejected_rows(store: Path, dataset_id: int) -> pd.DataFrame:
     """Rows of the original file that were not imported, with why."""
     with _connect(store, read_only=True) as db:
-        _dataset_files(store, db, dataset_id)
+        _dataset_folder_of(store, db, dataset_id)
         return db.execute('SELECT file, line, "column", value, problem FROM rejects WHERE dataset_id = ? ORDER BY line',
                           [dataset_id]).df()
 
@@ -312,7 +371,7 @@ def delete_dataset(store: Path, dataset_id: int) -> None:
     follow from the coverage left, and each replaced record passes to the next later dataset that
     holds its reference."""
     with _connect(store) as db:
-        folder, _ = _dataset_files(store, db, dataset_id)
+        folder = _dataset_folder_of(store, db, dataset_id)
         kind = db.execute("SELECT kind FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchall()[0][0]
         later = _stored_references_sql(store, db, kind, exclude=dataset_id)
         db.execute("BEGIN TRANSACTION")
@@ -433,12 +492,11 @@ def _dataset_folder(store: Path, sha256: str) -> Path:
     return store / UPLOADS / sha256
 
 
-def _dataset_files(store: Path, db: duckdb.DuckDBPyConnection | None, dataset_id: int) -> tuple[Path, list[str]]:
+def _dataset_folder_of(store: Path, db: duckdb.DuckDBPyConnection | None, dataset_id: int) -> Path:
     row = db.execute("SELECT sha256 FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchone() if db else None
     if row is None:
         raise StoreError(f"No dataset {dataset_id} in the store at {store}; `hotspots datasets` lists them.")
-    folder = _dataset_folder(store, row[0])
-    return folder, [str(part) for part in sorted(folder.glob(ROWS_FILES))]
+    return _dataset_folder(store, row[0])
 
 
 def _keep(store: Path, partial: Path, sha256: str, kind: str, rows: pa.Table) -> Path:
@@ -469,6 +527,7 @@ def catalogue(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDB
 
 @contextlib.contextmanager
 def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    _refuse_unopenable(store)
     path = store / DATABASE_NAME
     if read_only and not path.exists():
         yield None
@@ -495,30 +554,46 @@ def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
         db.close()
 
 
+def _refuse_unopenable(store: Path) -> None:
+    """DuckDB takes a ``?`` in a database path as the start of options and writes its log elsewhere
+    (``st?/hotspots.duckdb`` logs to ``st.wal?/...``), so the first commit fails: say so first."""
+    if "?" in str(store):
+        raise StoreError(f"The store path {store} contains '?', under which DuckDB cannot keep a database: choose "
+                         "a folder without '?' (--store, or HOTSPOTS_STORE).")
+
+
 def _remove_uncommitted_uploads(store: Path, db: duckdb.DuckDBPyConnection) -> None:
     uploads = store / UPLOADS
     if not uploads.exists():
         return
     kept = {row[0] for row in db.execute("SELECT sha256 FROM datasets").fetchall()}
-    for folder in uploads.iterdir():
-        if folder.name not in kept and not _staged_by_running_process(folder):
-            shutil.rmtree(folder, ignore_errors=True)
+    staging = set()
+    for entry in uploads.iterdir():
+        if entry.name.startswith(_PARTIAL):
+            staging.add(entry.name.removesuffix(_LOCK))
+        elif entry.name not in kept:
+            shutil.rmtree(entry, ignore_errors=True)
+    for name in staging:
+        _remove_if_abandoned(uploads / name)
 
 
-def _staged_by_running_process(folder: Path) -> bool:
-    """Whether ``folder`` is an ``incoming`` folder of a process still running (its import is under way)."""
-    if not folder.name.startswith(".partial-"):
-        return False
-    pid = folder.name.removeprefix(".partial-").split("-")[0]
-    if not pid.isdigit():
-        return False
+def _remove_if_abandoned(partial: Path) -> None:
+    """Remove an ``incoming`` folder and its lock file, unless the import staging it is under way
+    (it holds the lock: see ``_staging_folder``). A folder without a lock file is a dead import's,
+    from before locks: the lock file is made first and removed last."""
+    lock = partial.with_name(partial.name + _LOCK)
     try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: running
-        return True
-    return True
+        handle = lock.open("r")
+    except FileNotFoundError:
+        shutil.rmtree(partial, ignore_errors=True)
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # its importer is running
+        shutil.rmtree(partial, ignore_errors=True)
+        lock.unlink(missing_ok=True)
 
 
 def _tables(db: duckdb.DuckDBPyConnection, names: list[str] | tuple[str, ...]) -> list[str]:
@@ -551,7 +626,7 @@ def _cover_stored_datasets(store: Path, db: duckdb.DuckDBPyConnection) -> None:
     for dataset_id, kind, sha256 in db.execute("SELECT dataset_id, kind, sha256 FROM datasets").fetchall():
         if kind not in ("events", "counts"):
             continue
-        files = [str(_dataset_folder(store, sha256) / ROWS_FILES)]
+        files = [_rows_glob(store, sha256)]
         wanted = "source, coalesce(force, '') AS force, date" if kind == "events" else "layer, financial_year"
         frame = _to_pandas(db.sql(f"SELECT {wanted} FROM {_parquet_sql(db, files, kind)}").to_arrow_table())
         covers = coverage.of_rows(kind, frame)

@@ -17,6 +17,7 @@ import mmap
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -423,26 +424,46 @@ def _parse_rows(data: bytes | mmap.mmap, rows: Callable[[], pa.NativeFile], offs
     return table
 
 
+#: The handlers of the parses under way whose undecodable rows ``_route_unraisable`` notes: by
+#: handler id, the handler and its list. Guarded by ``_ROUTING``, with the hook swap itself.
+_NOTING: dict[int, tuple[Callable, list[BaseException]]] = {}
+_ROUTING = threading.Lock()
+_hook_before_parsing: Callable = sys.unraisablehook
+
+
+def _route_unraisable(unraisable) -> None:
+    """The process's unraisable hook while any parse is under way: a parse's undecodable row goes
+    to its list, anything else to the hook there was before."""
+    noting = _NOTING.get(id(unraisable.object))
+    if noting is not None and noting[0] is unraisable.object and isinstance(unraisable.exc_value, UnicodeDecodeError):
+        noting[1].append(unraisable.exc_value)
+    else:
+        _hook_before_parsing(unraisable)
+
+
 @contextlib.contextmanager
 def _undecodable_rows_noted(handler: Callable) -> Iterator[list[BaseException]]:
     """Arrow decodes a malformed row's text before calling ``handler`` with it; when the text is not
     UTF-8 that fails outside our reach (Python would print it as an "ignored" exception) and the
     parse stops. Those failures are collected here instead, so that the file is refused by name;
-    any other unraisable exception goes to the hook as before."""
+    any other unraisable exception goes to the hook as before. The hook is process-wide and parses
+    run side by side (two imports at once): the first parse puts ``_route_unraisable`` in, each
+    registers its handler, and the last one out puts the earlier hook back, all under one lock, so
+    no parse's hook is left behind or lost."""
+    global _hook_before_parsing
     undecodable: list[BaseException] = []
-    previous = sys.unraisablehook
-
-    def hook(unraisable) -> None:
-        if unraisable.object is handler and isinstance(unraisable.exc_value, UnicodeDecodeError):
-            undecodable.append(unraisable.exc_value)
-        else:
-            previous(unraisable)
-
-    sys.unraisablehook = hook
+    with _ROUTING:
+        if not _NOTING and sys.unraisablehook is not _route_unraisable:
+            _hook_before_parsing = sys.unraisablehook
+            sys.unraisablehook = _route_unraisable
+        _NOTING[id(handler)] = (handler, undecodable)
     try:
         yield undecodable
     finally:
-        sys.unraisablehook = previous
+        with _ROUTING:
+            del _NOTING[id(handler)]
+            if not _NOTING and sys.unraisablehook is _route_unraisable:  # not if another hook came in meanwhile
+                sys.unraisablehook = _hook_before_parsing
 
 
 def _refuse_formulas(raw: RawTable) -> None:
