@@ -25,7 +25,7 @@ WHOLE_PERCENT = "%.0f%%"  # probabilities are shown as whole percentages (89%), 
 
 @st.cache_data(show_spinner=False)
 def region_counts(layer_key: str, source: tuple[str, tuple], partial_years: bool = False) -> pd.DataFrame:
-    """Counts for every Greater Essex ward (the rule pools the whole region, as the report did), over
+    """Counts for every ward of the built-in region (the rule pools the whole region, as the report did), over
     the years the source covers in full unless ``partial_years``."""
     dataset = cached_dataset(*source)
     years = aggregation.covered_years(dataset, layer_key) if partial_years else \
@@ -158,7 +158,7 @@ audited_download("Download this forecast (CSV)", csv_bytes(view.download),
                       + (" and the expected counts." if count_columns else ".")
                       + (" Restricted: do not share outside the police." if available[layer_key].restricted else ""))
 
-st.subheader("The rule's evidence: every ward-year in Greater Essex")
+st.subheader(f"The rule's evidence: every ward-year in {geography.region_name()}")
 st.dataframe(view.band_table, hide_index=True, width="stretch",
              column_config={"band": "Prior two-year count", "ward_years": "Ward-years",
                             "with_outcome": "With at least one next year",
@@ -179,7 +179,7 @@ if view.report_beside is not None:  # roles that see true counts
                                 "upper": st.column_config.NumberColumn("95% high", format=WHOLE_PERCENT),
                                 "ward_years": "Ward-years", "with_outcome": "Of which had it"})
     st.caption(f"Published: {text(report_figures.SOURCE)}. These data: {text(available[layer_key].label)}, every "
-               "ward of Greater Essex, every two-year window the data have.")
+               f"ward of {geography.region_name()}, every two-year window the data have.")
 
 st.subheader("Backtest: each model forecasting past years it had not seen")  # drawn before the backtest runs
 try:

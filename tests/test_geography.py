@@ -71,6 +71,13 @@ def test_regions(region, n):
     assert wards["lad_code"].isin(geography.lad_codes_for_region(region)).all()
 
 
+@pytest.mark.parametrize("region, name", [("greater-essex", "Greater Essex"), ("E06000034", "Thurrock"),
+                                          (["thurrock", "basildon"], "Basildon and Thurrock"),
+                                          (sorted(geography.LOCAL_AUTHORITIES), "Greater Essex")])
+def test_a_region_is_named_by_its_districts_or_as_the_whole(region, name):
+    assert geography.region_name(region) == name
+
+
 def test_unknown_region_lists_the_choices():
     with pytest.raises(UnknownRegionError, match="Unknown region 'narnia'.*thurrock"):
         geography.wards("narnia")

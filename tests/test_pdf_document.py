@@ -56,3 +56,26 @@ def test_an_image_is_drawn_on_the_page(tmp_path: Path) -> None:
     pixels = np.asarray(Image.open(tmp_path / "page.png").convert("RGB")).astype(int)
     red = (pixels[..., 0] > 180) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)
     assert red.sum() > 200
+
+
+def _page_png(pdf: bytes, tmp_path: Path, name: str) -> bytes:
+    (tmp_path / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-singlefile", str(tmp_path / f"{name}.pdf"),
+                    str(tmp_path / name)], check=True)
+    return (tmp_path / f"{name}.png").read_bytes()
+
+
+def _document(text: str) -> bytes:
+    document = PdfDocument("Fonts", marking="OFFICIAL")
+    document.paragraph(text)
+    document.table(["Ward", "Note"], [["Łódź Road", text]])
+    return document.to_bytes()
+
+
+def test_documents_made_one_after_another_print_the_same(tmp_path: Path) -> None:
+    # the parsed fonts are shared between documents; each document's output subsets its own copy
+    first = _page_png(_document("Grays Riverside ŵ 0123456789"), tmp_path, "first")
+    _document("xyz only")  # another document, other glyphs, output in between
+    again = _page_png(_document("Grays Riverside ŵ 0123456789"), tmp_path, "again")
+    assert first == again
+    assert "Grays Riverside ŵ 0123456789" in _text(_document("Grays Riverside ŵ 0123456789"), tmp_path)

@@ -1,13 +1,11 @@
-"""The page helpers that stand between a user's text and the browser: Markdown escaping, CSV exports."""
+"""The page helpers that stand between a user's text and the browser: Markdown escaping, download names."""
 
-import io
 import re
 
-import pandas as pd
 import pytest
 
 from shown_text import shown
-from ui.common import WORD_JOINER, csv_bytes, download_name, text
+from ui.common import WORD_JOINER, download_name, text
 
 HOSTILE = [
     "![x](http://198.51.100.7/x.png)",
@@ -42,14 +40,6 @@ def test_text_escapes_every_markdown_and_html_construct(value):
 def test_text_takes_any_object_and_leaves_plain_words_alone():
     assert text("Grays Riverside") == "Grays Riverside"
     assert text(ValueError("x.csv, line 3")) == "x\\.csv\\, line 3"
-
-
-def test_csv_export_neutralises_spreadsheet_formulas_and_keeps_numbers():
-    table = pd.DataFrame({"layer": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "plain"],
-                          "count": [-1, 2, 3, 4, 5, 6]})
-    exported = pd.read_csv(io.BytesIO(csv_bytes(table)))
-    assert exported["layer"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "plain"]
-    assert exported["count"].tolist() == [-1, 2, 3, 4, 5, 6]  # numbers stay numbers, minus signs and all
 
 
 def test_download_names_hold_only_safe_characters():

@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from hotspots import accounts, audit, geography, loading, roles, sessions, settings, store
+from hotspots import accounts, audit, csv_export, geography, loading, roles, sessions, settings, store
 from hotspots._errors import AccountError, SessionTokenError, SignInError, UnknownRegionError
 from hotspots.accounts import Account
 from hotspots.aggregation import Layer
@@ -24,7 +24,6 @@ from ui.sign_in_page import SESSION_COOKIE, sign_out_token
 
 ALL_REGION = "All of Greater Essex"
 DEFAULT_REGION = "Thurrock"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _AUTOLINK_STARTS = re.compile(r"(\\:|\\@|(?i:www)(?=\\\.))")
 WORD_JOINER = "\u2060"  # zero width, no break: invisible, but no web address or e-mail address spans it
@@ -351,11 +350,8 @@ def show_map(fmap: folium.Map, height: int = 460) -> None:
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """A table as UTF-8 CSV for download, any text cell that a spreadsheet would run as a formula
-    (starting ``=``, ``+``, ``-``, ``@``, tab or carriage return: the OWASP list) made text with a leading ``'``."""
-    text_columns = table.select_dtypes(include=["object", "string"]).columns
-    safe = table.assign(**{column: table[column].map(_spreadsheet_text) for column in text_columns})
-    return safe.to_csv(index=False).encode("utf-8")
+    """A table as UTF-8 CSV for download, formula cells made text (``hotspots.csv_export.table_csv``)."""
+    return csv_export.table_csv(table)
 
 
 def record(action: str, what: dict) -> None:
@@ -370,10 +366,6 @@ def audited_download(label: str, data: bytes, file_name: str, *, what: dict | No
     naming the file and ``what`` else identifies it: layer, period, ...); ``options`` go to the button."""
     return st.download_button(label, data, file_name=file_name, on_click=record,
                               args=("download", {"file": file_name, **(what or {})}), **options)
-
-
-def _spreadsheet_text(value: object) -> object:
-    return "'" + value if isinstance(value, str) and value[:1] in _FORMULA_STARTS else value
 
 
 def download_name(*parts: str, suffix: str = ".csv") -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hotspots import audit, settings
+from hotspots import audit, csv_export, settings
 from hotspots._errors import LocalityError
 from hotspots._private_files import locked, make_private_folder
 from hotspots.locality import NORMALISATIONS
@@ -37,7 +37,6 @@ LOCK_FILE = "decisions.lock"
 CSV_NAME, PDF_NAME = "record.csv", "record.pdf"
 CSV_COLUMNS = ["section", "row", "column", "type", "value"]
 TABLES = ("measures", "sources", "ranking", "stability")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")  # the OWASP list, and the quote that marks them
 
 
 @dataclass(frozen=True)
@@ -83,9 +82,10 @@ def record_to_csv(record: DecisionRecord) -> bytes:
                  for number, values in enumerate(table.itertuples(index=False)) for column, value in
                  zip(table.columns, values)]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator=csv_export.LINE_END)
     writer.writerow(CSV_COLUMNS)
-    writer.writerows((section, row, column, kind, _spreadsheet_safe(value) if kind == "str" else value)
+    writer.writerows((section, row, column, kind,
+                      csv_export.formula_safe(value, reversible=True) if kind == "str" else value)
                      for section, row, column, kind, value in rows)
     return out.getvalue().encode("utf-8")
 
@@ -264,10 +264,6 @@ def _table(rows: list[dict[str, str]]) -> pd.DataFrame:
     dtypes = {"int": "int64", "float": "float64", "bool": "bool", "str": "str"}
     return pd.DataFrame({column: pd.Series(values, dtype=dtypes[columns[column]])
                          for column, values in cells.items()}, columns=list(columns))
-
-
-def _spreadsheet_safe(value: str) -> str:
-    return "'" + value if value[:1] in _FORMULA_STARTS else value
 
 
 def _unquoted(value: str) -> str:

@@ -42,6 +42,7 @@ LOCAL_AUTHORITIES: dict[str, str] = {
     "E07000077": "Uttlesford",
 }
 GREATER_ESSEX = "greater-essex"
+_REGION_NAME = "Greater Essex"
 WARD_COLUMNS = ["ward_code", "ward_name", "lad_code", "lad_name", "geometry"]
 LSOA_COLUMNS = ["lsoa_code", "lsoa_name", "ward_code", "ward_name", "lad_code", "lad_name", "geometry"]
 
@@ -63,6 +64,17 @@ def lad_codes_for_region(region: str | list[str]) -> list[str]:
     raise UnknownRegionError(
         f"Unknown region {region!r}. Use one of: {choices}, or a local authority code such as E06000034."
     )
+
+
+def region_name(region: str | list[str] = GREATER_ESSEX) -> str:
+    """What messages and captions call ``region`` (as :func:`lad_codes_for_region` takes it): the
+    built-in region's name for all its districts (``"Greater Essex"``), else the districts' names
+    (``"Thurrock"``, ``"Basildon and Thurrock"``)."""
+    codes = lad_codes_for_region(region)
+    if len(codes) == len(LOCAL_AUTHORITIES):
+        return _REGION_NAME
+    names = sorted(LOCAL_AUTHORITIES[code] for code in codes)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def lsoa_lookup() -> pd.DataFrame:

@@ -192,7 +192,7 @@ def read_people_by_home(path: Path, name: str | None = None) -> Prepared:
 
 
 def _refuse_unplaceable_people(raw: RawTable, table: pd.DataFrame, problems: RowProblems) -> None:
-    """A list of people none of whose readable rows has a home postcode in Greater Essex is no list of
+    """A list of people none of whose readable rows has a home postcode in the region is no list of
     home areas: refused, naming the first row and why it could not be placed."""
     readable = np.ones(raw.rows, dtype=bool)
     readable[problems.rows()] = False
@@ -202,7 +202,7 @@ def _refuse_unplaceable_people(raw: RawTable, table: pd.DataFrame, problems: Row
     raise ImportFileError(raw.name, f"none of the {int(readable.sum()):,} people could be placed by their home "
                                     f"postcode (first: {table['home_postcode'].iloc[first]!r}, "
                                     f"{table['unplaced_reason'].iloc[first]}): give full postcodes (RM17 6SL) or "
-                                    "sectors (RM17 6) in Greater Essex", line=raw.line(first))
+                                    f"sectors (RM17 6) in {geography.region_name()}", line=raw.line(first))
 
 
 def read_population(path: Path, name: str | None = None) -> Prepared:
@@ -258,7 +258,7 @@ def read_deprivation(path: Path, name: str | None = None) -> Prepared:
     lookup = geography.lsoa_lookup()
     is_lsoa, is_ward = codes.isin(lookup["lsoa_code"]), codes.isin(lookup["ward_code"])
     problems.add(~(is_lsoa | is_ward).to_numpy(), columns["area"],
-                 "not a Greater Essex LSOA (2011) or ward code")
+                 f"not a {geography.region_name()} LSOA (2011) or ward code")
     scores = _numbers(raw, columns["score"], problems, minimum=0)  # IMD scores run from 0 up
     _refuse_repeated(raw, [columns["area"]], problems)
     table = pd.DataFrame({"area_code": codes, "area_level": np.where(is_lsoa, "lsoa", "ward"), "imd_score": scores})
@@ -729,7 +729,7 @@ def _years(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
 def _ward_codes(raw: RawTable, column: str, problems: RowProblems) -> pd.Series:
     codes = raw.column(column).str.upper()
     known = codes.isin(geography.lsoa_lookup()["ward_code"])
-    problems.add((~known).to_numpy(), column, "not a Greater Essex ward code (2013-2024 wards, E05...)")
+    problems.add((~known).to_numpy(), column, f"not a {geography.region_name()} ward code (2013-2024 wards, E05...)")
     return codes
 
 

@@ -23,7 +23,7 @@ import shapely
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
-from hotspots import geography, settings, tasking
+from hotspots import csv_export, geography, settings, tasking
 from hotspots.pdf_document import PdfDocument
 from hotspots.tasking import Tracking
 from hotspots.tasking_view import TaskingView
@@ -72,8 +72,8 @@ def areas_table(view: TaskingView) -> pd.DataFrame:
 
 
 def areas_csv(view: TaskingView) -> bytes:
-    """The areas' table as UTF-8 CSV."""
-    return areas_table(view).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """The areas' table as UTF-8 CSV, formula cells made text (``csv_export``)."""
+    return csv_export.table_csv(areas_table(view))
 
 
 def areas_geopackage(view: TaskingView) -> bytes:
