@@ -66,8 +66,9 @@ if st.session_state.get("summary_ward") not in names:  # first run: the ward the
     st.session_state["summary_ward"] = asked if asked in names else first_ward[
         next(code for code, name in geography.LOCAL_AUTHORITIES.items() if name == DEFAULT_REGION)]
     if asked is not None and asked not in names:
-        st.warning(f"The address asks for the ward {text(asked)}, which is no Greater Essex ward (2013-2024 codes, "
-                   f"E05...), so {text(names[st.session_state['summary_ward']])} is shown. Choose a ward below.")
+        st.warning(f"The address asks for the ward {text(asked)}, which is no {geography.region_name()} ward "
+                   f"(2013-2024 codes, E05...), so {text(names[st.session_state['summary_ward']])} is shown. "
+                   "Choose a ward below.")
 ward_code = st.session_state["summary_ward"]
 st.session_state["summary_lad"] = area_of[ward_code]
 
