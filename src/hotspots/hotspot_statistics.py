@@ -2,7 +2,7 @@
 
 Queen contiguity between the wards that have a value; 999 permutations with a fixed seed, so the
 same data always give the same answer. Each ward's p-value is a permutation p-value on the side of
-the z it reports (``settings.HOTSPOT_ALTERNATIVE``: two-sided by default), so a significant label
+the z it reports (``settings.HOTSPOT_ALTERNATIVE``: two-sided by default; docs/hotspot-statistics.md), so a significant label
 always has the sign of that z. A ward is significant when p is at most ``alpha``, or, with
 ``fdr=True``, at most the Benjamini-Hochberg cut-off (``esda.fdr``) across all wards tested.
 
@@ -34,7 +34,7 @@ MORAN_QUADRANTS = {1: "high-high (hot spot)", 2: "low-high (outlier)", 3: "low-l
                    4: "high-low (outlier)"}
 RESULT_COLUMNS = ["ward_code", "value", "statistic", "z", "p", "significant", "spot"]
 ALTERNATIVES = ("two-sided", "one-sided")
-#: Gi* permutations are drawn this many at a time, so 8,000 areas need ~64 MB, not 999 x 64 KB x 2.
+#: Gi* permutations are drawn this many at a time: 8,000 areas then hold a few 6 MB arrays, not 64 MB ones.
 _PERMUTATION_BLOCK = 100
 
 
@@ -97,8 +97,7 @@ def local_statistics(areas: gpd.GeoDataFrame, values: pd.Series, *, method: str 
         with _esda_warnings_silenced():
             result = esda.Moran_Local(y, weights, transformation="r", permutations=permutations, seed=seed, n_jobs=1)
         statistic, z = result.Is, result.z_sim
-        upper = z >= 0
-        p = permutation_p(_far_counts(result.Is, result.rlisas, upper), permutations)
+        p = _permutation_p(_far_counts(result.Is, result.rlisas, upper=z >= 0), permutations)
         spot = pd.Series(result.q).map(MORAN_QUADRANTS).to_numpy()
     cutoff = esda.fdr(p, alpha) if fdr else alpha
     significant = p <= cutoff
@@ -112,21 +111,21 @@ def gi_star(y: np.ndarray, weights: libpysal.weights.W, *, permutations: int, se
     weights): the map's Gi* and each year's of the emerging hot spots. Gi* is for values of one
     sign (counts, rates), not changes.
     Values the same everywhere have no hot or cold spot: z 0 and p 1."""
-    if np.ptp(y) == 0:
-        return GiStar(statistic=np.full(len(y), np.nan), z=np.zeros(len(y)), p=np.ones(len(y)))
-    with _esda_warnings_silenced():
+    with _esda_warnings_silenced(), np.errstate(invalid="ignore", divide="ignore"):  # same values: z is 0/0
         analytic = esda.G_Local(y, weights, transform="B", permutations=0, star=True)
+    if np.ptp(y) == 0:
+        return GiStar(statistic=analytic.Gs, z=np.zeros(len(y)), p=np.ones(len(y)))
     star_weights = analytic.w.sparse  # binary, with 1 on the diagonal (no permutation has touched it)
     upper = analytic.Zs >= 0
     rng = np.random.default_rng(seed)
     far = np.zeros(len(y), dtype=np.int64)
     for start in range(0, permutations, _PERMUTATION_BLOCK):
         draws = rng.permuted(np.tile(y, (min(_PERMUTATION_BLOCK, permutations - start), 1)), axis=1)
-        far += _far_counts(analytic.Gs, (star_weights @ draws.T) / y.sum(), upper)
-    return GiStar(statistic=analytic.Gs, z=analytic.Zs, p=permutation_p(far, permutations))
+        far += _far_counts(analytic.Gs, (star_weights @ draws.T) / y.sum(), upper=upper)
+    return GiStar(statistic=analytic.Gs, z=analytic.Zs, p=_permutation_p(far, permutations))
 
 
-def _far_counts(observed: np.ndarray, simulated: np.ndarray, upper: np.ndarray) -> np.ndarray:
+def _far_counts(observed: np.ndarray, simulated: np.ndarray, *, upper: np.ndarray) -> np.ndarray:
     """How many of each row of ``simulated`` (areas x permutations) are at least as far out as
     ``observed`` on its side: at or above it where ``upper``, at or below it elsewhere."""
     tolerance = 1e-9 * np.nanmax(np.abs(observed))  # the same sum in another order is not a smaller one
@@ -135,7 +134,7 @@ def _far_counts(observed: np.ndarray, simulated: np.ndarray, upper: np.ndarray) 
     return np.where(upper, above, below)
 
 
-def permutation_p(far: np.ndarray, permutations: int) -> np.ndarray:
+def _permutation_p(far: np.ndarray, permutations: int) -> np.ndarray:
     """The pseudo p-value (far + 1) / (permutations + 1) of each area on its z's side, doubled (at
     most 1) when ``settings.HOTSPOT_ALTERNATIVE`` is ``"two-sided"``."""
     if settings.HOTSPOT_ALTERNATIVE not in ALTERNATIVES:
@@ -150,7 +149,7 @@ def _esda_warnings_silenced():
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The weights matrix is not fully connected", category=UserWarning)
         # esda 2.9's Moran_Local takes no `alternative` and warns that its default ("directed") will
-        # change: we compute our own p from its simulations (permutation_p), so neither applies.
+        # change: we compute our own p from its simulations (_permutation_p), so neither applies.
         warnings.filterwarnings("ignore", message="The alternative hypothesis for conditional randomization",
                                 category=DeprecationWarning)
         yield
