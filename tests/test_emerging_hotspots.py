@@ -153,3 +153,22 @@ def test_a_year_with_the_same_value_everywhere_has_no_hot_or_cold_spot():
     result = eh.emerging_hotspots(areas, yearly, permutations=99)
     last = result.yearly[result.yearly["financial_year"].eq(2019)]
     assert not last["significant"].any() and (last["z"] == 0).all()
+
+
+def test_a_high_ward_among_low_neighbours_every_year_is_no_cold_spot_of_any_kind():
+    # The trial's East Tilbury: high in its borough year after year, its neighbours low, the nine of
+    # them together a little below average (z < 0). esda's conditional permutations, which hold the
+    # ward's own value fixed, made each year significant and the ward a "persistent cold spot".
+    areas = _lattice(7)
+    rng = np.random.default_rng(8)
+    centre = {f"C{row:02d}{col:02d}" for row in range(1, 4) for col in range(1, 4)}
+    rows = []
+    for year in range(2016, 2024):
+        value = np.where(areas["ward_code"].isin(centre), 1.0, 4.0 + rng.integers(0, 2, len(areas)))
+        rows.append(pd.DataFrame({"ward_code": areas["ward_code"], "financial_year": year,
+                                  "value": np.where(areas["ward_code"].eq("C0202"), 26.0, value)}))
+    result = eh.emerging_hotspots(areas, pd.concat(rows, ignore_index=True))
+    ward = result.wards.set_index("ward_code").loc["C0202"]
+    own = result.yearly[result.yearly["ward_code"].eq("C0202")]
+    assert (own["z"] < 0).all() and (own["z"] > -1).all()
+    assert ward["category"] == eh.NO_PATTERN and ward["cold_years"] == 0

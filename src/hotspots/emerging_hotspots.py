@@ -176,11 +176,10 @@ def emerging_hotspots(areas: gpd.GeoDataFrame, yearly: pd.DataFrame, *, permutat
                                 sorted(areas["ward_code"]))
     codes = tested["ward_code"].to_numpy()
     y = complete.reindex(codes)[years].to_numpy(dtype=float)
-    z, p = np.zeros_like(y), np.ones_like(y)
-    for column in range(len(years)):
-        if np.ptp(y[:, column]) > 0:  # a year in which every area has the same value has no hot or cold spot
-            result = hotspot_statistics.gi_star(y[:, column], weights, permutations=permutations, seed=seed)
-            z[:, column], p[:, column] = result.Zs, result.p_sim
+    z, p = np.empty_like(y), np.empty_like(y)
+    for column in range(len(years)):  # a year with the same value everywhere has z 0 and p 1: no hot or cold spot
+        result = hotspot_statistics.gi_star(y[:, column], weights, permutations=permutations, seed=seed)
+        z[:, column], p[:, column] = result.z, result.p
     significant = np.column_stack([p[:, c] <= (esda.fdr(p[:, c], alpha) if fdr else alpha)
                                    for c in range(len(years))])
     trend = mann_kendall(z)

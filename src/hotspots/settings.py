@@ -90,8 +90,8 @@ GRIP_KDE_BANDWIDTH_M : float
 GRIP_BACKTEST_HORIZON_MONTHS, GRIP_BACKTEST_ORIGINS : int
     The methods' backtest scores each pick on the next 3 months, at 24 monthly origins.
 EMERGING_PERMUTATIONS : int
-    Conditional permutations of each financial year's Gi* in the emerging hot spots (default 999,
-    as the ward map's Gi*), drawn from ``SEED`` (see docs/emerging-hotspots.md).
+    Permutations of each financial year's Gi* in the emerging hot spots (default 999,
+    as the ward map's Gi*: every value rearranged), drawn from ``SEED`` (docs/hotspot-statistics.md).
 EMERGING_ALPHA : float
     Significance level of each year's Gi* and of the Mann-Kendall trend (default 0.05).
 EMERGING_MIN_YEARS : int
@@ -160,6 +160,15 @@ LOCALITY_PEOPLE_KINDS : dict[str, str]
     What the register and each list of people known to services count, by layer key, for the
     Locality page's measures and decision record: ``victim-based`` or ``offender-based``. A group
     not named here is ``other``: add its ``people:<group slug>`` key to classify it.
+
+Gi* and Local Moran p-values (the gistar fix; docs/hotspot-statistics.md).
+
+HOTSPOT_ALTERNATIVE : str
+    ``"two-sided"`` (default): a ward's permutation p-value is twice the share of permutations at
+    least as far out as its statistic on the side of its z (at most 1), so p <= 0.05 is a 5% test
+    of "clustered either way". ``"one-sided"``: that share alone, as esda's and GeoDa's folded
+    ("directed") p-values report; it picks the side after seeing the data, so it is about twice too
+    liberal. Used by the ward map's Gi* and Local Moran and by each year of the emerging hot spots.
 """
 
 from __future__ import annotations
@@ -256,3 +265,6 @@ GRIP_PACK_MOST_WARD_NAMES = 60
 LOCALITY_PEOPLE_KINDS = {"nominals": "offender-based", "people": "offender-based",
                          "people:offender-known-to-youth-justice": "offender-based",
                          "people:victim-of-violence": "victim-based", "people:perpetrator": "offender-based"}
+
+# Gi* and Local Moran p-values (the gistar fix): see the docstring's last block.
+HOTSPOT_ALTERNATIVE = "two-sided"
