@@ -120,3 +120,4 @@ def test_cli_bad_counts_exit_2(tmp_path, capsys):
     counts.write_text("area_code,period,count\nW1,2018/19,many\n")
     assert cli.main(["forecast", "--counts", str(counts), "--out", str(tmp_path / "o.csv")]) == 2
     assert "counts.csv, line 2, column 'count'" in capsys.readouterr().err
+

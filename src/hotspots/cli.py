@@ -10,9 +10,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hotspots import (accounts, aggregation, audit, backtest, boundaries, count_forecast, demo, disclosure, forecast,
-                      geography, importing, loading, model_comparison, readers, roles, settings, store, validation,
-                      views)
+from hotspots import (accounts, aggregation, audit, backtest, boundaries, count_forecast, csv_export, demo, disclosure,
+                      forecast, geography, importing, loading, model_comparison, readers, roles, settings, store,
+                      validation, views)
 from hotspots._errors import DeletionIncompleteError
 from hotspots.periods import financial_year_from_label, financial_year_label
 
@@ -282,7 +282,7 @@ def _counts(args: argparse.Namespace) -> int:
     table = aggregation.area_counts(dataset, args.layer, by=args.by, region=args.region, periods=periods, filters=filters)
     shown = views.disclosed_area_counts(table, rule)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    shown.to_csv(args.out, index=False)
+    args.out.write_bytes(csv_export.table_csv(shown))
     months = aggregation.months_covered(dataset, args.layer)
     for label in sorted(set(table["period"])):
         held = None if months is None else months.get(financial_year_from_label(label), 0)
@@ -311,7 +311,8 @@ def _forecast(args: argparse.Namespace) -> int:
         for note in expected.notes:
             print(f"note: {note}", file=sys.stderr)
         table = table.merge(expected.areas, on="area_code", how="left")
-    table.to_csv(args.out, index=False, float_format="%.4f")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(csv_export.table_csv(table, float_format="%.4f"))
     print(f"wrote {len(result.areas)} areas' forecasts for {financial_year_label(result.target_year)} to {args.out}")
     return 0
 

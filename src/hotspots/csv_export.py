@@ -6,7 +6,8 @@ text. Number columns are written as they are: a negative number stays a number. 
 ``\r\n`` (RFC 4180), so that Python's csv quotes a cell holding a carriage return as well as a line
 feed: unquoted, a spreadsheet would start a new row there, its first cell whatever followed. Every CSV the
 dashboard offers goes through here: ``ui.common.csv_bytes`` (the pages' downloads),
-``tasking_exports.areas_csv`` and ``decision_record.record_to_csv``.
+``tasking_exports.areas_csv``, ``decision_record.record_to_csv`` and the command line's
+``hotspots counts`` and ``hotspots forecast``.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ def formula_safe(value: str, *, reversible: bool = False) -> str:
     return "'" + value if value.startswith(starts) else value
 
 
-def table_csv(table: pd.DataFrame) -> bytes:
-    """``table`` as UTF-8 CSV (no index, :data:`LINE_END`), its text cells made :func:`formula_safe`."""
+def table_csv(table: pd.DataFrame, *, float_format: str | None = None) -> bytes:
+    """``table`` as UTF-8 CSV (no index, :data:`LINE_END`, numbers as ``float_format`` says), its
+    text cells made :func:`formula_safe`."""
     text_columns = table.select_dtypes(include=["object", "string"]).columns
     safe = table.assign(**{column: table[column].map(_formula_safe_cell) for column in text_columns})
-    return safe.to_csv(index=False, lineterminator=LINE_END).encode("utf-8")
+    return safe.to_csv(index=False, lineterminator=LINE_END, float_format=float_format).encode("utf-8")
 
 
 def _formula_safe_cell(value: object) -> object:
