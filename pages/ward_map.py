@@ -4,7 +4,7 @@ the values as a table; for police users, the spread of gang nominals between two
 import pandas as pd
 import streamlit as st
 
-from hotspots import aggregation, geography, hotspot_statistics, maps, ranking, roles, views
+from hotspots import aggregation, geography, hotspot_statistics, maps, ranking, roles, settings, views
 from hotspots._errors import PeriodError
 from hotspots.periods import financial_year_label, window_label
 from ui.assets import local_leaflet_urls
@@ -18,9 +18,8 @@ ALL_GANGS = "All gangs"
 SPOT_Z_LABELS = {"gi_star": "z-score of Gi* (analytic)", "local_moran": "z-score of Local Moran's I (permutations)"}
 SPOT_READING = {
     "gi_star": "Hot spot: the ward and its neighbours together have higher values than 999 random rearrangements "
-               "of the wards' values give, at the level below (z above 0); cold spot: lower (z below 0). z comes "
-               "from the normal approximation and p from the permutations, so near the level they can seem to "
-               "disagree: the result follows p.",
+               f"of every ward's value (the ward's own included) give, at the level below; cold spot: lower. p is "
+               f"{settings.HOTSPOT_ALTERNATIVE}, and a hot spot always has z above 0, a cold spot z below 0.",
     "local_moran": "High-high (hot spot): a high ward among high neighbours, more alike than 999 random "
                    "rearrangements give, at the level below; low-low (cold spot): low among low; the others are "
                    "outliers. z and p both come from the permutations.",
