@@ -203,3 +203,12 @@ def test_no_comparison_cells_outside_the_ring_is_refused_with_what_to_change(gri
     with pytest.raises(TaskingError, match="no cell with events that was neither chosen nor excluded lies 100 m or "
                                            "more from the 20 chosen cells. Test fewer cells"):
         tasking_view.evaluation_view(data, POLICE, grid, early.tasking_list)
+
+
+@pytest.mark.parametrize("source", ["police", "police-uk"])
+def test_the_editable_harm_table_takes_one_edited_weight_for_both_sources(grid, source):
+    table = tasking_view.editable_harm_table()
+    assert table["offence_group"].str.lower().is_unique  # robbery and possession of weapons once each
+    table.loc[table["offence_group"].eq("possession of weapons"), "weight"] = 200.0  # the analyst's edit
+    view = tasking_view.tasking_view(dataset(source), POLICE, grid, harm_table=table)
+    assert view.harm_weights["possession-of-weapons"] == 200.0

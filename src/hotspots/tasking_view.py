@@ -154,6 +154,15 @@ def methods_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
                             excluded=[e.cell_id for e in _filled(exclusions)])
 
 
+def editable_harm_table() -> pd.DataFrame:
+    """The default harm table with one row per offence group as events are matched to it (ignoring
+    case and punctuation): police.uk's "Robbery" and "Possession of weapons" are the force extracts'
+    "robbery" and "possession of weapons", so an analyst edits one weight, not one of two rows that
+    would then clash."""
+    table = harm.default_weights()
+    return table[~table["offence_group"].map(slug).duplicated()].reset_index(drop=True)
+
+
 def default_source(dataset: Dataset) -> str:
     """The source the page starts on: force extracts (exact points) if the data hold any, else police.uk."""
     return "police" if dataset.events["source"].eq("police").any() else "police-uk"
