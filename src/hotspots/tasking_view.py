@@ -115,7 +115,8 @@ def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: Task
     """Testing ``saved`` (a list chosen at a past date): the window it was chosen on is "before",
     the ``months_after`` (default: as many as the data hold after it, at most the window's length)
     from the month after it are "after". Comparison cells are the next-ranked in "before" that
-    were neither chosen nor excluded, outside the ring (``buffer_m``) around the chosen cells."""
+    were neither chosen nor excluded, outside the ring (``buffer_m``) around the chosen cells: the
+    first note says so when there are fewer of them than chosen cells, and none is refused."""
     table = None if saved.harm_weights is None else pd.DataFrame(
         {"offence_group": list(saved.offences), "weight": [saved.harm_weights[slug(o)] for o in saved.offences]})
     chosen = _chosen_events(dataset, role, areas, saved.source, saved.offences, table, saved.harm_weights is not None)
