@@ -11,13 +11,19 @@ import streamlit as st
 from hotspots import (geography, harm, micro_areas, roles, settings, store, tasking_charts, tasking_exports,
                       tasking_lists, tasking_map, tasking_view)
 from hotspots._errors import TaskingError
-from hotspots.tasking import DAYS, Exclusion
+from hotspots.tasking import DAYS, Exclusion, TaskingList
 from ui.assets import local_leaflet_urls
 from ui.common import (area_choice, audited_download, basemap_switch, cached_dataset, current_source, data_store,
                        download_name, page_setup, region_label, require, show_map, text, viewer)
 
 SOURCES = {"police": "Force extract (exact points)", "police-uk": "police.uk (anonymised points)"}
 LEVELS = {micro_areas.GRID: "Grid squares", micro_areas.LSOA: "LSOAs"}
+#: The testing table's headers in words (its columns are ``tasking_evaluation.Evaluation.table``'s).
+EVALUATION_COLUMNS = {
+    "group": "Group", "period": "Period", "units": "Cells (the ring is one)", "months": "Months", "events": "Events",
+    "harm": st.column_config.NumberColumn("Harm", format="%.0f"),
+    "events_per_month": st.column_config.NumberColumn("Events a month", format="%.1f"),
+    "harm_per_month": st.column_config.NumberColumn("Harm a month", format="%.0f")}
 NO_EXCLUSIONS = pd.DataFrame({"cell_id": pd.Series(dtype="str"), "reason": pd.Series(dtype="str")})
 
 
@@ -59,6 +65,14 @@ def method_choices(choices: tuple) -> tuple:
     return data_source, offences, window_months, harm_rows, weighted, n, excluded
 
 
+def save_list(listed: TaskingList, lad_codes: tuple[str, ...], user: str, role_name: str) -> None:
+    """Save ``listed`` in the button's callback, before the rerun reads the saved lists, so "Compare
+    with" and "Testing" offer it at once."""
+    st.session_state["grip_saved"] = tasking_lists.save_tasking_list(store.default_store(), listed, districts=lad_codes,
+                                                                     user=user, role=role_name,
+                                                                     audit_store=store.default_store())
+
+
 def refused(problem: Exception) -> None:
     st.error(text(str(problem)), icon=":material/error:")
     st.stop()
@@ -96,8 +110,8 @@ with st.sidebar:
 weights_column, exclusions_column = st.columns(2)
 with weights_column.expander("Harm weights (editable)", expanded=False):
     st.caption(text(harm.HARM_INDEX) + ". Edit a weight or add an offence group; see docs/harm-weights.md.")
-    harm_table = st.data_editor(harm.default_weights(), key="grip_harm", num_rows="dynamic", hide_index=True,
-                                disabled=["basis"], width="stretch",
+    harm_table = st.data_editor(tasking_view.editable_harm_table(), key="grip_harm", num_rows="dynamic",
+                                hide_index=True, disabled=["basis"], width="stretch",
                                 column_config={"offence_group": "Offence group", "weight": "Weight (days)",
                                                "basis": "Where the weight comes from"})
 with exclusions_column.expander("Exclusions (with a reason)", expanded=False):
@@ -223,7 +237,7 @@ if testing_tab.open:
             ring.metric("Ring around them against comparison", f"{result.ring_rate_ratio:.2f}")
         interval = "" if math.isnan(result.ci_low) else f" 95% interval {result.ci_low:.2f} to {result.ci_high:.2f}."
         st.caption(f"Before: {result.before.label}; after: {result.after.label}.{interval}")
-        st.dataframe(result.table, hide_index=True, width="stretch")
+        st.dataframe(result.table, hide_index=True, width="stretch", column_config=EVALUATION_COLUMNS)
         st.caption(text(result.statement))
         for note in result.notes:
             st.caption(text(note))
@@ -244,11 +258,11 @@ if method_tab.open:
 
 if outputs_tab.open:
     with outputs_tab:
-        if st.button("Save this list for the next meeting", key="grip_save", type="primary"):
-            list_id = tasking_lists.save_tasking_list(store.default_store(), view.tasking_list, districts=lad_codes,
-                                                      user=account.name if account else "unknown", role=role.name,
-                                                      audit_store=store.default_store())
-            st.success(f"Saved as list {list_id}: the next meeting can compare with it and test it.")
+        st.button("Save this list for the next meeting", key="grip_save", type="primary", on_click=save_list,
+                  args=(view.tasking_list, lad_codes, account.name if account else "unknown", role.name))
+        if (list_id := st.session_state.pop("grip_saved", None)) is not None:  # saved before saved_labels was read
+            st.success(f"Saved as {text(saved_labels[list_id])}: choose it under What changed (Compare with) and "
+                       "Testing, now or at the next meeting.")
         what = {"districts": ",".join(lad_codes), "window": view.window.label, "grid": view.micro_areas.grid_key,
                 "areas": len(view.areas)}
         name = download_name("op-grip", region, f"{meeting:%Y-%m-%d}", suffix="")

@@ -3,10 +3,14 @@ partners, councillors and the public cannot reach it; bad input gets a message; 
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import date
+
 import pandas as pd
 import pytest
 
-from hotspots import audit, store, tasking_lists
+from hotspots import audit, geography, micro_areas, roles, store, tasking_lists, tasking_view
 from shown_text import shown
 from signed_in import dashboard
 
@@ -74,7 +78,7 @@ def test_saving_a_list_stores_and_audits_it_and_the_next_meeting_compares_with_i
     before = len(tasking_lists.saved_tasking_lists(store.default_store()))
     at.button(key="grip_save").click().run()
     assert not at.exception, at.exception
-    assert any("Saved as list" in s.value for s in at.success)
+    assert any("Saved as List" in s.value for s in at.success)
     saved = tasking_lists.saved_tasking_lists(store.default_store())
     assert len(saved) == before + 1 and saved["saved_by"].iloc[0] == "test-police"
     assert audit.entries(store.default_store())[-1].action == "tasking-list-saved"
@@ -93,6 +97,12 @@ def test_testing_a_list_entered_by_hand_gives_the_rate_ratio_and_a_bad_cell_a_me
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.metric[0].label.startswith("Rate ratio") and float(at.metric[0].value) > 0
     assert any("cannot show" in shown(c.value) for c in at.caption)  # what it can and cannot show
+    table = next(frame for frame in at.dataframe if "events_per_month" in frame.value.columns)
+    config = json.loads(table.proto.columns)
+    headers = {column: config[column]["label"] for column in table.value.columns}
+    assert headers == {"group": "Group", "period": "Period", "units": "Cells (the ring is one)", "months": "Months",
+                       "events": "Events", "harm": "Harm", "events_per_month": "Events a month",
+                       "harm_per_month": "Harm a month"}  # words, not the table's column names
     at.text_area(key="grip_test_cells").input("200m-559400-177600").run()
     assert not at.exception
     assert any("another grid" in shown(e.value) for e in at.error)
@@ -126,3 +136,61 @@ def test_a_compared_list_on_another_grid_leaves_the_briefing_pack_with_a_note(da
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "another grid (bng-150m)" in _shown(at) and "previous window of the same length instead" in _shown(at)
     assert len(at.get("download_button")) == 3  # the pack, the CSV and the GeoPackage
+
+
+def test_a_saved_list_is_offered_under_compare_with_and_testing_straight_after_saving(dataset):
+    at = _tasking("police", tab="Save and export")
+    at.button(key="grip_save").click().run()
+    assert not at.exception, at.exception
+    newest = int(tasking_lists.saved_tasking_lists(store.default_store())["list_id"].max())
+    label = f"List {newest}: meeting of {date.today():%d %b %Y} (bng-150m, "
+    assert any(shown(s.value).startswith(f"Saved as {label}") for s in at.success), [s.value for s in at.success]
+    at.query_params["grip_view"] = "What changed"  # the analyst opens the tab
+    at.run()
+    assert not at.exception, at.exception
+    assert any(o.startswith(label) for o in at.selectbox(key="grip_compare").options)
+
+
+def _ranked(at) -> pd.DataFrame:
+    return next(frame.value for frame in at.dataframe if "rank" in frame.value.columns).set_index("cell_id")
+
+
+def test_editing_a_harm_weight_reranks_the_cells_by_the_new_weight_and_the_saved_list_keeps_it(dataset):
+    at = _tasking("police")
+    before = _ranked(at)
+    table = tasking_view.editable_harm_table()
+    weapons = int(table.index[table["offence_group"].eq("possession of weapons")][0])
+    # The analyst sets possession of weapons (91 days) to 0: only violence with injury (15 days) counts.
+    at.session_state["grip_harm"] = {"edited_rows": {weapons: {"weight": 0}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    after = _ranked(at)
+    both = before.index.intersection(after.index)
+    weapon_events = (before.loc[both, "harm"] - 15 * before.loc[both, "events"]) / (91 - 15)
+    expected = 15 * (before.loc[both, "events"] - weapon_events)  # each cell loses its weapons events' 91 days
+    assert weapon_events.gt(0).any()
+    pd.testing.assert_series_equal(after.loc[both, "harm"], expected, check_names=False)
+    assert after["harm"].is_monotonic_decreasing and list(after.index[:20]) != list(before.index[:20])
+    at.query_params["grip_view"] = "Save and export"
+    at.run()
+    at.button(key="grip_save").click().run()
+    assert not at.exception, at.exception
+    newest = int(tasking_lists.saved_tasking_lists(store.default_store())["list_id"].max())
+    saved = tasking_lists.read_tasking_list(store.default_store(), newest).tasking_list
+    assert saved.harm_weights == {"violence-with-injury": 15.0, "possession-of-weapons": 0.0}
+
+
+def test_testing_more_cells_than_the_district_can_match_says_how_many_comparison_cells_there_are(dataset):
+    areas = micro_areas.micro_areas(geography.wards(["E06000034"]), micro_areas.GRID, cell_size_m=150)  # Thurrock
+    chosen_on = pd.Timestamp("2022-10-03")  # "before" is Oct 2021 to Sep 2022
+    ranked = tasking_view.tasking_view(dataset, roles.role("police"), areas, last_month=chosen_on
+                                       - pd.DateOffset(months=1)).ranked
+    half = list(ranked["cell_id"].head(len(ranked) // 2))  # the rest, less those in the ring, cannot match them
+    at = _tasking("police", tab="Testing")
+    at.radio(key="grip_test_kind").set_value(True).run()
+    at.text_area(key="grip_test_cells").input(" ".join(half)).run()
+    at.date_input(key="grip_test_date").set_value(chosen_on.date()).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    said = [shown(c.value) for c in at.caption if "comparison cells against" in shown(c.value)]
+    assert len(said) == 1 and re.match(rf"Only \d+ comparison cells against {len(half)} chosen: ", said[0]), said
+    assert "the rate ratio is less certain" in said[0]

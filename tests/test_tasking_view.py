@@ -182,3 +182,33 @@ def test_the_methods_backtest_never_picks_an_excluded_cell(grid):
     without = tasking_view.methods_view(data, POLICE, grid, n=1, exclusions=custody)
     rates = kept.summary.set_index("method")["hit_rate"]
     assert (without.summary.set_index("method")["hit_rate"].reindex(rates.index) < rates).any()
+
+
+def test_fewer_comparison_cells_than_chosen_cells_are_said_with_what_it_means(grid):
+    data = dataset()
+    early = tasking_view.tasking_view(data, POLICE, grid, last_month=pd.Timestamp("2022-09-01"), window_months=6, n=11)
+    short = tasking_view.evaluation_view(data, POLICE, grid, early.tasking_list)
+    assert len(short.comparison_cells) == 8  # the 1.5 km square has no more cells with events outside the ring
+    assert short.notes[0].startswith("Only 8 comparison cells against 11 chosen: in Apr 2022 to Sep 2022 no more ")
+    assert "less certain (a wider interval)" in short.notes[0]
+    few = tasking_view.tasking_view(data, POLICE, grid, last_month=pd.Timestamp("2022-09-01"), window_months=6, n=3)
+    enough = tasking_view.evaluation_view(data, POLICE, grid, few.tasking_list)
+    assert len(enough.comparison_cells) == 3 and not any("comparison cell" in note for note in enough.notes)
+
+
+def test_no_comparison_cells_outside_the_ring_is_refused_with_what_to_change(grid):
+    data = dataset()
+    early = tasking_view.tasking_view(data, POLICE, grid, last_month=pd.Timestamp("2022-09-01"), window_months=6, n=20)
+    assert early.ranked["events"].gt(0).sum() > 20  # cells with events remain, but all in the ring
+    with pytest.raises(TaskingError, match="no cell with events that was neither chosen nor excluded lies 100 m or "
+                                           "more from the 20 chosen cells. Test fewer cells"):
+        tasking_view.evaluation_view(data, POLICE, grid, early.tasking_list)
+
+
+@pytest.mark.parametrize("source", ["police", "police-uk"])
+def test_the_editable_harm_table_takes_one_edited_weight_for_both_sources(grid, source):
+    table = tasking_view.editable_harm_table()
+    assert table["offence_group"].str.lower().is_unique  # robbery and possession of weapons once each
+    table.loc[table["offence_group"].eq("possession of weapons"), "weight"] = 200.0  # the analyst's edit
+    view = tasking_view.tasking_view(dataset(source), POLICE, grid, harm_table=table)
+    assert view.harm_weights["possession-of-weapons"] == 200.0

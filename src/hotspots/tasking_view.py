@@ -11,7 +11,7 @@ whose message says what to change. See docs/tasking.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import geopandas as gpd
@@ -115,7 +115,8 @@ def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: Task
     """Testing ``saved`` (a list chosen at a past date): the window it was chosen on is "before",
     the ``months_after`` (default: as many as the data hold after it, at most the window's length)
     from the month after it are "after". Comparison cells are the next-ranked in "before" that
-    were neither chosen nor excluded, outside the ring (``buffer_m``) around the chosen cells."""
+    were neither chosen nor excluded, outside the ring (``buffer_m``) around the chosen cells: the
+    first note says so when there are fewer of them than chosen cells, and none is refused."""
     table = None if saved.harm_weights is None else pd.DataFrame(
         {"offence_group": list(saved.offences), "weight": [saved.harm_weights[slug(o)] for o in saved.offences]})
     chosen = _chosen_events(dataset, role, areas, saved.source, saved.offences, table, saved.harm_weights is not None)
@@ -130,8 +131,17 @@ def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: Task
     prior = chosen.events[before.holds(chosen.events["date"])]
     ranked = tasking.target(count_by_cell(prior, areas, harm=prior["harm"]), areas=areas, n=1,
                             exclusions=saved.exclusions, merge=False).ranked
-    comparison = comparison_cells(ranked[ranked["excluded_reason"].isna()], saved.cell_ids, areas, buffer_m=buffer_m)
-    return evaluate(chosen.events, areas, saved.cell_ids, comparison, before=before, after=after, buffer_m=buffer_m)
+    ring = settings.GRIP_BUFFER_M if buffer_m is None else float(buffer_m)
+    comparison = comparison_cells(ranked[ranked["excluded_reason"].isna()], saved.cell_ids, areas, buffer_m=ring)
+    if not comparison:  # said here: the cells with events may all lie in the ring, which evaluate cannot tell
+        raise TaskingError(f"No comparison cells: in {before.label} no cell with events that was neither chosen nor "
+                           f"excluded lies {ring:.0f} m or more from the {len(saved.cell_ids)} chosen cells. Test "
+                           "fewer cells, or choose more districts so that there are places to compare with.")
+    result = evaluate(chosen.events, areas, saved.cell_ids, comparison, before=before, after=after, buffer_m=ring)
+    if len(comparison) >= len(saved.cell_ids):
+        return result
+    return replace(result, notes=(_comparison_shortfall(len(comparison), len(saved.cell_ids), before, ring),
+                                  *result.notes))
 
 
 def methods_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str | None = None,
@@ -143,6 +153,15 @@ def methods_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
     chosen = _chosen_events(dataset, role, areas, source, offences, harm_table, weighted)
     return backtest_methods(chosen.events, areas, n=n, window_months=window_months,
                             excluded=[e.cell_id for e in _filled(exclusions)])
+
+
+def editable_harm_table() -> pd.DataFrame:
+    """The default harm table with one row per offence group as events are matched to it (ignoring
+    case and punctuation): police.uk's "Robbery" and "Possession of weapons" are the force extracts'
+    "robbery" and "possession of weapons", so an analyst edits one weight, not one of two rows that
+    would then clash."""
+    table = harm.default_weights()
+    return table[~table["offence_group"].map(slug).duplicated()].reset_index(drop=True)
 
 
 def default_source(dataset: Dataset) -> str:
@@ -235,6 +254,14 @@ def _data_notes(dataset: Dataset, source: str, events: pd.DataFrame, no_times: b
 
 def _synthetic(dataset: Dataset, events: pd.DataFrame) -> bool:
     return dataset.synthetic or bool(len(events)) and bool(events["dataset_id"].isin(dataset.synthetic_datasets).all())
+
+
+def _comparison_shortfall(found: int, chosen: int, before: Window, ring: float) -> str:
+    """Said when the districts have fewer comparison cells than chosen cells, and what it does to the estimate."""
+    return (f"Only {found} comparison {'cell' if found == 1 else 'cells'} against {chosen} chosen: in {before.label} "
+            f"no more cells with events, neither chosen nor excluded, lie {ring:.0f} m or more from the chosen cells. "
+            "The comparison rests on fewer places than the chosen cells, so the rate ratio is less certain (a wider "
+            "interval) and one unusual comparison cell moves it more.")
 
 
 def _months_between(start: pd.Timestamp, latest: pd.Timestamp) -> int:
