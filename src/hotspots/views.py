@@ -97,6 +97,7 @@ class ForecastView:
     recalibrated: bool = False  # the mapped chances went through the model's recalibration
     download: pd.DataFrame | None = None  # the CSV: ward_code and every column of ``table``, with the year
     report_beside: pd.DataFrame | None = None  # ``report_figures.report_beside_data`` in percent; true-count roles
+    bands_note: str = ""  # for suppressed roles: why their bands and chances differ from the true-count roles'
 
 
 @dataclass(frozen=True)
@@ -399,7 +400,7 @@ def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.Data
                         explanations=areas.set_index("area_code")["explanation"],
                         table=shown, band_table=band_table, notes=notes,
                         not_forecast=result.not_forecast, recalibrated=recalibrated, download=download,
-                        report_beside=beside)
+                        report_beside=beside, bands_note="" if rule.shows_true_values else _bands_note(rule))
 
 
 def deprivation_check_view(counts: pd.DataFrame, deprivation: pd.Series, layer: Layer, role: Role, *,
@@ -456,6 +457,14 @@ def shown_class_forecast(counts: pd.DataFrame, rule: DisclosureRule, target: int
     band_table = result.band_table.assign(band=result.band_table["band"].map(words)).drop(
         columns=["with_two_or_more", "probability_two_or_more"])
     return replace(result, areas=areas, band_table=band_table)
+
+
+def _bands_note(rule: DisclosureRule) -> str:
+    """One sentence for a suppressed role: the same rule's name, but other bands, so other chances, than police see."""
+    first, second, third = shown_class_bands(rule)
+    return (f"With small counts suppressed, the rule bands each ward by what is shown of its two prior years "
+            f"({first}; {second}; {third}), not by the exact two-year count that police, partners and "
+            f"administrators see, so a ward's band and chance here can differ from theirs.")
 
 
 def shown_class_bands(rule: DisclosureRule) -> list[str]:
