@@ -69,8 +69,9 @@ def test_a_suppressed_rate_says_what_is_withheld_on_the_map_and_in_the_values_ta
     view = _map(dataset, wards, "public", layer=layer, measure="rate_per_1000")
     hidden = view.suppressed[view.suppressed].index[0]
     assert view.suppressed_text == withheld
-    fmap = maps.ward_choropleth(wards.to_crs(4326), view.values, label="Rate per 1,000 residents aged 10-24", suppressed=view.suppressed,
-                                suppressed_label=view.suppressed_text, basemap=False, profile_links=True)
+    fmap = maps.ward_choropleth(wards.to_crs(4326), view.values, label="Rate per 1,000 residents aged 10-24",
+                                suppressed=view.suppressed, suppressed_label=view.suppressed_text, basemap=False,
+                                profile_links=True)
     assert f'"value": "{withheld}"' in fmap.get_root().render()  # the tooltip's and the popup's value
     shown = view.values_table.merge(wards[["ward_name", "ward_code"]], on="ward_name").set_index("ward_code")
     assert shown.loc[hidden, "rate_per_1000"] == withheld
