@@ -118,6 +118,8 @@ areas = cached_display_wards(lad_codes)
 st.subheader(f"Chance of at least one in {financial_year_label(view.target_year)}: {region}")
 map_label = MODEL_LABELS[view.model] + (", recalibrated" if view.recalibrated else "")
 st.caption(f"Measure: {text(available[layer_key].label)}. Map: {map_label}.")
+if view.bands_note:
+    st.caption(text(view.bands_note))
 layer_banner(available[layer_key])
 fmap = maps.ward_choropleth(areas, view.values, label=f"{map_label}, % chance", breaks=RISK_BREAKS,
                             legend_labels=RISK_LABELS, leaflet_urls=local_leaflet_urls(), basemap=basemap, unit="%",
@@ -211,7 +213,7 @@ if evidence is not None:
             st.caption("Paired: the same wards and years for both models; the interval resamples whole wards "
                        f"({settings.PAIRED_BOOTSTRAP_RESAMPLES:,} times).")
         st.dataframe(evidence.ranking.set_index("model").rename(index=MODEL_LABELS), width="stretch",
-                     column_config={"rank": "Rank",
+                     column_config={"_index": "Model", "rank": "Rank",
                                     "log_loss": st.column_config.NumberColumn("Log loss (lower better)", format="%.3f"),
                                     "brier": st.column_config.NumberColumn("Brier", format="%.3f"),
                                     "auc": st.column_config.NumberColumn("ROC AUC", format="%.3f"),
@@ -235,10 +237,14 @@ if evidence is not None:
             evidence.calibration.assign(model=evidence.calibration["model"].map(MODEL_LABELS)))
         st.vega_lite_chart(chart.to_dict(validate=False), width="content")
 
-st.subheader("Does deprivation predict it? (as the report asked)")
-try:
+if evidence is not None:  # a role refused the backtest was told above that the deprivation check is not offered
+    st.subheader("Does deprivation predict it? (as the report asked)")
     st.dataframe(views.deprivation_check_view(counts, dataset.deprivation.set_index("ward_code")["imd_score"],
                                               available[layer_key], role, target_year=view.target_year - 1),
-                 hide_index=True, width="stretch")
-except DisclosureError as refused:
-    st.info(text(refused))
+                 hide_index=True, width="stretch",
+                 column_config={"predictor": "Predictor",
+                                "spearman": st.column_config.NumberColumn("Spearman correlation with next year's count",
+                                                                          format="%.2f"),
+                                "auc": st.column_config.NumberColumn("ROC AUC (at least one next year)",
+                                                                     format="%.2f"),
+                                "areas": "Wards"})

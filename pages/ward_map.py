@@ -137,7 +137,7 @@ if map_tab.open:
         fmap = maps.ward_choropleth(
             areas, view.values, label=f"{label}, {period}", breaks=view.legend.breaks,
             legend_labels=view.legend.labels, suppressed=view.suppressed,
-            suppressed_label=view.legend.suppressed_label or view.rule.suppressed_text, palette=palette,
+            suppressed_label=view.suppressed_text, palette=palette,
             diverging="change" in measure, decimals=0 if measure.startswith("count") else 1, basemap=basemap,
             leaflet_urls=local_leaflet_urls(), profile_links=True,
             spots=None if spots is None else spots.set_index("ward_code")["spot"])

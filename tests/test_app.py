@@ -9,7 +9,7 @@ import pytest
 from streamlit.config import ShowErrorDetailsConfigOptions
 from streamlit.testing.v1 import AppTest
 
-from hotspots import geography, importing, maps
+from hotspots import geography, importing, maps, roles
 from shown_text import shown
 from signed_in import DASHBOARD, dashboard
 
@@ -372,3 +372,17 @@ def test_forecast_tables_show_whole_percentages_and_the_rule_once(forecast_page)
         config = json.loads(frame.proto.columns)
         assert config[column]["type_config"]["format"] == "%.0f%%", (column, config[column])
     assert re.search(r'"value": "\d{1,3}%"', _map_script(forecast_page))  # tooltips: "89%", not "89.29"
+
+
+@pytest.mark.parametrize("role", ["admin", "police", "partner", "councillor", "public"])
+def test_demo_caption_sends_only_importers_to_the_data_page(demo_dir, role):
+    at = dashboard(role, 180)
+    at.run()
+    assert not at.exception, at.exception
+    demo_captions = [c.value for c in at.caption if "synthetic demo" in c.value]
+    assert len(demo_captions) == 1, demo_captions
+    if roles.role(role).import_and_delete:
+        assert "Import your extracts on the Data page." in demo_captions[0]
+    else:
+        assert "Data page" not in demo_captions[0]
+        assert "administrator imports them" in demo_captions[0]

@@ -3,6 +3,7 @@ point of a small count is hidden, with the rate that would give it back, in the 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -74,3 +75,21 @@ def test_the_check_would_find_the_small_counts_with_suppression_switched_off(dat
             test_the_trend_chart_holds_no_small_count_nor_its_rate(dataset, "councillor", "count")
     finally:
         st.cache_data.clear()
+
+
+def test_the_profile_charts_label_whole_counts_and_every_year(demo_dir):
+    """As a councillor sees Orsett: whole-number count axes (not "0.000000") and every financial year labelled."""
+    st.cache_data.clear()
+    at = AppTest.from_file(str(PAGES / "ward_profile.py"), default_timeout=180)
+    at.session_state["account"] = accounts.Account("tester", "councillor")
+    at.session_state["ward"] = "E05002240"  # Orsett
+    at.run()
+    assert not at.exception, at.exception
+    specs = [json.loads(e.proto.spec) for e in at.main if getattr(e, "type", "") == "vega_lite_chart"]
+    trend = next(spec for spec in specs if "layer" in spec or spec["encoding"]["x"]["field"] == "year")
+    months = next(spec for spec in specs if "layer" not in spec and spec["encoding"]["x"]["field"] == "month")
+    for spec in (trend, months):
+        encoding = (spec["layer"][0] if "layer" in spec else spec)["encoding"]
+        assert encoding["y"]["axis"]["format"] == ",d" and encoding["y"]["axis"]["tickMinStep"] == 1
+    x_axis = (trend["layer"][0] if "layer" in trend else trend)["encoding"]["x"]["axis"]
+    assert x_axis["labelOverlap"] is False  # Vega's pruning left 2023/24 without a label

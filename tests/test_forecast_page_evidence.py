@@ -5,6 +5,7 @@ and what a suppressed role does not get."""
 from __future__ import annotations
 
 import json
+import re
 
 import pyarrow as pa
 import pytest
@@ -84,8 +85,23 @@ def test_a_suppressed_role_gets_no_counts_no_backtest_and_no_recalibration(demo_
     wards = at.dataframe[0].value
     assert not {"expected_count", "count_low", "count_high", "probability_two_or_more"} & set(wards.columns)
     assert not _frames_with(at, "log_loss") and not _frames_with(at, "published")
-    assert any("not offered with small counts suppressed" in shown(i.value) for i in at.info)
+    refusals = [i for i in at.info if "not offered with small counts suppressed" in shown(i.value)]
+    assert len(refusals) == 1, [r.value for r in refusals]  # once, for the backtest and the deprivation check
     assert not [c for c in at.sidebar.checkbox if c.key == "recalibrated"]
+    # The rule keeps its name but bands by what the role sees: the page says so, naming those bands.
+    notes = [shown(c.value) for c in at.caption if "can differ from theirs" in shown(c.value)]
+    assert len(notes) == 1 and all(f"{band};" in notes[0] or f"{band})" in notes[0] for band in set(wards["band"]))
+    assert re.search(r"\(0; fewer than (\d+) in each year; \1 or more in a year\)", notes[0]), notes[0]
+
+
+def test_police_get_no_bands_note_and_every_forecast_table_has_human_headers(police_page):
+    assert not [c for c in police_page.caption if "can differ from theirs" in shown(c.value)]
+    for frame in police_page.dataframe:
+        config = json.loads(frame.proto.columns)
+        columns = list(frame.value.columns) + ([frame.value.index.name] if frame.value.index.name else [])
+        for column in columns:
+            label = config.get("_index" if column == frame.value.index.name else column, {}).get("label")
+            assert label and label != column, (column, label)  # every header a label, no raw "auc" or "model"
 
 
 def test_the_recalibration_switch_maps_recalibrated_chances(demo_dir):

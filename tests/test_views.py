@@ -53,12 +53,30 @@ def test_suppressed_roles_see_fewer_than_5_and_no_rate_or_change_for_it(dataset,
     shown = view.values_table.merge(wards[["ward_name", "ward_code"]], on="ward_name").set_index("ward_code")
     assert list(shown.index[:2]) == [W2, W3] and shown.index[-1] == W1
     assert shown.loc[W1, ["rate_per_1000", "count_change", "rate_change"]].tolist() == [
-        "fewer than 5", "suppressed", "suppressed"]
+        "not shown: fewer than 5 crimes", "suppressed", "suppressed"]
     assert view.values_table[["count", "rate_per_1000", "count_change", "rate_change"]].notna().all().all()
     assert view.download.set_index("ward_code").loc[W1, "above_mean"] == "fewer than 5"
     assert not view.hotspots_offered and W1 not in set(view.ranking["ward_code"]) and view.ranking_left_out == 1
     with pytest.raises(DisclosureError):
         views.ward_hotspots(view, wards, "gi_star", fdr=False)
+
+
+@pytest.mark.parametrize("layer, words, withheld", [
+    ("violence-with-injury", "fewer than 5", "not shown: fewer than 5 crimes"),
+    ("ambulance-all", "fewer than 8", "not shown: fewer than 8 call-outs")])
+def test_a_suppressed_rate_says_what_is_withheld_on_the_map_and_in_the_values_table(dataset, wards, layer, words,
+                                                                                  withheld):
+    view = _map(dataset, wards, "public", layer=layer, measure="rate_per_1000")
+    hidden = view.suppressed[view.suppressed].index[0]
+    assert view.suppressed_text == withheld
+    fmap = maps.ward_choropleth(wards.to_crs(4326), view.values, label="Rate per 1,000 residents aged 10-24",
+                                suppressed=view.suppressed, suppressed_label=view.suppressed_text, basemap=False,
+                                profile_links=True)
+    assert f'"value": "{withheld}"' in fmap.get_root().render()  # the tooltip's and the popup's value
+    shown = view.values_table.merge(wards[["ward_name", "ward_code"]], on="ward_name").set_index("ward_code")
+    assert shown.loc[hidden, "rate_per_1000"] == withheld
+    # A count keeps the rule's words: it is the count that is fewer than 5.
+    assert _map(dataset, wards, "public", layer=layer).suppressed_text == words
 
 
 def test_health_counts_are_rounded_and_small_ones_hidden(dataset, wards):

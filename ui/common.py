@@ -65,9 +65,17 @@ def page_setup(title: str) -> Dataset:
         st.caption("This store holds real and synthetic datasets: layers counting synthetic records say "
                    "\"(synthetic)\" or \"(partly synthetic)\".")
     if Path(source[0]) == loading.demo_store():
-        st.caption("No datasets of your own are loaded yet, so the maps show the synthetic demo. "
-                   "Import your extracts on the Data page.")
+        st.caption(demo_store_caption(viewer()))
     return dataset
+
+
+def demo_store_caption(role: Role) -> str:
+    """What to do about the demo store being shown: only roles that may import have a Data page to go to."""
+    if role.import_and_delete:
+        return ("No datasets of your own are loaded yet, so the maps show the synthetic demo. "
+                "Import your extracts on the Data page.")
+    return ("No real data are loaded yet, so the maps show the synthetic demo. They show real data once the "
+            "dashboard's administrator imports them; ask them if you expected real data here.")
 
 
 def synthetic_banner(what: str) -> None:

@@ -13,6 +13,7 @@ decides whether it applies (:func:`rule_for`). Everything else here takes that r
 - :func:`disclosed_legend`: class breaks and legend labels with no range holding a suppressed value;
 - :func:`disclosed_trend`, :func:`disclosed_forecast`: a ward's yearly points and the prior-two-year
   rule's explanations.
+- :func:`withheld_text`: what a rate or change of a suppressed count says in its place.
 
 Suppressed values are NaN with ``suppressed`` True; no data is NaN with ``suppressed`` False.
 docs/disclosure.md says what each place shows and what these rules do not protect.
@@ -48,6 +49,9 @@ COUNT_COLUMNS = ("count", "previous_count")
 #: The count behind each measure of one period.
 COUNT_OF = {"count": "count", "rate_per_1000": "count", "previous_count": "previous_count",
             "previous_rate": "previous_count"}
+#: What each layer source counts, for the words of a withheld rate ("not shown: fewer than 5 crimes").
+COUNTED = {"police": "crimes", "police-uk": "crimes", "ambulance": "call-outs", "nominals": "people",
+           "people": "people"}
 
 
 @dataclass(frozen=True)
@@ -312,6 +316,14 @@ def disclosed_legend(table: pd.DataFrame, column: str, rule: DisclosureRule, *, 
     either = (" in a year" if years > 1 else "") + (" in either period" if len(SUPPRESSED_BY[column]) > 1 else "")
     return DisclosedLegend(breaks, labels, rule.suppressed_text + either if suppressed.any() else None,
                            NO_DATA if (table[column].isna() & ~suppressed).any() else None)
+
+
+def withheld_text(count_text: str, rule: DisclosureRule, source: str) -> str:
+    """What a rate or change says where its count (``count_text``, e.g. "fewer than 5 in a year") is
+    suppressed: "not shown: fewer than 5 crimes in a year". The count's words alone, under a rate's
+    label, read as a rate of under 5."""
+    counted = f"{rule.suppressed_text} {COUNTED.get(source, 'counted')}"
+    return "not shown: " + count_text.replace(rule.suppressed_text, counted, 1)
 
 
 def disclosed_trend(trend: pd.DataFrame, role: Role) -> pd.DataFrame:

@@ -223,14 +223,20 @@ def legend_rows(values: pd.Series, breaks: list[float], colours: list[str], deci
 
 
 class Legend(MacroElement):
-    """A plain-HTML legend control (no d3 or other CDN script), top right so it shows without scrolling."""
+    """A plain-HTML legend control (no d3 or other CDN script), top right so it shows without scrolling.
+
+    Leaflet stacks its controls above the map pane, popups included, and no z-index can lift a
+    popup out of the map pane: so while a popup is open the legend steps aside (hidden, taking no
+    taps), or on a tablet it covers the popup's close button and catches the tap."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.control({position: "topright"});
-        {{ this.get_name() }}.onAdd = function () {
+        {{ this.get_name() }}.onAdd = function (map) {
             var div = L.DomUtil.create("div", "ward-legend");
             div.innerHTML = {{ this.html|tojson }};
+            map.on("popupopen", function () { div.style.visibility = "hidden"; });
+            map.on("popupclose", function () { div.style.visibility = ""; });
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});

@@ -113,7 +113,8 @@ def months_chart(months: pd.DataFrame, *, height: int = 240) -> alt.Chart:
     chosen = alt.selection_point(fields=["legend_label"], bind="legend")
     return alt.Chart(shown).mark_line(point=alt.OverlayMarkDef(size=18), invalid="break-paths-filter-domains").encode(
         x=alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy")),
-        y=alt.Y("count:Q", title="Count per month"),
+        # Whole numbers: a ward whose shown months are all 0 otherwise gets an axis of "0.000000".
+        y=alt.Y("count:Q", title="Count per month", axis=alt.Axis(format=",d", tickMinStep=1)),
         color=alt.Color("legend_label:N", title=None, legend=legend),
         opacity=alt.condition(chosen, alt.value(1.0), alt.value(0.08)),
         tooltip=[alt.Tooltip("label:N", title="Layer"), alt.Tooltip("month_text:N", title="Month"),

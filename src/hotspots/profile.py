@@ -14,6 +14,8 @@ from hotspots.periods import financial_year_label
 #: Legend labels wrap at this many characters: a tablet in portrait has room for about 90 beside
 #: the swatches, and the layers' labels run to 80, so they are shown in full on two or three lines.
 LEGEND_WRAP_CHARACTERS = 45
+#: Up to this many financial years ("2023/24") fit side by side on a tablet; more are slanted.
+YEARS_SIDE_BY_SIDE = 8
 
 
 def ward_trend(dataset: Dataset, ward_code: str, layers: dict[str, aggregation.Layer]) -> pd.DataFrame:
@@ -75,12 +77,17 @@ def trend_chart(trend: pd.DataFrame, measure: str, *, title: str, height: int = 
         shown = shown.assign(count_text=shown["count"].map("{:,.0f}".format), suppressed=False)
     legend = alt.Legend(orient="bottom", columns=1, labelLimit=0, labelExpr="split(datum.label, '\\n')",
                         symbolType="stroke", labelFontSize=12, rowPadding=6)
-    x = alt.X("year:O", title="Financial year", axis=alt.Axis(labelAngle=0, labelOverlap="greedy"))
+    # Every year labelled (overlap pruning dropped every other one, the latest among them), slanted
+    # when there are too many to fit side by side on a tablet.
+    years = shown["year"].nunique()
+    x = alt.X("year:O", title="Financial year",
+              axis=alt.Axis(labelAngle=0 if years <= YEARS_SIDE_BY_SIDE else -45, labelOverlap=False))
+    y_axis = alt.Axis(format=",d", tickMinStep=1) if measure == "count" else alt.Axis()
     color = alt.Color("legend_label:N", title=None, legend=legend)
     value = (alt.Tooltip("count_text:N", title=title) if measure == "count"
              else alt.Tooltip(f"{measure}:Q", title=title, format=",.1f"))
     lines = alt.Chart(shown).mark_line(point=True, invalid="break-paths-filter-domains").encode(  # a gap, not a zero
-        x=x, y=alt.Y(f"{measure}:Q", title=title), color=color,
+        x=x, y=alt.Y(f"{measure}:Q", title=title, axis=y_axis), color=color,
         tooltip=[alt.Tooltip("label:N", title="Layer"), alt.Tooltip("year:O", title="Year"), value],
     )
     hidden = shown[shown["suppressed"].astype(bool)]

@@ -59,6 +59,7 @@ class WardMapView:
     table: pd.DataFrame  # the chosen areas' wards: names and the disclosed measure table
     values: pd.Series  # the mapped measure by ward_code; NaN where suppressed or no data
     suppressed: pd.Series  # by ward_code: the mapped measure is suppressed
+    suppressed_text: str  # what a suppressed ward's value says on the map ("not shown: fewer than 5 crimes" for a rate)
     legend: DisclosedLegend
     mean: DisclosedSummary  # over the chosen areas' wards
     ranking: pd.DataFrame  # every ward of the region with a shown value, ranked (``ranking.ranking_table``)
@@ -96,6 +97,7 @@ class ForecastView:
     recalibrated: bool = False  # the mapped chances went through the model's recalibration
     download: pd.DataFrame | None = None  # the CSV: ward_code and every column of ``table``, with the year
     report_beside: pd.DataFrame | None = None  # ``report_figures.report_beside_data`` in percent; true-count roles
+    bands_note: str = ""  # for suppressed roles: why their bands and chances differ from the true-count roles'
 
 
 @dataclass(frozen=True)
@@ -163,14 +165,16 @@ def ward_map_view(dataset: Dataset, layer_key: str, role: Role, wards: pd.DataFr
     above = above.mask(flagged, rule.suppressed_text)
     ordered = table.assign(above_mean=above).sort_values(measure, ascending=False, kind="stable")  # by the number
     shown = ordered.assign(count=ordered["count"] if rule.shows_true_values else ordered["count_text"],
-                           **{column: _cell_texts(ordered, column, decimals)
+                           **{column: _cell_texts(ordered, column, decimals, rule, layer.source)
                               for column, decimals in VALUES_TABLE_TEXT.items()})
     values_table = shown[["ward_name", "lad_name", "count", "population_10_24", "rate_per_1000", "count_change",
                           "rate_change", "above_mean"]].reset_index(drop=True)
     period = aggregation.period_label(dataset, layer_key, last_year, years)
     download = table.assign(above_mean=above, period=period, layer=layer.label)
     return WardMapView(rule=rule, table=table, values=table.set_index("ward_code")[measure],
-                       suppressed=flagged.set_axis(table["ward_code"]), legend=legend, mean=mean, ranking=ranked,
+                       suppressed=flagged.set_axis(table["ward_code"]),
+                       suppressed_text=_suppressed_text(measure, legend, rule, layer.source), legend=legend,
+                       mean=mean, ranking=ranked,
                        region_mean=disclosure.disclosed_mean(everywhere, measure, rule),
                        ranking_left_out=int(region_flags.sum()), values_table=values_table, download=download,
                        hotspots_offered=rule.shows_true_values)
@@ -396,7 +400,7 @@ def forecast_view(counts: pd.DataFrame, layer: Layer, role: Role, wards: pd.Data
                         explanations=areas.set_index("area_code")["explanation"],
                         table=shown, band_table=band_table, notes=notes,
                         not_forecast=result.not_forecast, recalibrated=recalibrated, download=download,
-                        report_beside=beside)
+                        report_beside=beside, bands_note="" if rule.shows_true_values else _bands_note(rule))
 
 
 def deprivation_check_view(counts: pd.DataFrame, deprivation: pd.Series, layer: Layer, role: Role, *,
@@ -455,6 +459,14 @@ def shown_class_forecast(counts: pd.DataFrame, rule: DisclosureRule, target: int
     return replace(result, areas=areas, band_table=band_table)
 
 
+def _bands_note(rule: DisclosureRule) -> str:
+    """One sentence for a suppressed role: the same rule's name, but other bands, so other chances, than police see."""
+    first, second, third = shown_class_bands(rule)
+    return (f"With small counts suppressed, the rule bands each ward by what is shown of its two prior years "
+            f"({first}; {second}; {third}), not by the exact two-year count that police, partners and "
+            f"administrators see, so a ward's band and chance here can differ from theirs.")
+
+
 def shown_class_bands(rule: DisclosureRule) -> list[str]:
     """The forecast's band labels for a viewer seeing counts through ``rule``."""
     return ["0", f"{rule.suppressed_text} in each year", f"{rule.smallest_shown} or more in a year"]
@@ -486,10 +498,18 @@ def _count_forecast(counts: pd.DataFrame, target: int, population: pd.DataFrame 
 VALUES_TABLE_TEXT = {"rate_per_1000": 1, "count_change": 0, "rate_change": 1}
 
 
-def _cell_texts(table: pd.DataFrame, column: str, decimals: int) -> pd.Series:
-    """A rate says what its count does ("fewer than 5"); a change of a suppressed period is "suppressed"."""
+def _suppressed_text(measure: str, legend: DisclosedLegend, rule: DisclosureRule, source: str) -> str:
+    """A suppressed count says its rule's words; any other measure says that it is withheld and why."""
+    count_words = legend.suppressed_label or rule.suppressed_text
+    return count_words if measure in disclosure.COUNT_COLUMNS else disclosure.withheld_text(count_words, rule, source)
+
+
+def _cell_texts(table: pd.DataFrame, column: str, decimals: int, rule: DisclosureRule, source: str) -> pd.Series:
+    """A rate says its count is withheld ("not shown: fewer than 5 crimes"); a change of a suppressed
+    period is "suppressed"."""
     sign = "+" if "change" in column else ""
-    why = table["count_text"] if column == "rate_per_1000" else pd.Series("suppressed", index=table.index)
+    why = (table["count_text"].map(lambda words: disclosure.withheld_text(words, rule, source))
+           if column == "rate_per_1000" else pd.Series("suppressed", index=table.index))
     return pd.Series([reason if hidden else disclosure.NO_DATA if pd.isna(value) else f"{value:{sign},.{decimals}f}"
                       for value, hidden, reason in zip(table[column], _flags(table, column), why)],
                      index=table.index, dtype=object)
