@@ -247,6 +247,20 @@ def test_tablet_tabs_open_the_ranking_and_the_values(server, browser):
     context.close()
 
 
+def test_on_a_tablet_the_sidebar_can_be_closed_with_a_finger(server, browser):
+    """Streamlit shows the sidebar's collapse button only on hover, which a finger never gives."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, is_mobile=False)
+    page = context.new_page()
+    try_demo(page, server)
+    ward_polygons(page).nth(19).wait_for(state="attached")
+    button = page.get_by_role("button", name="Collapse sidebar")
+    assert button.evaluate("b => getComputedStyle(b).visibility") == "visible"
+    button.tap()
+    page.wait_for_function("() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right <= 0",
+                           timeout=10_000)  # slid out of view
+    context.close()
+
+
 # --- Markdown and HTML injection: every user-supplied string is a payload --------------------------
 
 PAYLOAD_HOST = "198.51.100.7"  # TEST-NET-2 (RFC 5737): documentation only, nothing answers there

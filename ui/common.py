@@ -27,8 +27,10 @@ DEFAULT_REGION = "Thurrock"
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _AUTOLINK_STARTS = re.compile(r"(\\:|\\@|(?i:www)(?=\\\.))")
 WORD_JOINER = "\u2060"  # zero width, no break: invisible, but no web address or e-mail address spans it
-#: Touch targets on a tablet: tabs at least 44 px high (Apple's and WCAG 2.5.5's minimum).
-TOUCH_STYLE = ".stTabs [role='tab'] { min-height: 44px; padding-top: 0.5rem; padding-bottom: 0.5rem; }"
+#: On a tablet: tabs at least 44 px high (Apple's and WCAG 2.5.5's minimum), and the sidebar's
+#: collapse button always shown (Streamlit shows it on hover, which a finger never does).
+TOUCH_STYLE = (".stTabs [role='tab'] { min-height: 44px; padding-top: 0.5rem; padding-bottom: 0.5rem; } "
+               "[data-testid='stSidebarCollapseButton'] { visibility: visible !important; }")
 
 
 def text(value: object) -> str:
