@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -27,7 +26,7 @@ COUNT_LAYER = "counts:" + payload("layer")  # the imported count table's layer, 
 
 
 @pytest.fixture(scope="module")
-def hostile_store(demo_dir, tmp_path_factory):
+def payload_store_dir(demo_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     payload_store(folder / "store", folder / "files", demo_dir)
     with pytest.MonkeyPatch.context() as patch:
@@ -95,7 +94,7 @@ def _edits(*added: dict) -> dict:
     return {"edited_rows": {}, "added_rows": list(added), "deleted_rows": []}
 
 
-def test_tasking_shows_typed_cells_exclusions_and_harm_labels_as_text(hostile_store):
+def test_tasking_shows_typed_cells_exclusions_and_harm_labels_as_text(payload_store_dir):
     # On LSOAs any typed id is on the grid: the page names the first one outside the districts.
     at = _page("pages/tasking.py", tab="Testing", grip_level="lsoa")
     at.radio(key="grip_test_kind").set_value(True).run()
@@ -119,33 +118,33 @@ def test_tasking_shows_typed_cells_exclusions_and_harm_labels_as_text(hostile_st
         assert_shown_as_text(shown_tab)
 
 
-def test_the_briefing_pack_prints_file_names_users_and_exclusion_reasons_as_typed(hostile_store):
+def test_the_briefing_pack_prints_file_names_users_and_exclusion_reasons_as_typed(payload_store_dir):
     """The pack is built on a download's click (not in AppTest), so from the view the page asks for,
     with an exclusion's reason typed on the page (a harm table's unknown offence group is refused, above)."""
     admin = roles.role("admin")
-    dataset = loading.load_dataset(hostile_store, admin.data_access)
+    dataset = loading.load_dataset(payload_store_dir, admin.data_access)
     areas = micro_areas.micro_areas(geography.wards(["E06000034"]), micro_areas.GRID, cell_size_m=150.0)
     excluded = tasking_view.tasking_view(dataset, admin, areas).ranked["cell_id"].iloc[0]
     view = tasking_view.tasking_view(dataset, admin, areas, exclusions=[Exclusion(excluded, payload("reason"))])
+    sources = tasking_exports.data_sources(store.list_datasets(payload_store_dir), "police")
     context = tasking_exports.BriefingContext(
         meeting_date=pd.Timestamp("2024-01-10").date(), districts_label="Thurrock",
-        wards=geography.wards(["E06000034"]), sources=tasking_exports.data_sources(store.list_datasets(hostile_store),
-                                                                                    "police"),
-        prepared_by="ada", changes=None, changes_against="")
+        wards=geography.wards(["E06000034"]), sources=sources, prepared_by="ada", changes=None, changes_against="")
     assert_printed(tasking_exports.briefing_pack(view, context), *(payload(tag) for tag in ("user", "reason")),
                    payload("file-police") + ".csv")
 
 
-def test_locality_labels_notes_rationale_and_the_decision_record_are_text(hostile_store, monkeypatch):
+def test_locality_labels_notes_rationale_and_the_decision_record_are_text(payload_store_dir, monkeypatch):
     downloads = DownloadRecorder(monkeypatch)
     at = _page("pages/locality.py")
     at.sidebar.toggle(key="restricted").set_value(True).run()
     admin = roles.role("admin")
-    offered = locality_view.measures_offered(loading.load_dataset(hostile_store, admin.data_access), admin,
+    offered = locality_view.measures_offered(loading.load_dataset(payload_store_dir, admin.data_access), admin,
                                              show_restricted=True)
     groups = [key for key in offered if key.startswith("people:")]
     at.multiselect(key="measures").set_value([COUNT_LAYER, *groups]).run()
-    assert any("no data for these wards in 2022/23-2023/24" in shown(e.value) for e in at.error)  # the table ends sooner
+    # The count table ends before the period shown: refused, naming the layer.
+    assert any("no data for these wards in 2022/23-2023/24" in shown(e.value) for e in at.error)
     assert_shown_as_text(at, f"http://{PAYLOAD_HOST}/layer.png")
     at.sidebar.select_slider(key="locality_year").set_value(2022).run()  # the count table's last two years
     assert not at.error, [e.value for e in at.error]
@@ -162,10 +161,10 @@ def test_locality_labels_notes_rationale_and_the_decision_record_are_text(hostil
     record = pd.read_csv(io.BytesIO(files["Decision record (CSV)"]), dtype=str, keep_default_na=False)
     assert rationale in record.to_numpy().ravel()
     assert_printed(files["Decision record (PDF)"], rationale, payload("layer"))
-    assert decision_record.list_decisions(hostile_store, restricted_values=True)["rationale"].iloc[0] == rationale
+    assert decision_record.list_decisions(payload_store_dir, restricted_values=True)["rationale"].iloc[0] == rationale
 
 
-def test_the_forecast_and_the_emerging_hot_spots_of_an_imported_layer_show_its_label_as_text(hostile_store):
+def test_the_forecast_and_the_emerging_hot_spots_of_an_imported_layer_show_its_label_as_text(payload_store_dir):
     at = _page("pages/forecast.py")
     at.sidebar.selectbox(key="layer").select(COUNT_LAYER).run()
     assert_shown_as_text(at, f"http://{PAYLOAD_HOST}/layer.png")
