@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Locator, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from hostile_store import PAYLOAD_HOST, payload, payload_store
 from hotspots import settings
 
 pytestmark = pytest.mark.browser
@@ -263,47 +264,7 @@ def test_on_a_tablet_the_sidebar_can_be_closed_with_a_finger(server, browser):
 
 # --- Markdown and HTML injection: every user-supplied string is a payload --------------------------
 
-PAYLOAD_HOST = "198.51.100.7"  # TEST-NET-2 (RFC 5737): documentation only, nothing answers there
 PAYLOAD_ATTRIBUTES = ("src", "href", "srcset", "srcdoc", "data", "action", "poster", "style", "xlink:href")
-
-
-def payload(tag: str) -> str:
-    """Markdown and HTML that would create an element fetching or linking PAYLOAD_HOST if rendered."""
-    url = f"http://{PAYLOAD_HOST}/{tag}"
-    return (f"![{tag}]({url}.png) <img src={url}-img.png onerror=alert(1)> [{tag}]({url}-link) {url}-bare "
-            f"<a href={url}-a>a</a> <script src={url}.js></script> :red[{tag}] **{tag}** `{tag}` $${tag}$$")
-
-
-def _payload_store(store_dir: Path, work: Path, demo_dir: Path) -> None:
-    """A store whose layer names, gang names, file names, ward names, crime types, labels and
-    importing user are payloads (population and deprivation from the demo, for rates)."""
-    import pandas as pd
-
-    from hotspots import geography, importing
-
-    samples = ROOT / "data" / "samples"
-    work.mkdir(parents=True, exist_ok=True)
-    thurrock = geography.wards("thurrock")["ward_code"].tolist()
-    counts = pd.DataFrame([(code, f"{year}/{str(year + 1)[2:]}", (i + year) % 4)
-                           for i, code in enumerate(thurrock) for year in range(2019, 2023)],
-                          columns=["area_code", "period", "count"])
-    counts.to_csv(work / "counts.csv", index=False)
-    nominals = pd.read_csv(samples / "synthetic_gang_nominals.csv", comment="#", dtype=str, keep_default_na=False)
-    nominals["Gang"] = [payload(f"gang{i % 2}") for i in range(len(nominals))]
-    nominals.to_csv(work / "nominals.csv", index=False)
-    police = pd.DataFrame({"Crime Reference": [f"C{i}" for i in range(6)], "Offence Date": "01/05/2021",
-                           "Offence Group": "Violence with injury", "Victim Age": "16", "DV Flag": "N",
-                           "Ward Name": ["Grays Riverside", "Tilbury St. Chads"] * 2 + [payload("ward")] * 2})
-    police.to_csv(work / "police.csv", index=False)
-    street = pd.read_csv(samples / "synthetic_police_uk_street.csv", comment="#", dtype=str, keep_default_na=False)
-    street[["Crime type", "Location", "LSOA name"]] = [payload("crime"), payload("location"), payload("lsoa")]
-    street.to_csv(work / "street.csv", index=False)
-    for source, name in (("population", "synthetic_population_10_24.csv"), ("deprivation", "synthetic_deprivation.csv")):
-        importing.import_file(store_dir, demo_dir / name, source)
-    for source, file, extra in (("counts", "counts.csv", {"layer": payload("layer")}), ("nominals", "nominals.csv", {}),
-                                ("police", "police.csv", {"accept_rejects": True}), ("police-uk", "street.csv", {})):
-        importing.import_file(store_dir, work / file, source, name=payload(f"file-{source}") + ".csv",
-                              user=payload("user"), **extra)
 
 
 PAYLOAD_ADMIN, PAYLOAD_ADMIN_PASSWORD = "ada", "payload-admin-0ne-time"
@@ -314,7 +275,7 @@ def payload_server(demo_dir, tmp_path_factory):
     from hotspots import accounts
 
     folder = tmp_path_factory.mktemp("payloads")
-    _payload_store(folder / "store", folder / "files", demo_dir)
+    payload_store(folder / "store", folder / "files", demo_dir)
     accounts.add_user(folder / "config" / "credentials.json", PAYLOAD_ADMIN, "admin", PAYLOAD_ADMIN_PASSWORD)
     with streamlit_server(folder, HOTSPOTS_DEMO_DIR=str(demo_dir), HOTSPOTS_STORE=str(folder / "store"),
                           HOTSPOTS_BASEMAP="off") as url:  # street tiles would be an outside request
@@ -418,7 +379,8 @@ def test_payloads_in_every_user_string_create_no_element_and_no_outside_request(
         if layer == "Gang nominals":
             choose(page, "Gang", "gang1")
         if shown:  # the payload is on the page, as text (the test would pass vacuously otherwise)
-            assert page.get_by_text(f"{PAYLOAD_HOST}/{shown}.png").count() >= 1, layer
+            # waited for: on a larger store the page's rerun can start after settle() has returned
+            page.get_by_text(f"{PAYLOAD_HOST}/{shown}.png").first.wait_for()
         visit_tabs(page, watch, f"ward map, layer {layer}")
 
     open_page(page, f"{payload_server}/ward_profile")
@@ -455,6 +417,89 @@ def test_payloads_in_every_user_string_create_no_element_and_no_outside_request(
     page.get_by_text("Not imported; the store is unchanged").wait_for()
     assert page.get_by_text(f"{PAYLOAD_HOST}/date.png").count() == 1
     watch.check(page, "data, import refused")
+    context.close()
+
+
+def download(page: Page, button: str, folder: Path) -> bytes:
+    """What the ``button`` download button hands over, clicked as a person would."""
+    with page.expect_download(timeout=180_000) as downloading:
+        page.get_by_role("button", name=button).click()
+    path = folder / downloading.value.suggested_filename
+    downloading.value.save_as(path)
+    return path.read_bytes()
+
+
+def printed_words(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, check=True, capture_output=True).stdout.decode()
+
+
+def assert_printed(pdf: bytes, string: str) -> None:
+    """``string`` printed as typed: each of its words in the PDF's text (a table cell wraps a long string)."""
+    words = printed_words(pdf)
+    assert not [word for word in string.split() if word not in words], string[:60]
+
+
+def test_payloads_on_the_tasking_locality_and_emerging_pages_create_no_element(payload_server, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, accept_downloads=True)
+    watch = InjectionWatch(context)
+    page = context.new_page()
+    page.on("request", watch.on_request)
+    page.set_default_timeout(60_000)
+    sign_in(page, payload_server, PAYLOAD_ADMIN, PAYLOAD_ADMIN_PASSWORD)
+
+    open_page(page, f"{payload_server}/tasking")  # the force extract's file name and importer are payloads
+    page.get_by_text("patrol areas in Thurrock").wait_for(timeout=180_000)  # settle() can return before a first run
+    visit_tabs(page, watch, "tasking")
+    assert_printed(download(page, "Briefing pack (PDF)", tmp_path), payload("file-police") + ".csv")
+    watch.check(page, "tasking, briefing pack")
+    page.locator("[data-testid='stSidebar']").get_by_text("LSOAs", exact=True).click()  # any typed id is on the grid
+    settle(page)
+    page.get_by_role("tab", name="Testing").click()
+    page.get_by_text("Cells entered by hand").click()
+    settle(page)
+    page.get_by_label("Cell ids (spaces, commas or new lines)").fill(payload("typed-cells"))
+    page.get_by_role("spinbutton", name="day, Chosen on").click()  # leaving the cells sends them
+    page.keyboard.type("03102023")  # day, month and year: each part moves on to the next
+    page.keyboard.press("Enter")
+    page.get_by_text("List to test").click()  # leaving the date field sends it
+    refusal = page.get_by_text("outside the chosen districts")  # quoting the first typed id, as text
+    refusal.filter(has_text=f"{PAYLOAD_HOST}/typed-cells.png").wait_for(timeout=180_000)
+    watch.check(page, "tasking, cells typed by hand")
+
+    open_page(page, f"{payload_server}/locality")  # the people list's groups and the count table are payloads
+    page.get_by_text("Record the decision").wait_for(timeout=180_000)
+    switch_on(page, "Show restricted layers")
+    measures = page.locator("[data-testid='stMultiSelect']", has=page.get_by_text("Measures", exact=True))
+
+    def add_measure(option: str) -> None:
+        measures.locator("input").first.click()  # the box's middle may be a chosen measure's remove button
+        page.keyboard.type(option)
+        page.get_by_role("option").filter(has_text=option).first.click()
+        settle(page)
+
+    add_measure("group offender")
+    page.locator("[data-testid='stNumberInput']", has_text="group offender").wait_for(timeout=180_000)  # its weight
+    page.get_by_text("How firm the ranking is").wait_for(timeout=180_000)
+    watch.check(page, "locality, ranking")
+    rationale = payload("rationale")
+    page.locator("textarea[aria-label='Why these wards (the rationale)']").fill(rationale)
+    page.get_by_role("button", name="Record this decision").click()
+    page.get_by_text("recorded and audited").wait_for(timeout=120_000)
+    watch.check(page, "locality, decision recorded")
+    assert_printed(download(page, "Decision record (PDF)", tmp_path), rationale)
+    assert rationale in download(page, "Decision record (CSV)", tmp_path).decode()
+    watch.check(page, "locality, decision record downloaded")
+    add_measure("imported count table")  # it ends before the period shown: refused, naming the layer
+    page.get_by_text("no data for these wards").wait_for(timeout=180_000)
+    page.get_by_text(f"{PAYLOAD_HOST}/layer.png").first.wait_for()  # its weight's label and the refusal
+    watch.check(page, "locality, count table refused")
+
+    open_page(page, payload_server)  # the ward map's emerging hot spots of the payload-named count table
+    page.get_by_role("tab", name="Ranking").wait_for(timeout=180_000)
+    choose(page, "Layer", "imported count table")
+    page.locator("[data-testid='stSidebar']").get_by_text("Emerging hot spots over every year").click()
+    settle(page, timeout_s=300)
+    visit_tabs(page, watch, "ward map, emerging hot spots")
     context.close()
 
 
