@@ -8,8 +8,8 @@ import streamlit as st
 from hotspots import aggregation, decision_record, geography, locality, locality_view, profile, roles, settings, store
 from hotspots._errors import LocalityError
 from hotspots.periods import window_label
-from ui.common import (area_choice, audited_download, cached_dataset, current_source, download_name, page_setup,
-                       region_label, require, restricted_switch, text, viewer)
+from ui.common import (area_and_restricted_choice, audited_download, cached_dataset, current_source, download_name,
+                       page_setup, region_label, require, text, viewer)
 
 require("rank_locality_wards")
 
@@ -33,9 +33,8 @@ def ranked(source: tuple, role_name: str, restricted: bool, lad_codes: tuple, we
 dataset = page_setup("Locality wards: where offenders and victims live")
 source = current_source()
 role = viewer()
+lad_codes, restricted = area_and_restricted_choice()
 with st.sidebar:
-    lad_codes = area_choice()
-    restricted = restricted_switch() if role.restricted_layers else False
     years = aggregation.data_years(dataset)
     if not years:
         st.info("Nothing to rank yet: import events or a list of people known to services on the Data page.")
