@@ -5,11 +5,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from hotspots import aggregation, decision_record, geography, locality, locality_view, profile, roles, settings, store
+from hotspots import aggregation, geography, locality, locality_view, profile, roles, settings, store
 from hotspots._errors import LocalityError
 from hotspots.periods import window_label
-from ui.common import (area_choice, audited_download, cached_dataset, current_source, download_name, page_setup,
-                       region_label, require, restricted_switch, text, viewer)
+from ui.common import (area_and_restricted_choice, audited_download, cached_dataset, current_source, download_name,
+                       page_setup, region_label, require, text, viewer)
 
 require("rank_locality_wards")
 
@@ -33,9 +33,8 @@ def ranked(source: tuple, role_name: str, restricted: bool, lad_codes: tuple, we
 dataset = page_setup("Locality wards: where offenders and victims live")
 source = current_source()
 role = viewer()
+lad_codes, restricted = area_and_restricted_choice()
 with st.sidebar:
-    lad_codes = area_choice()
-    restricted = restricted_switch() if role.restricted_layers else False
     years = aggregation.data_years(dataset)
     if not years:
         st.info("Nothing to rank yet: import events or a list of people known to services on the Data page.")
@@ -118,16 +117,16 @@ with st.form("decision"):
     rationale = st.text_area("Why these wards (the rationale)", key="rationale",
                              help="Kept with the weights, measures, data and ranking, for next year's review.")
     submitted = st.form_submit_button("Record this decision", type="primary")
+saved = store.default_store()
 if submitted:
-    if not rationale.strip():
-        st.error("Write the rationale first: the record is for next year's review, which needs to know why.")
+    try:
+        record = locality_view.save_decision(saved, view, decided_by=st.session_state["account"].name, role=role,
+                                             rationale=rationale)
+    except LocalityError as refused:
+        st.error(text(refused))
     else:
-        account = st.session_state["account"]
-        record = decision_record.save_decision(store.default_store(), locality_view.decision_record(
-            view, decided_by=account.name, role=role, rationale=rationale))
         st.session_state["recorded"] = record.decision_id
         st.success(f"Decision {record.decision_id} recorded and audited.")
-saved = store.default_store()
 past = locality_view.decisions(saved, role, show_restricted=restricted)
 if len(past):
     st.markdown("**Decisions recorded**")

@@ -8,9 +8,9 @@ from hotspots import aggregation, geography, hotspot_statistics, maps, ranking, 
 from hotspots._errors import PeriodError
 from hotspots.periods import financial_year_label, window_label
 from ui.assets import local_leaflet_urls
-from ui.common import (area_choice, audited_download, basemap_switch, cached_dataset, cached_display_wards, csv_bytes,
-                       current_source, download_name, layer_banner, page_setup, parse_bands, preferred_index,
-                       region_label, restricted_switch, show_map, text, viewer)
+from ui.common import (area_and_restricted_choice, audited_download, basemap_switch, cached_dataset,
+                       cached_display_wards, csv_bytes, current_source, download_name, layer_banner, page_setup,
+                       parse_bands, preferred_index, region_label, show_map, text, viewer)
 
 HOTSPOT_CHOICES = {"none": "Off", **hotspot_statistics.METHODS}
 ALL_GANGS = "All gangs"
@@ -62,9 +62,8 @@ dataset = page_setup("Youth violence by ward")
 source = current_source()
 role = viewer()
 
+lad_codes, restricted = area_and_restricted_choice()
 with st.sidebar:
-    lad_codes = area_choice()
-    restricted = restricted_switch() if role.restricted_layers else False
     layers = views.layers_for(dataset, role, show_restricted=restricted)
     if not layers:
         st.info("Nothing to map yet: import events (police.uk, police, ambulance) or a count table on the Data page"

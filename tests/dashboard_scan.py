@@ -12,6 +12,8 @@ import base64
 import io
 import json
 import re
+import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -21,7 +23,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.runtime import memory_media_file_storage
 from streamlit.testing.v1 import AppTest
 
-from hotspots import aggregation, geography
+from hotspots import aggregation, decision_record, geography, locality_view, roles, settings, views
 from hotspots.disclosure import DisclosedSummary
 from leak_knowledge import Shown
 from signed_in import dashboard
@@ -51,9 +53,10 @@ class Scraped:
     means: list[tuple[str, DisclosedSummary, pd.Series]] = field(default_factory=list)  # (source, mean, values)
     band_tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     runs: list[tuple[str, dict]] = field(default_factory=list)  # (page, context) of every AppTest run
+    scores: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # (source, ward_name/values/score)
 
     def extend(self, other: Scraped) -> None:
-        for name in ("shown", "texts", "legends", "ranks", "means", "band_tables", "runs"):
+        for name in ("shown", "texts", "legends", "ranks", "means", "band_tables", "runs", "scores"):
             getattr(self, name).extend(getattr(other, name))
 
 
@@ -210,11 +213,13 @@ def _number_or_text(text: str) -> object:
 
 @dataclass
 class PageSweep:
-    """How to vary one page's widgets (``runs``: each run's widget settings) and read each run."""
+    """How to vary one page's widgets (``runs``: each run's widget settings) and read each run;
+    ``thinned``: whether a sweep of every n-th run may skip some (not where each run reads its own layer)."""
 
     script: str
     runs: Callable[[AppTest, object], Iterator[dict]]
     read: Callable[[AppTest, DownloadRecorder, dict, object], Scraped]
+    thinned: bool = True
 
 
 def _ward_map_runs(at: AppTest, dataset) -> Iterator[dict]:
@@ -314,7 +319,7 @@ def explanation_shown(text: str, layer: str, code: str, source: str) -> list[Sho
 
 
 def _profile_runs(at: AppTest, dataset) -> Iterator[dict]:
-    layers = [key for key in _profile_layers(dataset)]
+    layers = _profile_layers(dataset, _role_of(at))
     wards = geography.wards("thurrock")["ward_code"].tolist()
     small = [code for code in wards
              if aggregation.layer_counts(dataset, layers[0], [code], [2023])["count"].between(1, 4).any()]
@@ -323,8 +328,13 @@ def _profile_runs(at: AppTest, dataset) -> Iterator[dict]:
                "profile_year": [2023, 2021, 2019][index]}
 
 
-def _profile_layers(dataset) -> list[str]:
-    return [key for key in aggregation.available_layers(dataset) if not aggregation.resolve_layer(key).restricted]
+def _profile_layers(dataset, role) -> list[str]:
+    """The layers the profile describes for ``role`` (a partner's include the restricted ones, as suppressed counts)."""
+    return list(views.layers_for(dataset, role))
+
+
+def _role_of(at: AppTest):
+    return roles.role(at.session_state["account"].role)
 
 
 def _read_profile(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) -> Scraped:
@@ -335,7 +345,7 @@ def _read_profile(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) 
     at.run()
     source = f"ward profile ({run['ward']}, {run['profile_year']}, trend of {run['trend_measure']})"
     out = read_run(at, downloads, source, "", (), None)
-    by_label = {aggregation.resolve_layer(key).label: key for key in _profile_layers(dataset)}
+    by_label = {aggregation.resolve_layer(key).label: key for key in _profile_layers(dataset, _role_of(at))}
     for index, frame in enumerate(chart_frames(at)):
         if {"label", "month", "financial_year"} <= set(frame.columns):
             out.shown += _monthly_shown(frame, by_label, run["ward"], f"{source}, monthly trend chart data")
@@ -477,11 +487,177 @@ def _monthly_shown(frame: pd.DataFrame, by_label: dict[str, str], ward: str, sou
     return facts
 
 
+#: A locality measure's value as shown: "12", "fewer than 5 (scored as 2.5)", "fewer than 5 in a year (scored as 7.5)".
+LOCALITY_VALUE = re.compile(r"^(?P<shown>.*?)(?: \(scored as (?P<scored>[\d.]+)\))?$")
+
+
+def _locality_runs(at: AppTest, dataset) -> Iterator[dict]:
+    """The default measures over two years, every measure over one year, then each restricted
+    measure alone (where a ranking on suppressed counts alone could order them), each period and
+    normalisation in turn, with wards holding small counts side by side; two runs record a decision."""
+    offered = list(locality_view.measures_offered(dataset, _role_of(at)))
+    restricted = [key for key in offered if key != locality_view.FORECAST and aggregation.resolve_layer(key).restricted]
+    years = aggregation.data_years(dataset)
+    normalisations = at.sidebar.radio(key="normalisation").options
+    areas = [["Thurrock"], ["Basildon", "Thurrock"], ["Southend-on-Sea"], ["Thurrock"], ["Castle Point"]]
+    yield {"area": ["Thurrock"], "window": 2, "year": years[-1], "normalisation": normalisations[0],
+           "measures": list(at.multiselect(key="measures").value), "record": True}
+    yield {"area": ["Basildon", "Thurrock"], "window": 1, "year": years[-2], "normalisation": normalisations[1],
+           "measures": list(offered), "record": False}
+    for index, key in enumerate(restricted):
+        yield {"area": areas[index % len(areas)], "window": 1 + index % 2, "year": years[-1 - index % 4],
+               "normalisation": normalisations[index % len(normalisations)], "measures": [key],
+               "record": index == 0}
+
+
+def _read_locality(at: AppTest, downloads: DownloadRecorder, run: dict, dataset) -> Scraped:
+    """Everything the Locality wards page shows for ``run``: the ranking's values and scores, the
+    contributions chart, the side-by-side table and trends, texts, and the decision record's CSV
+    (read back) and PDF (its text, which must be the CSV's record printed)."""
+    role = _role_of(at)
+    lad_codes = sorted(code for code, name in geography.LOCAL_AUTHORITIES.items() if name in run["area"])
+    span = tuple(range(run["year"] - run["window"] + 1, run["year"] + 1))
+    _set_locality(at, run, _small_count_wards(dataset, run["measures"][0], lad_codes, span))
+    assert not at.exception and not at.error, f"locality {run}: {at.exception or [e.value for e in at.error]}"
+    source = (f"locality ({'+'.join(run['area'])}, {_years_text(span)}, {run['normalisation']}, "
+              f"{'+'.join(run['measures'])})")
+    offered = locality_view.measures_offered(dataset, role)
+    keys = {label: key for key, label in offered.items() if key != locality_view.FORECAST}  # the counts
+    codes = {name: code for code, name in _locality_names(lad_codes).items()}
+    out = Scraped(texts=[(source, text) for text in element_texts(at)])
+    for frame in frames(at):
+        if {"rank", "ward_name", "score"} <= set(frame.columns):
+            measured = [label for label in frame.columns if label in offered.values()]
+            for label in [label for label in measured if label in keys]:
+                out.shown += _locality_values(frame[label], keys[label], frame["ward_name"].map(codes), span,
+                                              f"{source}, ranking table")
+            out.scores.append((f"{source}, ranking table", frame[["ward_name", *measured, "score"]]))
+        elif "Measure" in frame:
+            for row in frame.to_dict("records"):
+                if row["Measure"] in keys:
+                    for name in [c for c in frame.columns if c != "Measure"]:
+                        out.shown += _locality_values(pd.Series([row[name]]), keys[row["Measure"]],
+                                                      pd.Series([codes[name]]), span, f"{source}, side by side")
+        out.texts += [(source, str(v)) for v in frame.select_dtypes(include=["object", "string"]).to_numpy().ravel()]
+    for title, datasets in locality_charts(at):
+        for frame in datasets:
+            out.texts += [(f"{source}, chart data", str(v))
+                          for v in frame.select_dtypes(include=["object", "string"]).to_numpy().ravel()]
+            if {"ward_name", "measure", "value"} <= set(frame.columns):
+                frame = frame[frame["measure"].isin(list(keys))]
+                for label, rows in frame.groupby("measure"):
+                    out.shown += _locality_values(rows["value"], keys[label], rows["ward_name"].map(codes), span,
+                                                  f"{source}, contributions chart data")
+            elif {"label", "financial_year", "count_text"} <= set(frame.columns) and title in keys:
+                for row in frame.to_dict("records"):
+                    out.shown += _locality_values(pd.Series([row["count_text"]]), keys[title],
+                                                  pd.Series([codes[row["label"]]]), (int(row["financial_year"]),),
+                                                  f"{source}, trend of {title}")
+    out.extend(_read_decision_downloads(at, downloads, source))
+    out.runs.append(("pages/locality.py", run))
+    return out
+
+
+def _set_locality(at: AppTest, run: dict, compared: list[str]) -> None:
+    at.multiselect(key="area").set_value(run["area"])
+    at.radio(key="locality_window").set_value(run["window"])
+    at.run()
+    at.select_slider(key="locality_year").set_value(run["year"])
+    at.radio(key="normalisation").set_value(run["normalisation"])
+    at.multiselect(key="measures").set_value(run["measures"])
+    at.run()
+    for index, key in enumerate(run["measures"]):  # unequal weights: each measure's part in the score differs
+        at.number_input(key=f"weight_{key}").set_value(float(index + 1))
+    at.multiselect(key="compared").set_value(compared)
+    at.run()
+    if run["record"]:
+        at.text_area(key="rationale").input(f"Swept by the leak scan: {', '.join(run['measures'])}.")
+        next(button for button in at.button if button.label == "Record this decision").click().run()
+
+
+def _small_count_wards(dataset, key: str, lad_codes: list[str], span: tuple[int, ...]) -> list[str]:
+    """Up to ``settings.LOCALITY_MAX_COMPARED`` wards of ``lad_codes`` with a count of 1-4 of ``key``
+    in a year of ``span`` (the first wards where there are fewer), to set side by side."""
+    wards = geography.wards(lad_codes)["ward_code"].tolist()
+    yearly = aggregation.layer_counts(dataset, key, wards, list(span))
+    small = yearly[yearly["count"].between(1, 4)]["ward_code"].unique().tolist()
+    return (small + [code for code in wards if code not in small])[:settings.LOCALITY_MAX_COMPARED]
+
+
+def _locality_names(lad_codes: list[str]) -> dict[str, str]:
+    """Ward code -> the name the page gives it: with its district where two chosen wards share a name."""
+    chosen = geography.wards(lad_codes)
+    shared = chosen["ward_name"].duplicated(keep=False)
+    return dict(zip(chosen["ward_code"], chosen["ward_name"].where(~shared, chosen["ward_name"] + " ("
+                                                                    + chosen["lad_name"] + ")")))
+
+
+def _locality_values(texts: pd.Series, key: str, codes: pd.Series, years: tuple[int, ...], source: str) -> list[Shown]:
+    """A measure's values as shown (a count over ``years``), and each suppressed one's stand-in (kind
+    ``stand_in``: what it was scored as)."""
+    out = []
+    for text, code in zip(texts.tolist(), codes.tolist()):
+        match = LOCALITY_VALUE.match(str(text))
+        if not isinstance(code, str) or _blank(text) or match["shown"] == "hidden":
+            continue
+        out.append(Shown(key, code, years, "count", match["shown"], source))
+        if match["scored"]:
+            out.append(Shown(key, code, years, "stand_in", float(match["scored"]), f"{source} (scored as)"))
+    return out
+
+
+def locality_charts(at: AppTest) -> list[tuple[str | None, list[pd.DataFrame]]]:
+    """Each chart of the run: the title of its y axis (a trend's measure) and its data."""
+    out = []
+    for element in at.main:
+        if getattr(element, "type", "") == "vega_lite_chart":
+            spec = json.loads(element.proto.spec)
+            titles = [layer.get("encoding", {}).get("y", {}).get("title") for layer in [spec, *spec.get("layer", [])]]
+            out.append((next((t for t in titles if t), None),
+                        [convert_arrow_bytes_to_pandas_df(named.data.data) for named in element.proto.datasets]))
+    return out
+
+
+def _read_decision_downloads(at: AppTest, downloads: DownloadRecorder, source: str) -> Scraped:
+    """The decision record offered for download: the CSV's ranking values, and the PDF's text,
+    checked to be that CSV's record printed (so it shows nothing the CSV does not)."""
+    out = Scraped()
+    files = {button.label: downloads.data(button) for button in at.get("download_button")}
+    if not files:
+        return out
+    record = decision_record.record_from_csv(files["Decision record (CSV)"])
+    where = f"{source}, download of decision record {record.decision_id}"
+    out.texts.append((where, files["Decision record (CSV)"].decode("utf-8")))
+    for key in record.measures["measure"]:
+        if key != locality_view.FORECAST:
+            out.shown += _locality_values(record.ranking[f"{key} value"], key, record.ranking["ward_code"],
+                                          _record_years(record), f"{where}, CSV")
+
+    def pdf_text(data: bytes) -> str:
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
+            pdf.write(data)
+            pdf.flush()
+            return subprocess.run(["pdftotext", "-layout", pdf.name, "-"], check=True, capture_output=True,
+                                  text=True).stdout
+
+    printed = pdf_text(files["Decision record (PDF)"])
+    assert printed == pdf_text(decision_record.record_to_pdf(record)), f"{where}: the PDF is not the CSV's record"
+    out.texts.append((f"{where}, PDF", printed))
+    return out
+
+
+def _record_years(record) -> tuple[int, ...]:
+    """The years a saved record's values are over: its period ("2022/23" or "2021/22-2022/23")."""
+    first, _, last = record.period.partition("-")
+    return tuple(range(int(first[:4]), int((last or first)[:4]) + 1))
+
+
 SWEEPS = {sweep.script: sweep for sweep in [
     PageSweep("pages/ward_map.py", _ward_map_runs, _read_ward_map),
     PageSweep("pages/forecast.py", _forecast_runs, _read_forecast),
     PageSweep("pages/ward_profile.py", lambda at, dataset: _profile_runs(at, dataset), _read_profile),
     PageSweep("pages/ward_summary.py", _summary_runs, _read_summary),
+    PageSweep("pages/locality.py", _locality_runs, _read_locality, thinned=False),
 ]}
 
 
@@ -492,16 +668,23 @@ def sweep_pages(role: str, dataset, downloads: DownloadRecorder, *, every: int =
     missing = [page.script for page in menu if page.script not in SWEEPS]
     assert not missing, f"pages in the {role} navigation with no leak sweep: {missing}; add them to SWEEPS"
     for page in menu:
-        at = dashboard(role)
-        at.run()
-        if page.script != menu[0].script:
-            at.switch_page(page.script).run()
-        assert not at.exception, at.exception
-        out.texts += [(f"{page.title} as first shown", text) for text in element_texts(at)]
-        sweep = SWEEPS[page.script]
-        for index, run in enumerate(list(sweep.runs(at, dataset))):
-            if index % every == 0:
-                out.extend(sweep.read(at, downloads, run, dataset))
+        out.extend(sweep_page(role, page, dataset, downloads, every=every))
+    return out
+
+
+def sweep_page(role: str, page: common.PageEntry, dataset, downloads: DownloadRecorder, *, every: int = 1) -> Scraped:
+    """One page of ``role``'s navigation as first shown, then through its sweep (every ``every``-th run)."""
+    out = Scraped()
+    at = dashboard(role)
+    at.run()
+    if page.script != common.PAGES[0].script:
+        at.switch_page(page.script).run()
+    assert not at.exception, at.exception
+    out.texts += [(f"{page.title} as first shown", text) for text in element_texts(at)]
+    sweep = SWEEPS[page.script]
+    for index, run in enumerate(list(sweep.runs(at, dataset))):
+        if index % every == 0 or not sweep.thinned:
+            out.extend(sweep.read(at, downloads, run, dataset))
     return out
 
 

@@ -1,13 +1,14 @@
-"""The whole-dashboard adversary (issue 13): as councillor and as public, render every page of the
-role's navigation with a sweep of its widgets in AppTest (map tooltips and legend, chart data,
+"""The whole-dashboard adversary (issue 13): as councillor, as public and as partner (whose
+restricted layers alone are protected), render every page of the role's navigation with a sweep of its widgets in AppTest (map tooltips and legend, chart data,
 tables, captions, the bytes of every download), enumerate the views those pages draw from over
 every layer, period length and year, and combine it all into one knowledge base of what the
 viewer has learnt about each count (tests/leak_knowledge.py). It fails on the first protected
 count pinned (or a suppressed one narrowed), naming the places that gave it away.
 
 The pages draw only from the views: every value a page run shows is checked against the views
-enumeration, so the enumeration covers what the sweep does not render. Two more tests show the
-scan does find leaks: with suppression switched off, and with one secondary guard removed.
+enumeration, so the enumeration covers what the sweep does not render. More tests show the scan does find leaks:
+with suppression switched off, with one secondary guard removed, and with the locality view's
+stand-ins for a partner's suppressed counts replaced by the true counts.
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ import streamlit as st
 
 import dashboard_scan
 from dashboard_scan import Scraped, shown_from_table
-from hotspots import aggregation, disclosure, geography, loading, roles, views, ward_summary_view
+from hotspots import aggregation, disclosure, geography, loading, locality_view, roles, views, ward_summary_view
 from hotspots.periods import window_label
 from leak_knowledge import Knowledge, Shown, shown_interval
+from ui import common
 
 ROLES = ["councillor", "public"]
+#: The partner's page sweep reads every this-many-th run of each page (its map has twice the layers).
+PARTNER_EVERY = 3
 #: Period lengths the views are enumerated over: the ward map's "Period" choices (checked below).
 WINDOWS = (1, 2)
 #: Layers counted within another: (inner, outer), so inner <= outer for each ward and year.
@@ -41,6 +45,12 @@ def seen(demo_dir):
     if not len(loading.load_dataset(store).events):
         loading.load_demo_into(store)
     return loading.load_dataset(store, roles.role("councillor").data_access)
+
+
+@pytest.fixture(scope="module")
+def seen_by_partner(seen):
+    """The demo store as a partner's session loads it: the register's rows too, to count by ward."""
+    return loading.load_dataset(loading.demo_store(), roles.role("partner").data_access)
 
 
 def _layers(dataset, role: str) -> dict:
@@ -61,9 +71,22 @@ def _population(dataset) -> dict:
     return {(row.ward_code, int(row.financial_year)): float(row.population_10_24) for row in people.itertuples()}
 
 
-def _rules(layers) -> dict:
-    """The published rule of each layer: what the adversary knows the dashboard applies."""
-    return {key: disclosure.rule_of_layer(layer) for key, layer in layers.items()}
+def _rules(layers, role: str) -> dict:
+    """The published rule ``role`` sees each layer through: what the adversary knows the dashboard
+    applies (DESIGN.md, "Privacy and access"), written here, not read from ``disclosure.rule_for``,
+    so that breaking the code does not change what is checked. A partner sees true values but for
+    the restricted layers, which it sees as suppressed counts; councillor and public, every layer
+    through its rule."""
+    viewer = roles.role(role)
+    return {key: disclosure.rule_of_layer(layer)
+            if not viewer.small_counts_unsuppressed or (layer.restricted and not viewer.restricted_layers)
+            else disclosure.TRUE_VALUES for key, layer in layers.items()}
+
+
+def _nested(layers) -> tuple[tuple[str, str], ...]:
+    """``NESTED``, and each group of the people known to services within them all."""
+    groups = [key for key in layers if key.startswith(aggregation.PEOPLE_PREFIX)]
+    return NESTED + (tuple((key, "people") for key in groups) if "people" in layers else ())
 
 
 # ---- the views enumeration ----------------------------------------------------------------------
@@ -112,6 +135,30 @@ def summary_scan(dataset, viewer: roles.Role) -> Scraped:
     return out
 
 
+def locality_scan(dataset, role: str, *, measures=None, windows=WINDOWS, years=None) -> Scraped:
+    """Every value the Locality wards page can show a ``role``: each count measure offered (or of
+    ``measures``), for every ward of the region, over every period length and year (or those ending
+    in ``years``), with the stand-in each suppressed value is scored as (the forecast measure is a
+    chance, not a count)."""
+    viewer = roles.role(role)
+    region = geography.wards()
+    codes = region["ward_code"].tolist()
+    out = Scraped()
+    for key in measures or locality_view.measures_offered(dataset, viewer):
+        if key == locality_view.FORECAST:
+            continue
+        covered = aggregation.covered_years(dataset, key)
+        for window in windows:
+            for last in [y for y in covered[window - 1:] if years is None or y in years]:
+                span = tuple(range(last - window + 1, last + 1))
+                values = locality_view.measure_values(dataset, key, viewer, codes, region, last_year=last,
+                                                      years=window)
+                source = f"locality measure values ({key}, {window_label(last, window)})"
+                shown = values.texts.where(~values.suppressed, values.texts + values.values.map(" (scored as {:g})".format))
+                out.shown += dashboard_scan._locality_values(shown, key, pd.Series(shown.index), span, source)
+    return out
+
+
 def forecast_scan(dataset, key: str, viewer: roles.Role) -> Scraped:
     out = Scraped()
     wards = geography.wards()
@@ -129,11 +176,14 @@ def forecast_scan(dataset, key: str, viewer: roles.Role) -> Scraped:
 
 # ---- reading it all -----------------------------------------------------------------------------
 
-def knowledge_of(scraped: Scraped, layers) -> Knowledge:
-    """One knowledge base of everything ``scraped`` holds (bands read as ranges of the prior two years)."""
-    dataset_rules = _rules(layers)
-    knowledge = Knowledge(dataset_rules, {}, NESTED)
+def knowledge_of(scraped: Scraped, layers, role: str) -> Knowledge:
+    """One knowledge base of everything ``scraped`` holds (bands read as ranges of the prior two
+    years; locality stand-ins are checked by ``_stand_in_leak`` instead)."""
+    dataset_rules = _rules(layers, role)
+    knowledge = Knowledge(dataset_rules, {}, _nested(layers))
     for item in scraped.shown:
+        if item.kind == "stand_in":
+            continue
         if item.kind == "band":
             for years, low, high in _band_ranges(item.value, dataset_rules[item.layer], item.years):
                 knowledge.add_fact({(item.layer, item.area, year): 1 for year in years}, low, high, item.source)
@@ -156,21 +206,29 @@ def _band_ranges(label: str, rule, years: tuple[int, ...]) -> list[tuple[tuple[i
     return [(years, low, math.inf if match[3] else int(match[2] or low))]
 
 
-def first_problem(scraped: Scraped, layers, truth: dict, population: dict) -> str | None:
-    """The first leak in what was scraped: a small count written out, a legend range holding a
-    suppressed count, ranks ordering suppressed wards, a mean over hidden values, or a protected
-    count the combined knowledge pins down."""
-    rules = _rules(layers)
-    for check in (_text_leak(scraped), _legend_leak(scraped, rules), _rank_leak(scraped), _mean_leak(scraped)):
+def first_problem(scraped: Scraped, layers, truth: dict, population: dict, role: str) -> str | None:
+    """The first leak in what was scraped as ``role``: a small count written out, a legend range
+    holding a suppressed count, ranks ordering suppressed wards, a mean over hidden values, a
+    locality stand-in or score that depends on more than the values shown, or a protected count
+    the combined knowledge pins down."""
+    rules = _rules(layers, role)
+    for check in (_text_leak(scraped, rules), _legend_leak(scraped, rules), _rank_leak(scraped), _mean_leak(scraped),
+                  _stand_in_leak(scraped, rules), _score_leak(scraped)):
         if check:
             return check
-    knowledge = knowledge_of(scraped, layers)
+    knowledge = knowledge_of(scraped, layers, role)
     knowledge.population = population
     return knowledge.first_leak(truth)
 
 
-def _text_leak(scraped: Scraped) -> str | None:
+def _text_leak(scraped: Scraped, rules: dict | None = None) -> str | None:
+    """A small count written out in words. Where some layers are shown as true values (a partner's),
+    only the texts of a place naming a protected layer are read: the others may write any count."""
+    protected = None if rules is None or not any(rule.shows_true_values for rule in rules.values()) else [
+        key for key, rule in rules.items() if not rule.shows_true_values]
     for source, text in scraped.texts:
+        if protected is not None and not any(key in source for key in protected):
+            continue
         for match in dashboard_scan.COUNT_IN_WORDS.finditer(text):
             if text[max(0, match.start() - 5):match.start()] == "than ":
                 continue  # "fewer than 5 in 2021/22" is the rule's words, not a count
@@ -183,6 +241,8 @@ def _text_leak(scraped: Scraped) -> str | None:
 def _legend_leak(scraped: Scraped, rules: dict) -> str | None:
     for source, layer, labels in scraped.legends:
         rule = rules[layer]
+        if rule.shows_true_values:
+            continue
         for label in labels:
             match = _RANGE.match(label.strip())
             if not match:
@@ -203,6 +263,39 @@ def _rank_leak(scraped: Scraped) -> str | None:
         split = ranked.dropna(subset=["shown"]).groupby("shown")["rank"].nunique()
         if split.gt(1).any():
             return f"{source}: wards shown alike as {split.idxmax():g} get different ranks"
+    return None
+
+
+def _stand_in_leak(scraped: Scraped, rules: dict) -> str | None:
+    """A locality stand-in other than its years as shown (each suppressed year as the middle of its
+    range): one that differs says something of the true counts."""
+    single: dict[tuple, object] = {}
+    for item in scraped.shown:
+        if item.kind == "count" and len(item.years) == 1:
+            single.setdefault((item.layer, item.area, item.years[0]), item.value)
+    for item in scraped.shown:
+        if item.kind != "stand_in":
+            continue
+        rule = rules[item.layer]
+        years = [single.get((item.layer, item.area, year)) for year in item.years]
+        if any(value is None for value in years):
+            return f"{item.source}: the stand-in of {item.layer} {item.area} {item.years} has a year never shown alone"
+        expected = sum(rule.smallest_shown / 2 if value == rule.suppressed_text else float(str(value).replace(",", ""))
+                       for value in years)
+        if abs(expected - float(item.value)) > 1e-9:
+            return (f"{item.source}: {item.layer} {item.area} {item.years} is scored as {item.value:g}, not as its "
+                    f"years shown ({years}, {expected:g}): the stand-in depends on the true counts")
+    return None
+
+
+def _score_leak(scraped: Scraped) -> str | None:
+    """Wards a locality ranking shows alike on every measure with different scores: the score then
+    holds more than the values shown."""
+    for source, frame in scraped.scores:
+        measures = [column for column in frame.columns if column not in ("ward_name", "score")]
+        spread = frame.groupby(measures)["score"].nunique()
+        if spread.gt(1).any():
+            return f"{source}: wards shown alike as {spread.idxmax()} get different scores"
     return None
 
 
@@ -250,7 +343,7 @@ def _as_number(value: object) -> float | None:
 def test_the_demo_holds_small_counts_in_the_years_shown(seen):
     layers = _layers(seen, "councillor")
     truth = _truth(seen, layers)
-    rules = _rules(layers)
+    rules = _rules(layers, "councillor")
     for key, rule in rules.items():
         small = [value for (layer, _, _), value in truth.items() if layer == key and 1 <= value < rule.smallest_shown]
         assert len(small) >= 10, f"{key}: too few counts of 1 to {rule.smallest_shown - 1} to protect"
@@ -273,7 +366,28 @@ def test_nothing_a_role_can_reach_gives_a_protected_count_back(seen, role, monke
     everything = Scraped()
     everything.extend(pages)
     everything.extend(enumerated)
-    assert first_problem(everything, layers, _truth(seen, layers), _population(seen)) is None
+    assert first_problem(everything, layers, _truth(seen, layers), _population(seen), role) is None
+
+
+def test_nothing_a_partner_can_reach_gives_a_protected_count_back(seen_by_partner, monkeypatch):
+    """The partner's restricted layers (the register, the people known to services) as suppressed
+    counts, on every page of its navigation, the Locality wards page and its decision record included."""
+    st.cache_data.clear()
+    downloads = dashboard_scan.DownloadRecorder(monkeypatch)
+    pages = dashboard_scan.sweep_pages("partner", seen_by_partner, downloads, every=PARTNER_EVERY)
+    read = {page for page, _ in pages.runs}
+    assert "pages/locality.py" in read and any("decision record" in source for source, _ in pages.texts), read
+    layers = _layers(seen_by_partner, "partner")
+    restricted = {key for key, layer in layers.items() if layer.restricted}
+    assert restricted <= {item.layer for item in pages.shown if "locality" in item.source}, "a restricted measure unread"
+    enumerated = views_scan(seen_by_partner, "partner")
+    enumerated.extend(locality_scan(seen_by_partner, "partner"))
+    assert page_draws_only_from_views(pages, enumerated) is None
+    everything = Scraped()
+    everything.extend(pages)
+    everything.extend(enumerated)
+    truth = _truth(seen_by_partner, layers)
+    assert first_problem(everything, layers, truth, _population(seen_by_partner), "partner") is None
 
 
 def test_no_ward_summary_gives_a_protected_count_back(seen):
@@ -282,7 +396,7 @@ def test_no_ward_summary_gives_a_protected_count_back(seen):
     scraped = summary_scan(seen, roles.role("councillor"))
     read = {item.source.split(", ", 2)[-1] for item in scraped.shown}
     assert read >= {"sentence", "sentence (the period before)", "forecast sentence, explanation", "trend"}, read
-    assert first_problem(scraped, layers, _truth(seen, layers), _population(seen)) is None
+    assert first_problem(scraped, layers, _truth(seen, layers), _population(seen), "councillor") is None
 
 
 def test_councillor_and_public_see_the_same(seen):
@@ -302,11 +416,11 @@ def test_the_scan_finds_leaks_with_suppression_switched_off(seen, monkeypatch):
         truth, population = _truth(seen, layers), _population(seen)
         for key in ("violence-with-injury", "ambulance-knife"):
             scraped = views_scan(seen, "councillor", layers=[key], windows=(1,), years=[2022])
-            problem = first_problem(scraped, layers, truth, population)
+            problem = first_problem(scraped, layers, truth, population, "councillor")
             assert problem is not None and key in problem, problem
         downloads = dashboard_scan.DownloadRecorder(monkeypatch)
         pages = dashboard_scan.sweep_pages("councillor", seen, downloads, every=6)
-        assert first_problem(pages, layers, truth, population) is not None
+        assert first_problem(pages, layers, truth, population, "councillor") is not None
     finally:
         _clear_page_caches()
 
@@ -322,8 +436,46 @@ def test_the_scan_finds_a_window_less_its_years_without_the_guard(seen, monkeypa
                         lambda counts, years, rule, key="ward_code": pd.Series(False, index=counts[key].unique()))
     layers = _layers(seen, "councillor")
     scraped = views_scan(seen, "councillor", layers=["violence-with-injury"], years=[2021, 2022])
-    problem = first_problem(scraped, layers, _truth(seen, layers), _population(seen))
+    problem = first_problem(scraped, layers, _truth(seen, layers), _population(seen), "councillor")
     assert problem is not None and "violence-with-injury" in problem, problem
+
+
+def _true_counts_for_the_partner(yearly, total, span, rule):
+    """``locality_view._stand_ins`` broken: a partner's restricted measures ranked and shown at their true counts."""
+    return total, total.map(lambda value: disclosure.NO_DATA if np.isnan(value) else f"{value:,.0f}"), \
+        pd.Series(False, index=total.index)
+
+
+def test_the_scan_finds_a_partners_true_restricted_counts_on_the_locality_page(seen_by_partner, monkeypatch):
+    monkeypatch.setattr(locality_view, "_stand_ins", _true_counts_for_the_partner)
+    layers = _layers(seen_by_partner, "partner")
+    scraped = locality_scan(seen_by_partner, "partner", measures=["nominals"], windows=(1,), years=[2022])
+    problem = first_problem(scraped, layers, _truth(seen_by_partner, layers), _population(seen_by_partner), "partner")
+    assert problem is not None and "nominals" in problem, problem
+
+
+def test_the_scan_finds_a_locality_ranking_on_true_counts_behind_suppressed_ones(seen_by_partner, monkeypatch):
+    """The page swept with a partner's suppressed counts scored at their true values, the words
+    shown unchanged: the stand-ins ("scored as") are then not their years as shown."""
+    original = locality_view._stand_ins
+
+    def ranked_on_true_counts(yearly, total, span, rule):
+        _, texts, suppressed = original(yearly, total, span, rule)
+        return total, texts, suppressed
+
+    _clear_page_caches()
+    try:
+        monkeypatch.setattr(locality_view, "_stand_ins", ranked_on_true_counts)
+        page = next(entry for entry in common.PAGES if entry.script == "pages/locality.py")
+        downloads = dashboard_scan.DownloadRecorder(monkeypatch)
+        scraped = dashboard_scan.sweep_page("partner", page, seen_by_partner, downloads)
+        layers = _layers(seen_by_partner, "partner")
+        rules = _rules(layers, "partner")
+        enumerated = locality_scan(seen_by_partner, "partner", windows=(1,))  # each year alone, as the page shows it
+        scraped.extend(enumerated)
+        assert "the stand-in depends on the true counts" in (_stand_in_leak(scraped, rules) or "")
+    finally:
+        _clear_page_caches()
 
 
 def test_the_knowledge_reads_the_rules_as_published():
@@ -356,7 +508,7 @@ def test_the_knowledge_combines_windows_years_and_changes():
     assert "1 to 3" in knowledge.first_leak({("v", "W", 2021): 1, ("v", "W", 2022): 2})
 
 
-def test_the_scan_reads_counts_written_out_legend_ranges_and_ranks():
+def test_the_scan_reads_counts_written_out_legend_ranges_ranks_and_scores():
     assert _text_leak(Scraped(texts=[("forecast (ambulance-knife)", "6 call-outs in 2021/22-2022/23")]))
     assert _text_leak(Scraped(texts=[("forecast (violence-with-injury)", "6 in 2021/22")])) is None
     assert _text_leak(Scraped(texts=[("map", "fewer than 5 in 2021/22, band 0")])) is None
@@ -364,6 +516,10 @@ def test_the_scan_reads_counts_written_out_legend_ranges_and_ranks():
     assert _legend_leak(Scraped(legends=[("map", "violence-with-injury", ["0", "1 to 9"])]), rules)
     assert _legend_leak(Scraped(legends=[("map", "violence-with-injury", ["0", "5 to 9", "fewer than 5"])]),
                         rules) is None
+    scores = pd.DataFrame({"ward_name": ["A", "B", "C"], "Nominals": ["fewer than 5 (scored as 2.5)"] * 2 + ["7"],
+                           "score": [0.25, 0.25, 1.0]})
+    assert _score_leak(Scraped(scores=[("locality", scores)])) is None
+    assert _score_leak(Scraped(scores=[("locality", scores.assign(score=[0.2, 0.3, 1.0]))]))
     ranks = pd.DataFrame({"ward_code": ["A", "B", "C"], "shown": [9.0, np.nan, np.nan], "rank": [1, 2, 3]})
     assert _rank_leak(Scraped(ranks=[("chart", "v", ranks)]))
     assert _rank_leak(Scraped(ranks=[("chart", "v", ranks.assign(rank=[1, 2, 2]))])) is None

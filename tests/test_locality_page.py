@@ -70,6 +70,16 @@ def test_a_changed_weight_reranks_and_a_recorded_decision_is_saved_and_audited(d
     assert {"Decision record (PDF)", "Decision record (CSV)"} <= {b.proto.label for b in at.get("download_button")}
 
 
+def test_a_decision_without_a_rationale_gets_a_message_and_is_not_saved(dataset):
+    at = _open("partner")
+    before = len(decision_record.list_decisions(store.default_store(), restricted_values=True))
+    at.text_area(key="rationale").input("   ")
+    next(b for b in at.button if b.label == "Record this decision").click().run()
+    assert not at.exception and not any("recorded" in s.value for s in at.success)
+    assert any("Write the rationale first" in e.value for e in at.error), [e.value for e in at.error]
+    assert len(decision_record.list_decisions(store.default_store(), restricted_values=True)) == before
+
+
 def test_all_weights_zero_gets_a_message_not_a_traceback(dataset):
     at = _open("police")
     for key in at.multiselect(key="measures").value:

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots import (aggregation, decision_record, disclosure, geography, loading, locality, locality_view, roles,
-                      settings, store, views)
+from hotspots import (aggregation, audit, decision_record, disclosure, geography, loading, locality, locality_view,
+                      roles, settings, store, views)
 from hotspots._errors import DisclosureError, LocalityError
 
 THURROCK = "E06000034"
@@ -168,8 +168,7 @@ def test_decision_records_are_read_only_by_roles_that_rank_and_restricted_ones_o
                                                                                                    tmp_path):
     view = _view(datasets, "partner", samples=200)
     partner, police = roles.role("partner"), roles.role("police")
-    decision_record.save_decision(tmp_path, locality_view.decision_record(view, decided_by="a", role=partner,
-                                                                          rationale="Homes."))
+    locality_view.save_decision(tmp_path, view, decided_by="a", role=partner, rationale="Homes.")
     decision_record.save_decision(tmp_path, replace(locality_view.decision_record(
         view, decided_by="b", role=police, rationale="Homes and the register."), restricted_values=True))
     assert locality_view.decisions(tmp_path, police, show_restricted=True)["decision_id"].tolist() == [2, 1]
@@ -186,3 +185,20 @@ def test_decision_records_are_read_only_by_roles_that_rank_and_restricted_ones_o
             locality_view.decisions(tmp_path, roles.role(role))
         with pytest.raises(DisclosureError, match="may not rank locality wards"):
             locality_view.decision_files(tmp_path, roles.role(role), 1)
+
+
+def test_a_decision_is_saved_through_the_view_for_roles_that_rank_with_a_rationale_and_audited(datasets, tmp_path):
+    view = _view(datasets, "partner", samples=200)
+    for role in ("councillor", "public"):
+        with pytest.raises(DisclosureError, match="may not rank locality wards"):
+            locality_view.save_decision(tmp_path, view, decided_by="c", role=roles.role(role), rationale="Homes.")
+    with pytest.raises(LocalityError, match="Write the rationale first"):
+        locality_view.save_decision(tmp_path, view, decided_by="c", role=roles.role("partner"), rationale=" \n ")
+    assert not (tmp_path / decision_record.DECISIONS).exists() and not audit.entries(tmp_path)  # nothing saved
+    saved = locality_view.save_decision(tmp_path, view, decided_by="csp.manager", role=roles.role("partner"),
+                                        rationale="  Homes of offenders and victims. ")
+    assert saved.decision_id == 1 and saved.rationale == "Homes of offenders and victims." and saved.role == "partner"
+    assert decision_record.read_decision(tmp_path, 1).rationale == saved.rationale
+    [entry] = audit.entries(tmp_path)
+    assert (entry.action, entry.user, entry.role, entry.what["decision"]) == ("decision-recorded", "csp.manager",
+                                                                               "partner", 1)

@@ -320,6 +320,14 @@ def restricted_switch() -> bool:
     return shown
 
 
+def area_and_restricted_choice() -> tuple[tuple[str, ...], bool]:
+    """The sidebar's first widgets on the pages that map or rank the chosen areas' wards: the local
+    authorities (``area_choice``) and the restricted-layers switch (``restricted_switch``: False
+    for roles without it)."""
+    with st.sidebar:
+        return area_choice(), restricted_switch()
+
+
 def basemap_switch() -> bool:
     """The one switch for street tiles (the only outside address a page asks for), kept between pages."""
     shown = st.toggle("Street basemap", value=st.session_state.get("show_basemap", settings.BASEMAP), key="basemap",

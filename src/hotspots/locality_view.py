@@ -214,6 +214,19 @@ def decision_record(view: LocalityView, *, decided_by: str, role: Role, rational
                           ranking=view.ranking, stability=view.stability)
 
 
+def save_decision(store: Path, view: LocalityView, *, decided_by: str, role: Role, rationale: str,
+                  now: datetime | None = None) -> DecisionRecord:
+    """Save and audit the record of deciding on ``view`` (:func:`decision_record`) in ``store``
+    (``decision_record.save_decision``: saved and audited, or neither), if ``role`` may rank
+    locality wards; returns it with its id. An empty rationale is refused: next year's review
+    needs to know why."""
+    _refuse_unless_allowed(role)
+    if not rationale.strip():
+        raise LocalityError("Write the rationale first: the record is for next year's review, which needs to know why.")
+    return records.save_decision(store, decision_record(view, decided_by=decided_by, role=role, rationale=rationale,
+                                                        now=now))
+
+
 def decisions(store: Path, role: Role, *, show_restricted: bool = False) -> pd.DataFrame:
     """The saved decision records ``role`` may list (``decision_record.list_decisions``): those
     holding restricted true values only with the police switch on."""
