@@ -30,9 +30,10 @@ def summary_for(source: tuple, role_name: str, ward_code: str) -> ward_summary_v
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def trend_pictures(source: tuple, role_name: str, ward_code: str) -> list[str]:
-    """The trend charts as SVG images, drawn once per ward and role (matplotlib takes 20-30 ms a chart)."""
+    """The trend charts as SVG images, drawn once per ward and role (matplotlib takes 20-30 ms a
+    chart); none for a layer without a year."""
     return [ward_summary_charts.trend_image(section.trend, name=section.key, label=section.label)
-            for section in summary_for(source, role_name, ward_code).layers]
+            if len(section.trend) else "" for section in summary_for(source, role_name, ward_code).layers]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -56,15 +57,17 @@ dataset = page_setup("Your ward")
 st.html(PAGE_CSS)
 source = current_source()
 role = viewer()
-wards = geography.wards()[["ward_code", "ward_name", "lad_code"]].sort_values("ward_name")
+wards = geography.wards()[["ward_code", "ward_name", "lad_code", "lad_name"]].sort_values("ward_name")
 names = dict(zip(wards["ward_code"], wards["ward_name"]))
 area_of = dict(zip(wards["ward_code"], wards["lad_code"]))
+area_names = dict(zip(wards["lad_code"], wards["lad_name"]))
+default_area = next((code for code, name in area_names.items() if name == DEFAULT_REGION),
+                    min(area_names, key=area_names.get))
 first_ward = wards.groupby("lad_code")["ward_code"].first().to_dict()
 
 if st.session_state.get("summary_ward") not in names:  # first run: the ward the address names, if any
     asked = st.query_params.get("ward")
-    st.session_state["summary_ward"] = asked if asked in names else first_ward[
-        next(code for code, name in geography.LOCAL_AUTHORITIES.items() if name == DEFAULT_REGION)]
+    st.session_state["summary_ward"] = asked if asked in names else first_ward[default_area]
     if asked is not None and asked not in names:
         st.warning(f"The address asks for the ward {text(asked)}, which is no {geography.region_name()} ward "
                    f"(2013-2024 codes, E05...), so {text(names[st.session_state['summary_ward']])} is shown. "
@@ -73,13 +76,13 @@ ward_code = st.session_state["summary_ward"]
 st.session_state["summary_lad"] = area_of[ward_code]
 
 left, right = st.columns(2)
-lad_code = left.selectbox("Local authority", sorted(geography.LOCAL_AUTHORITIES, key=geography.LOCAL_AUTHORITIES.get),
-                          format_func=geography.LOCAL_AUTHORITIES.get, key="summary_lad", on_change=_area_changed)
+lad_code = left.selectbox("Local authority", sorted(area_names, key=area_names.get), format_func=area_names.get,
+                          key="summary_lad", on_change=_area_changed)
 right.selectbox("Ward", [code for code in names if area_of[code] == lad_code], format_func=names.get,
                 key="summary_ward")
 st.query_params["ward"] = ward_code  # the address names the ward shown, so that it can be shared
 
-ward_picker(map_shapes(lad_code, ward_code), label=f"Map of the wards of {geography.LOCAL_AUTHORITIES[lad_code]}",
+ward_picker(map_shapes(lad_code, ward_code), label=f"Map of the wards of {area_names[lad_code]}",
             key="summary_map", on_pick=_tapped)
 st.caption("Tap a ward on the map, or choose it from the list. The chosen ward is dark red.")
 

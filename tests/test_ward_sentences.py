@@ -133,20 +133,23 @@ def test_the_rate_against_the_area_mean():
     assert ward_sentences.rate_sentence(one_year).startswith("That is 3.0 per 1,000 residents aged 10-24, below")
 
 
-def test_with_wards_suppressed_the_rate_is_set_against_the_range_the_mean_of_all_wards_lies_in():
+def test_with_counts_protected_the_rate_is_set_against_the_range_the_mean_of_all_wards_lies_in():
     """The mean of the shown wards leaves out the low counts: a ward above the true mean could read
-    as below it. With some wards protected the mean is a range, and the sentence says which side
-    only when the rate is outside it."""
+    as below it. With counts protected the mean is a range, and the sentence says which side only
+    when the ward's own rate, as far as it is known, is outside it."""
     bounded = replace(TILBURY, mean_low=6.1, mean_high=7.9)
+    protected = "as the counts shown are protected (rounded or too small to show)"
     assert ward_sentences.rate_sentence(bounded) == (
         "That is 15.6 a year per 1,000 residents aged 10-24, above the mean of Thurrock's wards, which lies between "
-        "6.1 and 7.9, as some wards' counts are too small to show.")
+        f"6.1 and 7.9, {protected}.")
     assert ", below the mean of Thurrock's wards, which lies between 6.1 and 7.9" in ward_sentences.rate_sentence(
         replace(bounded, rate=6.0))
     assert ward_sentences.rate_sentence(replace(bounded, rate=7.0)) == (
         "That is 7.0 a year per 1,000 residents aged 10-24. The mean of Thurrock's wards lies between 6.1 and 7.9, "
-        "as some wards' counts are too small to show, so whether this is above or below it cannot be said.")
-    exact = replace(TILBURY, mean_low=7.2, mean_high=7.2)  # nothing suppressed: the mean itself
+        f"{protected}, so whether this is above or below it cannot be said.")
+    rounded = replace(bounded, rate=8.4, rate_low=7.5, rate_high=9.3)  # its own rate may lie inside the range
+    assert "cannot be said" in ward_sentences.rate_sentence(rounded)
+    exact = replace(TILBURY, mean_low=7.2, mean_high=7.2)  # nothing protected: the mean itself
     assert ward_sentences.rate_sentence(exact) == ward_sentences.rate_sentence(TILBURY)
 
 
@@ -158,9 +161,11 @@ def test_the_bounds_of_a_window_are_what_its_shown_years_allow():
     assert bounds.loc["A"].tolist() == [10, 13]  # 1-4 and 9
     assert bounds.loc["B"].tolist() == [6, 6]
     assert bounds.loc["C"].tolist() == [2, 8]
-    table = pd.DataFrame({"rate_per_1000": [NAN, 6.0, NAN], "suppressed": [True, False, True]})
-    assert disclosure.disclosed_mean_range(table, "rate_per_1000", pd.Series([1.0, NAN, 2.0]),
-                                           pd.Series([3.0, NAN, 8.0])) == (3.0, 17 / 3)
+    health = disclosure.DisclosureRule("health", smallest_shown=8, rounding_base=5, suppressed_text="fewer than 8")
+    rounded = disclosure.window_count_bounds(counts.assign(count=[8, 8, 0, 23, 3, 12]), [2022, 2023], health)
+    assert rounded.loc["A"].tolist() == [16, 24]  # each shown as 10: 8-12 (never below 8)
+    assert rounded.loc["B"].tolist() == [23, 27]  # 0 exactly, and 25: 23-27
+    assert rounded.loc["C"].tolist() == [9, 19]  # 1-7 and 10: 8-12
 
 
 def test_the_forecast_in_words():

@@ -33,7 +33,7 @@ def _written(svg: str) -> dict[str, str]:
 
 def test_the_trend_writes_each_shown_count_and_leaves_a_suppressed_year_a_gap():
     trend = _trend([12, float("nan"), 0, 31], ["12", "fewer than 5", "0", "31"], [False, True, False, False])
-    svg = ward_summary_charts.trend_svg(trend, name="violence-with-injury", label="Violence with injury")
+    svg = ward_summary_charts.trend_svg(trend, name="violence-with-injury")
     assert _written(svg) == {"trend-violence-with-injury-2019": "12", "trend-violence-with-injury-2021": "0",
                              "trend-violence-with-injury-2022": "31"}
     assert "fewer than 5" not in svg, "a suppressed year is no label on the chart"
@@ -53,8 +53,7 @@ def test_the_image_says_every_value_in_words_and_its_label_stays_text():
 
 
 def test_a_trend_with_no_counts_draws_without_a_label():
-    svg = ward_summary_charts.trend_svg(_trend([float("nan")] * 2, ["no data", "no data"], [False, False]),
-                                        name="a", label="A")
+    svg = ward_summary_charts.trend_svg(_trend([float("nan")] * 2, ["no data", "no data"], [False, False]), name="a")
     assert _written(svg) == {}
 
 

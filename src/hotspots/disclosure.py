@@ -198,24 +198,20 @@ def hidden_by_years(counts: pd.DataFrame, years: list[int], rule: DisclosureRule
 def window_count_bounds(counts: pd.DataFrame, years: list[int], rule: DisclosureRule, *,
                         key: str = "ward_code") -> pd.DataFrame:
     """By area (``key``), the least and the most (``low``, ``high``) a count over ``years`` can be
-    to a viewer who sees its single years: a shown year is its shown count, a suppressed one
-    anything from 1 to ``smallest_shown - 1``. NaN where a year has no data. Public knowledge
-    only, so a statement made from these bounds gives nothing away."""
+    to a viewer who sees its single years: a suppressed year anything from 1 to ``smallest_shown -
+    1``, a rounded one within half the rounding base of its shown value (never below the smallest
+    shown), any other its value. NaN where a year has no data. Public knowledge only, so a
+    statement made from these bounds gives nothing away."""
     in_window = counts[counts["financial_year"].isin(years)]
     shown = disclosed_counts(in_window["count"], rule)
     hidden = shown["suppressed"].astype(bool)
-    bounds = pd.DataFrame({key: in_window[key], "low": shown["count"].mask(hidden, 1.0),
-                           "high": shown["count"].mask(hidden, float(rule.smallest_shown - 1))})
+    value = shown["count"].astype("float64")
+    half = rule.rounding_base // 2 if rule.rounding_base > 1 else 0
+    rounded = value.gt(0) & ~hidden
+    low = value.mask(rounded, (value - half).clip(lower=rule.smallest_shown)).mask(hidden, 1.0)
+    high = value.mask(rounded, value + half).mask(hidden, float(rule.smallest_shown - 1))
+    bounds = pd.DataFrame({key: in_window[key], "low": low, "high": high})
     return bounds.groupby(key)[["low", "high"]].sum(min_count=len(years))
-
-
-def disclosed_mean_range(table: pd.DataFrame, column: str, low: pd.Series, high: pd.Series) -> tuple[float, float]:
-    """The least and the most the mean of ``column`` over every ward with a value can be, to a
-    viewer: shown values as shown, each suppressed ward's between its ``low`` and ``high`` (on
-    ``table``'s index; e.g. rates of ``window_count_bounds``). Equal when nothing is suppressed."""
-    suppressed = _suppressed(table, column)
-    values = table[column].astype("float64")
-    return float(values.mask(suppressed, low).mean()), float(values.mask(suppressed, high).mean())
 
 
 def window_disclosure(yearly: pd.DataFrame, last_year: int, years: int, rule: DisclosureRule, *,

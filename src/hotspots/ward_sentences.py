@@ -89,7 +89,8 @@ class WardFigures:
     ``wards_ranked`` wards of ``area_name`` with a count (``wards_without_data`` have none), shared
     by ``tied`` of them. ``area_noun`` names the areas ("ward"). ``mean_rate`` is the mean rate of
     the wards shown (``mean_text`` says which); ``mean_low`` and ``mean_high`` bound the mean of
-    every ward, as far as the viewer can know it (``disclosure.disclosed_mean_range``).
+    every ward, and ``rate_low`` and ``rate_high`` the ward's own rate, as far as the viewer can know
+    them (``disclosure.window_count_bounds``: some counts hidden, or rounded).
     """
 
     ward_name: str
@@ -114,6 +115,8 @@ class WardFigures:
     area_noun: str = "ward"
     mean_low: float = math.nan
     mean_high: float = math.nan
+    rate_low: float = math.nan
+    rate_high: float = math.nan
 
 
 def count_sentence(figures: WardFigures, words: LayerWords) -> str:
@@ -141,13 +144,15 @@ def rate_sentence(figures: WardFigures) -> str:
     rate = f"That is {figures.rate:,.1f}{per_year} per 1,000 residents aged 10-24"
     low, high = figures.mean_low, figures.mean_high
     if not (math.isnan(low) or math.isnan(high)) and f"{low:,.1f}" != f"{high:,.1f}":
-        # Some wards' counts are protected: the mean of all of them is known only as a range, and
-        # the mean of the shown wards alone would leave out the lowest counts.
-        where = (f"lies between {low:,.1f} and {high:,.1f}, as some {figures.area_noun}s' counts are too small to "
-                 "show")
-        if figures.rate > high:
+        # Counts are protected (hidden or rounded): the mean of every ward is known only as a range,
+        # and the mean of the shown wards alone would leave out the lowest counts.
+        where = (f"lies between {low:,.1f} and {high:,.1f}, as the counts shown are protected (rounded or too "
+                 "small to show)")
+        own_low = figures.rate if math.isnan(figures.rate_low) else figures.rate_low
+        own_high = figures.rate if math.isnan(figures.rate_high) else figures.rate_high
+        if own_low > high:
             return f"{rate}, above the mean of {figures.area_name}'s {figures.area_noun}s, which {where}."
-        if figures.rate < low:
+        if own_high < low:
             return f"{rate}, below the mean of {figures.area_name}'s {figures.area_noun}s, which {where}."
         return (f"{rate}. The mean of {figures.area_name}'s {figures.area_noun}s {where}, so whether this is above "
                 "or below it cannot be said.")

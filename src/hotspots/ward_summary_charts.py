@@ -19,8 +19,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from shapely.geometry.base import BaseGeometry
 
-CHOSEN_COLOUR = "#b2182b"
-OTHER_COLOUR = "#d1d5db"
 LINE_COLOUR = "#374151"
 TEXT_COLOUR = "#111827"
 GAP_COLOUR = "#6b7280"
@@ -55,8 +53,8 @@ def _path(shape: BaseGeometry, minx: float, maxy: float, scale: float) -> str:
     return "".join(rings)
 
 
-def trend_svg(trend: pd.DataFrame, *, name: str, label: str, title: str = "Count") -> str:
-    """A ward's yearly counts (``year, count, count_text, suppressed`` from
+def trend_svg(trend: pd.DataFrame, *, name: str, title: str = "Count") -> str:
+    """A ward's yearly counts (at least one year of ``year, count, count_text, suppressed`` from
     ``disclosure.disclosed_trend``) as an SVG: each shown count written above its point; a
     suppressed year a gap in the line marked by a dashed vertical line, never a zero. Its text is
     kept as text. Each written count is the group ``trend-<name>-<year>`` (``name``: unique on the
@@ -102,6 +100,6 @@ IMAGE = re.compile(r'<img src="data:image/svg\+xml;base64,(?P<svg>[A-Za-z0-9+/=]
 def trend_image(trend: pd.DataFrame, *, name: str, label: str) -> str:
     """:func:`trend_svg` as an HTML image (a data address), its alternative text every year's value
     in words. An image, because a page sanitises inline SVG away, and an SVG image runs no script."""
-    svg = base64.b64encode(trend_svg(trend, name=name, label=label).encode()).decode()
+    svg = base64.b64encode(trend_svg(trend, name=name).encode()).decode()
     return (f'<img src="data:image/svg+xml;base64,{svg}" alt="{escape(trend_words(trend, label), quote=True)}" '
             'style="width: 100%; height: auto; display: block">')

@@ -176,11 +176,9 @@ def _figures(data: SummaryData, layer_years: LayerYears, ward_code: str, area_wa
     # The mean over every ward, as far as the viewer can know it: over the shown wards alone it
     # leaves out the low counts, and a ward above every other mean would read as below it.
     window = list(range(last - years + 1, last + 1))
-    bounds = disclosure.window_count_bounds(counts, window, rule).reindex(shown["ward_code"]).set_axis(shown.index)
+    bounds = disclosure.window_count_bounds(counts, window, rule).reindex(shown["ward_code"])
     per_count = 1000 / (true.set_index("ward_code")["population_10_24"] * years).reindex(shown["ward_code"])
-    per_count = per_count.where(per_count.notna() & np.isfinite(per_count)).set_axis(shown.index)
-    mean_low, mean_high = disclosure.disclosed_mean_range(shown, "rate_per_1000", bounds["low"] * per_count,
-                                                          bounds["high"] * per_count)
+    rates = bounds.mul(per_count.where(np.isfinite(per_count)), axis=0)
     row = shown.set_index("ward_code").loc[ward_code]
     rank = None if row["suppressed"] or pd.isna(row["count"]) else int(ranks[ward_code])
     return ward_sentences.WardFigures(
@@ -192,8 +190,9 @@ def _figures(data: SummaryData, layer_years: LayerYears, ward_code: str, area_wa
         count_change=float(row["count_change"]), rank=rank,
         tied=int(ranks.eq(rank).sum()) if rank is not None else 0, wards_ranked=int(has_count.sum()),
         wards_without_data=int((~has_count).sum()), rounding_base=rule.rounding_base,
-        rate=float(row["rate_per_1000"]), mean_rate=mean.value, mean_text=mean.text, mean_low=mean_low,
-        mean_high=mean_high)
+        rate=float(row["rate_per_1000"]), mean_rate=mean.value, mean_text=mean.text,
+        mean_low=float(rates["low"].mean()), mean_high=float(rates["high"].mean()),
+        rate_low=float(rates.loc[ward_code, "low"]), rate_high=float(rates.loc[ward_code, "high"]))
 
 
 def _trend(data: SummaryData, layer_years: LayerYears, ward_code: str) -> pd.DataFrame:
