@@ -74,3 +74,9 @@ def _number(cell: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_a_formula_in_a_category_column_or_a_header_is_written_as_text() -> None:
+    table = pd.DataFrame({"=HYPERLINK(1)": [1, 2], "group": pd.Categorical(["=1+1", "Grays"])})
+    written = list(csv.reader(io.StringIO(csv_export.table_csv(table).decode())))
+    assert written == [["'=HYPERLINK(1)", "group"], ["1", "'=1+1"], ["2", "Grays"]]

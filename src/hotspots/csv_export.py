@@ -29,8 +29,9 @@ def formula_safe(value: str, *, reversible: bool = False) -> str:
 def table_csv(table: pd.DataFrame, *, float_format: str | None = None) -> bytes:
     """``table`` as UTF-8 CSV (no index, :data:`LINE_END`, numbers as ``float_format`` says), its
     text cells made :func:`formula_safe`."""
-    text_columns = table.select_dtypes(include=["object", "string"]).columns
-    safe = table.assign(**{column: table[column].map(_formula_safe_cell) for column in text_columns})
+    text_columns = table.select_dtypes(include=["object", "string", "category"]).columns
+    safe = table.assign(**{column: table[column].astype(object).map(_formula_safe_cell) for column in text_columns})
+    safe.columns = [_formula_safe_cell(column) for column in safe.columns]  # a header from a user's file too
     return safe.to_csv(index=False, lineterminator=LINE_END, float_format=float_format).encode("utf-8")
 
 
