@@ -12,7 +12,6 @@ from ui.common import (area_and_restricted_choice, audited_download, basemap_swi
                        cached_display_wards, csv_bytes, current_source, download_name, layer_banner, page_setup,
                        parse_bands, preferred_index, region_label, show_map, text, viewer)
 
-HOTSPOT_CHOICES = {"none": "Off", **hotspot_statistics.METHODS}
 ALL_GANGS = "All gangs"
 #: What the hotspot table's z is, and how to read it with the permutation p (analysts asked).
 SPOT_Z_LABELS = {"gi_star": "z-score of Gi* (analytic)", "local_moran": "z-score of Local Moran's I (permutations)"}
@@ -45,8 +44,9 @@ def map_view(source: tuple, layer_key: str, role_name: str, lad_codes: tuple, me
 
 
 @st.cache_data(show_spinner="Testing for statistical hotspots (999 permutations)...", max_entries=32)
-def spots_for(_view: views.WardMapView, view_key: tuple, lad_codes: tuple, method: str, fdr: bool) -> pd.DataFrame:
-    return views.ward_hotspots(_view, geography.wards(list(lad_codes)), method, fdr=fdr)
+def spots_for(_view: views.WardMapView, view_key: tuple, lad_codes: tuple, method: str, fdr: bool,
+              measure: str) -> pd.DataFrame:
+    return views.ward_hotspots(_view, geography.wards(list(lad_codes)), method, fdr=fdr, measure=measure)
 
 
 @st.cache_data(show_spinner="Finding emerging hot spots (Gi* each year, 999 permutations)...", max_entries=16)
@@ -97,8 +97,11 @@ with st.sidebar:
                 None if bands is None else tuple(bands))
     view = map_view(*view_key)
     if view.hotspots_offered:
-        method = st.selectbox("Statistical hotspots", list(HOTSPOT_CHOICES), format_func=HOTSPOT_CHOICES.get,
-                              key="hotspots")
+        choices = {"none": "Off", **views.hotspot_methods(measure)}
+        if st.session_state.get("hotspots") not in choices:  # Gi* chosen, then a change: Gi* is not offered
+            st.session_state["hotspots"] = "none"
+        method = st.selectbox("Statistical hotspots", list(choices), format_func=choices.get, key="hotspots",
+                              help=None if "gi_star" in choices else views.NO_GI_STAR_ON_CHANGES)
         fdr = st.checkbox("Control the false discovery rate", key="fdr",
                           disabled=method == "none" and not st.session_state.get("emerging", False),
                           help="Benjamini-Hochberg across all wards tested, instead of p <= 0.05 for each.")
@@ -131,7 +134,7 @@ map_tab, ranking_view, values_view, *spread_view = st.tabs(tab_names, key="view"
                                                              bind="query-params")
 
 if map_tab.open:
-    spots = spots_for(view, view_key, lad_codes, method, fdr) if method != "none" else None
+    spots = spots_for(view, view_key, lad_codes, method, fdr, measure) if method != "none" else None
     with map_tab:
         fmap = maps.ward_choropleth(
             areas, view.values, label=f"{label}, {period}", breaks=view.legend.breaks,
@@ -149,7 +152,7 @@ if map_tab.open:
                    + "Tap a ward for its values and a link to its profile. Ranking and Values are in the tabs above.")
         if spots is not None:
             significant = spots[spots["significant"]]
-            st.markdown(f"**{HOTSPOT_CHOICES[method].replace('*', chr(92) + '*')}**: {len(significant)} of "
+            st.markdown(f"**{hotspot_statistics.METHODS[method].replace('*', chr(92) + '*')}**: {len(significant)} of "
                         f"{len(spots)} wards significant ({'false discovery rate 5%' if fdr else 'p <= 0.05 each'}, "
                         "999 permutations, queen contiguity).")
             st.dataframe(significant.sort_values("z", ascending=False)[["ward_name", "lad_name", "value", "z", "p",

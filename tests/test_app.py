@@ -9,7 +9,7 @@ import pytest
 from streamlit.config import ShowErrorDetailsConfigOptions
 from streamlit.testing.v1 import AppTest
 
-from hotspots import geography, importing, maps, roles
+from hotspots import geography, importing, maps, roles, views
 from shown_text import shown
 from signed_in import DASHBOARD, dashboard
 
@@ -120,6 +120,21 @@ def test_classes_palette_and_fixed_bands(app):
     app.sidebar.text_input(key="bands").set_value("five")
     app.run()
     assert "Cannot read the bands" in app.error[0].value
+
+
+def test_gi_star_is_not_offered_on_a_change(app, dataset):
+    """Gi* sums values of one sign; a change's rises and falls cancel out, so its p means nothing."""
+    app.sidebar.selectbox(key="hotspots").set_value("gi_star")
+    app.run()
+    app.sidebar.radio(key="measure").set_value("count_change")
+    app.run()
+    assert not app.exception, app.exception
+    assert app.sidebar.selectbox(key="hotspots").options == ["Off", "Local Moran's I"]
+    assert app.sidebar.selectbox(key="hotspots").value == "none"
+    view = views.ward_map_view(dataset, "violence-with-injury", roles.role("police"), geography.wards(),
+                               ["E06000034"], measure="count_change", last_year=2023)
+    with pytest.raises(ValueError, match="not changes"):
+        views.ward_hotspots(view, geography.wards("E06000034"), "gi_star", fdr=False, measure="count_change")
 
 
 @pytest.mark.parametrize("method, spot_words", [("gi_star", "hot spot"), ("local_moran", "high-high (hot spot)")])

@@ -58,7 +58,7 @@ def test_suppressed_roles_see_fewer_than_5_and_no_rate_or_change_for_it(dataset,
     assert view.download.set_index("ward_code").loc[W1, "above_mean"] == "fewer than 5"
     assert not view.hotspots_offered and W1 not in set(view.ranking["ward_code"]) and view.ranking_left_out == 1
     with pytest.raises(DisclosureError):
-        views.ward_hotspots(view, wards, "gi_star", fdr=False)
+        views.ward_hotspots(view, wards, "gi_star", fdr=False, measure="count")
 
 
 @pytest.mark.parametrize("layer, words, withheld", [

@@ -180,11 +180,26 @@ def ward_map_view(dataset: Dataset, layer_key: str, role: Role, wards: pd.DataFr
                        hotspots_offered=rule.shows_true_values)
 
 
-def ward_hotspots(view: WardMapView, areas: gpd.GeoDataFrame, method: str, *, fdr: bool) -> pd.DataFrame:
-    """Gi* or Local Moran on the map's values, with ward and local authority names; only where the
-    viewer sees true values (a :class:`DisclosureError` otherwise: see ``NO_HOTSPOTS_REASON``)."""
+#: Why Gi* is not offered on a change (the page prints it).
+NO_GI_STAR_ON_CHANGES = ("Getis-Ord Gi* is offered for counts and rates, not changes: it compares sums of values "
+                         "of one sign, and a change's rises and falls cancel out. Local Moran's I reads changes.")
+
+
+def hotspot_methods(measure: str) -> dict[str, str]:
+    """The statistical hotspot methods offered on ``measure`` (key: name): Gi* not on a change."""
+    return {key: name for key, name in hotspot_statistics.METHODS.items()
+            if not (key == "gi_star" and "change" in measure)}
+
+
+def ward_hotspots(view: WardMapView, areas: gpd.GeoDataFrame, method: str, *, fdr: bool,
+                  measure: str) -> pd.DataFrame:
+    """Gi* or Local Moran on the map's values (``measure``), with ward and local authority names;
+    only where the viewer sees true values (a :class:`DisclosureError` otherwise: see
+    ``NO_HOTSPOTS_REASON``), and a method :func:`hotspot_methods` offers (a ``ValueError``)."""
     if not view.hotspots_offered:
         raise DisclosureError(NO_HOTSPOTS_REASON)
+    if method not in hotspot_methods(measure):
+        raise ValueError(NO_GI_STAR_ON_CHANGES if method == "gi_star" else f"Unknown method {method!r}.")
     spots = hotspot_statistics.local_statistics(areas, view.values, method=method, fdr=fdr)
     return spots.merge(view.table[["ward_code", "ward_name", "lad_name"]], on="ward_code", how="left")
 
