@@ -139,8 +139,8 @@ try:
     view = view_for(source, role.name, areas_key, choices, compared_list)
 except TaskingError as problem:
     refused(problem)
-for problem in view.exclusion_problems:
-    exclusion_problems.error(text(problem), icon=":material/error:")
+for unapplied in view.exclusion_problems:
+    exclusion_problems.error(text(unapplied), icon=":material/error:")
 region = region_label(lad_codes)
 st.subheader(f"{view.selection} in {region}, {view.window.label}", divider=False)
 st.caption(" ".join(text(note) for note in dict.fromkeys((tasking_view.POLICE_UK_NOTE, *view.notes))))

@@ -34,8 +34,9 @@ class _FitBoundsOnResize(FitBounds):
 def patrol_areas_map(areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, basemap: bool,
                      leaflet_urls: tuple[str, str] | None = None) -> folium.Map:
     """Patrol areas (``tasking.patrol_areas``'s columns) in red, each with its number, over ward
-    outlines, zoomed to the areas' cells (kept so when the frame is resized). ``leaflet_urls`` (script, stylesheet) replaces folium's CDN links
-    for a closed network; ``basemap=False`` requests no tiles. Every label is escaped."""
+    outlines, zoomed to the areas' cells (again whenever the frame is resized). ``leaflet_urls``
+    (script, stylesheet) replaces folium's CDN links for a closed network; ``basemap=False``
+    requests no tiles. Every label is escaped."""
     fmap = folium.Map(tiles="OpenStreetMap" if basemap else None, control_scale=True, keyboard=False)
     if leaflet_urls is not None:
         fmap.default_js = [("leaflet", leaflet_urls[0])]
