@@ -94,12 +94,14 @@ with st.sidebar:
                                 format="%.0f", key="grip_cell_size", disabled=level == micro_areas.LSOA,
                                 help=f"{low} to {high} m; cells are anchored to the British National Grid, so a "
                                      "cell keeps its id from one meeting to the next.")
-    n = st.number_input("Areas to select (N)", value=settings.GRIP_TOP_N, step=1, key="grip_n",
-                        help="Thurrock runs 11; the Southend pilot used 20 cells.")
+    n = st.number_input("Cells to select (N)", value=settings.GRIP_TOP_N, step=1, key="grip_n",
+                        help="N counts cells: merged, touching cells make fewer patrol areas. Thurrock runs 11; "
+                             "the Southend pilot used 20 cells.")
     merge = st.toggle("Merge touching cells into patrol areas", value=True, key="grip_merge")
     window_months = st.number_input("Window (months)", value=settings.GRIP_WINDOW_MONTHS, step=1, key="grip_window")
-    last_month = st.date_input("Window ends in the month of", value=None, key="grip_last_month", format="DD/MM/YYYY",
-                               help="Empty: the latest month of the data.")
+    last_month = st.date_input("Window ends in the month of", value=tasking_view.latest_month(dataset, data_source),
+                               key="grip_last_month", format="DD/MM/YYYY",
+                               help="Starts at the latest month of the data; empty: the latest month too.")
     offences = st.multiselect("Offences", harm.KNOWN_OFFENCE_GROUPS, default=settings.GRIP_OFFENCES[data_source],
                               key=f"grip_offences_{data_source}")
     weighted = st.toggle("Weight by harm", value=True, key="grip_weighted",
@@ -107,17 +109,18 @@ with st.sidebar:
     meeting = st.date_input("Meeting date", value=date.today(), key="grip_meeting", format="DD/MM/YYYY")
     basemap = basemap_switch()
 
-weights_column, exclusions_column = st.columns(2)
-with weights_column.expander("Harm weights (editable)", expanded=False):
+# One above the other, each the page's width: side by side, a tablet hid the weight column.
+with st.expander("Harm weights (editable)", expanded=False):
     st.caption(text(harm.HARM_INDEX) + ". Edit a weight or add an offence group; see docs/harm-weights.md.")
     harm_table = st.data_editor(tasking_view.editable_harm_table(), key="grip_harm", num_rows="dynamic",
                                 hide_index=True, disabled=["basis"], width="stretch",
                                 column_config={"offence_group": "Offence group", "weight": "Weight (days)",
                                                "basis": "Where the weight comes from"})
-with exclusions_column.expander("Exclusions (with a reason)", expanded=False):
+with st.expander("Exclusions (with a reason)", expanded=False):
     exclusions = st.data_editor(NO_EXCLUSIONS, key="grip_exclusions", num_rows="dynamic", hide_index=True,
                                 width="stretch", column_config={"cell_id": "Cell id (from the ranked cells)",
                                                                 "reason": "Reason (e.g. custody suite)"})
+exclusion_problems = st.container()  # beside the exclusions: a row not applied, and why
 
 saved_lists = tasking_lists.saved_tasking_lists(store.default_store())  # where the audit trail is
 saved_labels = {int(row.list_id): f"List {row.list_id}: meeting of {row.chosen_on:%d %b %Y} ({row.grid_key}, "
@@ -136,8 +139,10 @@ try:
     view = view_for(source, role.name, areas_key, choices, compared_list)
 except TaskingError as problem:
     refused(problem)
+for unapplied in view.exclusion_problems:
+    exclusion_problems.error(text(unapplied), icon=":material/error:")
 region = region_label(lad_codes)
-st.subheader(f"{len(view.areas)} patrol areas in {region}, {view.window.label}", divider=False)
+st.subheader(f"{view.selection} in {region}, {view.window.label}", divider=False)
 st.caption(" ".join(text(note) for note in dict.fromkeys((tasking_view.POLICE_UK_NOTE, *view.notes))))
 
 areas_tab, why_tab, when_tab, changed_tab, testing_tab, method_tab, outputs_tab = st.tabs(
@@ -222,6 +227,9 @@ if testing_tab.open:
                                       key="grip_tested")
                 tested = tasking_lists.read_tasking_list(store.default_store(), chosen).tasking_list
             result = tasking_view.evaluation_view(dataset, role, view.micro_areas, tested)
+        except tasking_view.NotYetTestable as waiting:  # not a fault: later data will come
+            st.info(text(str(waiting)))
+            st.stop()
         except TaskingError as problem:
             refused(problem)
         ratio, ring = st.columns(2)

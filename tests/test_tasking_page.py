@@ -57,7 +57,16 @@ def test_changing_n_and_merging_changes_the_selection(dataset):
     at.sidebar.toggle(key="grip_merge").set_value(False).run()
     at.sidebar.number_input(key="grip_n").set_value(5).run()
     assert not at.exception and not at.error
-    assert at.subheader[0].value.startswith("5 patrol areas")
+    assert at.subheader[0].value.startswith("5 cells in 5 patrol areas")  # unmerged: each cell its own area
+
+
+def test_n_counts_cells_and_the_heading_says_cells_and_the_patrol_areas_they_make(dataset):
+    at = _tasking("police")
+    assert at.sidebar.number_input(key="grip_n").label == "Cells to select (N)"
+    capture = next(frame.value for frame in at.dataframe if "pai" in frame.value.columns)
+    areas, cells = len(capture) - 1, int(capture["cells"].iloc[-1])  # less the "All selected areas" row
+    assert cells == 11 and areas < cells  # the trial's 11 cells in 8 areas: touching cells merged
+    assert at.subheader[0].value.startswith(f"11 cells in {areas} patrol areas in Thurrock")
 
 
 @pytest.mark.parametrize("widget, value, message", [
@@ -194,3 +203,61 @@ def test_testing_more_cells_than_the_district_can_match_says_how_many_comparison
     said = [shown(c.value) for c in at.caption if "comparison cells against" in shown(c.value)]
     assert len(said) == 1 and re.match(rf"Only \d+ comparison cells against {len(half)} chosen: ", said[0]), said
     assert "the rate ratio is less certain" in said[0]
+
+
+def test_testing_a_list_saved_at_this_meeting_says_when_it_can_be_tested_not_an_impossible_range(dataset):
+    at = _tasking("police", tab="Save and export")
+    at.button(key="grip_save").click().run()
+    at.query_params["grip_view"] = "Testing"  # the analyst opens Testing straight away
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    said = " ".join(shown(i.value) for i in at.info)
+    window = re.search(r", (\w{3} \d{4} to \w{3} \d{4})$", at.subheader[0].value).group(1)
+    assert f"This list cannot be tested yet: its window is {window} and the data end in {window[-8:]}" in said, said
+    assert "once at least 1 month of later data" in said and "1 to 0" not in said and "0 month" not in said
+    assert not at.metric
+
+
+def _excluding(at, row: dict) -> None:
+    at.session_state["grip_exclusions"] = {"edited_rows": {}, "added_rows": [row], "deleted_rows": []}
+    at.run()
+
+
+def test_an_exclusion_without_a_reason_is_said_beside_the_exclusions_and_the_rest_is_drawn_without_it(dataset):
+    at = _tasking("police")
+    top = _ranked(at).index[0]
+    _excluding(at, {"cell_id": top})  # the analyst has typed the cell, not yet the reason
+    assert not at.exception, at.exception
+    said = [shown(e.value) for e in at.main.error]
+    assert said == [f"Excluding cell {top} needs a reason (a custody suite, a hospital entrance where crimes are "
+                    "recorded): the briefing pack lists it. Not applied until it has one."], said
+    blocks = [type(block).__name__ + ":" + str(getattr(block, "label", "")) for block in at.main.children.values()]
+    after_exclusions = blocks.index("Expander:Exclusions (with a reason)") + 1
+    assert list(at.main.children.values())[after_exclusions].error, blocks  # just below the exclusions
+    assert at.get("iframe") and at.tabs  # the map and the tabs are still drawn
+    ranked = _ranked(at)
+    assert ranked.loc[top, "rank"] == "1" and pd.isna(ranked.loc[top, "excluded_reason"])  # not applied
+
+
+def test_an_excluded_cells_rank_reads_excluded(dataset):
+    at = _tasking("police")
+    top = _ranked(at).index[0]
+    _excluding(at, {"cell_id": top, "reason": "custody suite"})
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    ranked = _ranked(at)
+    assert ranked.loc[top, "rank"] == "excluded" and ranked.loc[top, "excluded_reason"] == "custody suite"
+    assert "None" not in ranked["rank"].tolist() and ranked["rank"].iloc[1] == "1"
+
+
+def test_the_windows_last_month_is_filled_in_with_the_month_the_heading_ends(dataset):
+    at = _tasking("police")
+    shown_month = at.sidebar.date_input(key="grip_last_month").value
+    assert shown_month is not None and shown_month.day == 1
+    assert at.subheader[0].value.endswith(f" to {shown_month:%b %Y}")
+
+
+def test_the_harm_weights_and_exclusions_each_take_the_pages_width(dataset):
+    at = _tasking("police")
+    in_columns = [expander.label for column in at.columns for expander in column.expander]
+    assert not {"Harm weights (editable)", "Exclusions (with a reason)"} & set(in_columns), in_columns
+    assert {"Harm weights (editable)", "Exclusions (with a reason)"} <= {e.label for e in at.main.expander}

@@ -115,9 +115,24 @@ def test_testing_a_saved_list_and_refusing_one_from_another_grid(grid):
     coarse = ma.grid_over(gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1500, 1500)], crs=BNG), 300)
     with pytest.raises(TaskingError, match="another grid"):
         tasking_view.evaluation_view(data, POLICE, coarse, early.tasking_list)
-    late = dataclasses.replace(early.tasking_list, window=tasking.Window(pd.Timestamp("2024-01-01"), 6))
-    with pytest.raises(TaskingError, match="after the list's window"):
+    with pytest.raises(TaskingError, match=r"hold 6 month\(s\) after the list's window .*over 1 to 6 months"):
+        tasking_view.evaluation_view(data, POLICE, grid, dataclasses.replace(  # Apr 2023 to Sep 2023: 6 months after
+            early.tasking_list, window=tasking.Window(pd.Timestamp("2023-04-01"), 6)), months_after=7)
+
+
+@pytest.mark.parametrize("first_month", ["2023-10-01", "2024-01-01"])  # ends with the data (Mar 2024), or after
+def test_a_list_with_no_month_after_its_window_says_when_it_can_be_tested_not_a_range(grid, first_month):
+    data = dataset()
+    saved = tasking_view.tasking_view(data, POLICE, grid, window_months=6).tasking_list
+    late = dataclasses.replace(saved, window=tasking.Window(pd.Timestamp(first_month), 6))
+    with pytest.raises(tasking_view.NotYetTestable) as waiting:
         tasking_view.evaluation_view(data, POLICE, grid, late)
+    said = str(waiting.value)
+    after = late.window.end
+    assert said.startswith(f"This list cannot be tested yet: its window is {late.window.label} and the data end in "
+                           "Mar 2024, so they hold no month after it.")
+    assert f"once at least 1 month of later data ({after:%b %Y}) is imported" in said
+    assert f"6 months ({after:%b %Y} to " in said and "1 to 0" not in said and "0 month" not in said
 
 
 def test_which_method_finds_next_months_harm(grid):
@@ -164,6 +179,50 @@ def test_an_empty_offences_choice_is_refused_not_replaced_by_the_defaults(grid):
 def test_a_blank_row_added_to_the_exclusions_is_left_out(grid):
     blank = tasking_view.tasking_view(dataset(), POLICE, grid, exclusions=[tasking.Exclusion("", "")])
     assert blank.tasking_list.exclusions == () and not blank.ranked["excluded_reason"].notna().any()
+    assert blank.exclusion_problems == ()
+
+
+def test_an_exclusion_not_yet_complete_is_said_and_not_applied_the_rest_drawn(grid):
+    data = dataset()
+    plain = tasking_view.tasking_view(data, POLICE, grid)
+    top, second = plain.tasking_list.cell_ids[:2]
+    rows = [tasking.Exclusion(top, "  "), tasking.Exclusion("", "hospital"), tasking.Exclusion("200m-0-0", "x"),
+            tasking.Exclusion(second, " custody suite ")]
+    view = tasking_view.tasking_view(data, POLICE, grid, exclusions=rows)
+    assert view.tasking_list.exclusions == (tasking.Exclusion(second, "custody suite"),)  # only the complete row
+    assert top in view.tasking_list.cell_ids and second not in view.tasking_list.cell_ids
+    first, no_cell, other_grid = view.exclusion_problems
+    assert first.startswith(f"Excluding cell {top} needs a reason") and first.endswith("Not applied until it has one.")
+    assert no_cell.startswith('An exclusion with the reason "hospital" has no cell id')
+    assert "another grid (bng-200m)" in other_grid and other_grid.endswith("Not applied.")
+    methods = tasking_view.methods_view(data, POLICE, grid, n=1, exclusions=rows)  # the same rows: no refusal
+    assert set(methods.summary["method"]) == {"last_window", "harm_weighted", "recency_weighted", "kde"}
+
+
+def test_an_excluded_cells_rank_reads_excluded_and_the_others_their_number(grid):
+    data = dataset()
+    top = tasking_view.tasking_view(data, POLICE, grid).tasking_list.cell_ids[0]
+    view = tasking_view.tasking_view(data, POLICE, grid, exclusions=[tasking.Exclusion(top, "custody suite")])
+    ranked = view.ranked.set_index("cell_id")
+    assert ranked.loc[top, "rank"] == "excluded" and ranked.loc[top, "excluded_reason"] == "custody suite"
+    numbered = ranked.drop(index=top)["rank"]
+    assert numbered.tolist() == [str(k) for k in range(1, len(numbered) + 1)]  # no "None", no "<NA>"
+
+
+def test_n_counts_cells_and_the_selection_says_cells_and_patrol_areas(grid):
+    merged = tasking_view.tasking_view(dataset(), POLICE, grid, n=11)
+    cells, areas = len(merged.tasking_list.cell_ids), len(merged.areas)
+    assert cells == 11 and areas < cells  # touching cells merged
+    assert merged.selection == f"11 cells in {areas} patrol areas"
+    one = tasking_view.tasking_view(dataset(), POLICE, grid, n=1)
+    assert one.selection == "1 cell in 1 patrol area"
+
+
+def test_the_latest_month_is_the_default_windows_last_month(grid):
+    data = dataset()
+    assert tasking_view.latest_month(data, "police") == date(2024, 3, 1)
+    assert tasking_view.tasking_view(data, POLICE, grid).window.last_month == pd.Timestamp("2024-03-01")
+    assert tasking_view.latest_month(data, "police-uk") is None
 
 
 def test_cells_excluded_by_hand_are_no_comparison_cells(grid):

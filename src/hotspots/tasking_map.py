@@ -6,6 +6,8 @@ import html
 
 import folium
 import geopandas as gpd
+from folium.map import FitBounds
+from folium.template import Template
 
 from hotspots import settings
 
@@ -14,11 +16,27 @@ _NUMBER_STYLE = ("background:#1a1a1a;color:#fff;border-radius:50%;width:22px;hei
                  "align-items:center;justify-content:center;font:bold 12px sans-serif")
 
 
+class _FitBoundsOnResize(FitBounds):
+    """Fit the bounds now and again whenever the frame changes size: Leaflet otherwise keeps its
+    centre and zoom, so opening the sidebar at tablet portrait (the frame 736 to 436 px wide) put
+    the east and west areas out of view."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {{ this.options|tojson }});
+            {{ this._parent.get_name() }}.on("resize", function () {
+                {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {{ this.options|tojson }});
+            });
+        {% endmacro %}
+        """)
+
+
 def patrol_areas_map(areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, basemap: bool,
                      leaflet_urls: tuple[str, str] | None = None) -> folium.Map:
     """Patrol areas (``tasking.patrol_areas``'s columns) in red, each with its number, over ward
-    outlines, zoomed to the areas. ``leaflet_urls`` (script, stylesheet) replaces folium's CDN links
-    for a closed network; ``basemap=False`` requests no tiles. Every label is escaped."""
+    outlines, zoomed to the areas' cells (again whenever the frame is resized). ``leaflet_urls``
+    (script, stylesheet) replaces folium's CDN links for a closed network; ``basemap=False``
+    requests no tiles. Every label is escaped."""
     fmap = folium.Map(tiles="OpenStreetMap" if basemap else None, control_scale=True, keyboard=False)
     if leaflet_urls is not None:
         fmap.default_js = [("leaflet", leaflet_urls[0])]
@@ -39,5 +57,5 @@ def patrol_areas_map(areas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, *, basema
             html=f'<div class="grip-area-number" style="{_NUMBER_STYLE}">{int(number)}</div>',
             icon_size=(22, 22), icon_anchor=(-4, 26))).add_to(fmap)
     bounds = (shown if len(shown) else shown_wards).total_bounds
-    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(30, 30))
+    fmap.add_child(_FitBoundsOnResize([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(30, 30)))
     return fmap

@@ -35,6 +35,8 @@ POLICE_UK_NOTE = ("police.uk moves every crime to an anonymous map point (the ce
                   "it and misses crimes moved out. Force extracts with exact coordinates are not affected.")
 NO_TIMES_NOTE = "No times in these data: the day-of-week by hour chart needs a time of day for each event."
 RANKED_COLUMNS = ["rank", "cell_id", "events", "harm", "selected", "excluded_reason", "area_m2"]
+#: The ranked cells' rank of an excluded cell (the rank column is text: a number, or this).
+EXCLUDED_RANK = "excluded"
 PREVIOUS_WINDOW = "the previous window of the same length"
 
 
@@ -48,7 +50,9 @@ class TaskingView:
     ``tasking.when_table`` of the selected areas' events, None without times. ``whole_selection``:
     the capture row of all selected areas together. ``tracking``: None when the previous window has
     too few cells with events; ``tracking_against`` names what it compares with (a saved list's
-    label or :data:`PREVIOUS_WINDOW`). ``tasking_list``: what to save."""
+    label or :data:`PREVIOUS_WINDOW`). ``tasking_list``: what to save. ``exclusion_problems``: why
+    each exclusion row that was not applied (no reason, no cell id, a cell not in these micro-areas)
+    was not: the page says it beside the exclusions and draws everything without that row."""
 
     micro_areas: MicroAreas
     source: str
@@ -66,6 +70,15 @@ class TaskingView:
     tasking_list: TaskingList
     notes: tuple[str, ...]
     synthetic: bool
+    exclusion_problems: tuple[str, ...] = ()
+
+    @property
+    def selection(self) -> str:
+        """What N chose, in cells and the patrol areas they form: ``"11 cells in 8 patrol areas"``
+        (N counts cells; touching cells merge into one area)."""
+        cells, areas = int(self.areas["cells"].sum()), len(self.areas)
+        return (f"{cells} {'cell' if cells == 1 else 'cells'} in {areas} "
+                f"{'patrol area' if areas == 1 else 'patrol areas'}")
 
 
 def tasking_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str | None = None,
@@ -80,8 +93,9 @@ def tasking_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
     (default ``harm.default_weights()``) unless ``weighted`` is False, top ``n``, ``exclusions``,
     ``merge`` into patrol areas. Tracking compares with ``previous_list`` (the last meeting's
     saved list) when given, else (or when that list is on another grid or other districts, with a
-    note saying so) with the previous window of the same length."""
-    exclusions = _filled(exclusions)
+    note saying so) with the previous window of the same length. An exclusion that cannot be applied
+    is left out, with why in ``exclusion_problems``."""
+    exclusions, exclusion_problems = _usable_exclusions(exclusions, areas)
     chosen = _chosen_events(dataset, role, areas, source, offences, harm_table, weighted)
     window = tasking.window_to(chosen.latest if last_month is None else last_month, window_months)
     current = chosen.events[window.holds(chosen.events["date"])]
@@ -100,6 +114,7 @@ def tasking_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
                          areas=tuple(tuple(cells) for cells in targeting.areas["cell_ids"]))
     notes = [*_data_notes(dataset, chosen.source, current, when is None), *targeting.notes, *track_notes]
     ranked = targeting.ranked[targeting.ranked["events"].gt(0) | targeting.ranked["excluded_reason"].notna()]
+    ranked = ranked.assign(rank=ranked["rank"].astype("string").fillna(EXCLUDED_RANK))  # not "None" on the page
     capture = tasking.capture_table(targeting.areas, counts, areas)
     return TaskingView(micro_areas=areas, source=chosen.source, window=window, offences=chosen.offences,
                        harm_weights=chosen.weights, ranked=ranked[RANKED_COLUMNS].reset_index(drop=True),
@@ -107,7 +122,7 @@ def tasking_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
                        whole_selection=capture[capture["area_number"].isna()].iloc[0],
                        curve=tasking.concentration_curve(targeting.ranked, areas), when=when, tracking=track,
                        tracking_against=against, tasking_list=listed, notes=tuple(notes),
-                       synthetic=_synthetic(dataset, current))
+                       synthetic=_synthetic(dataset, current), exclusion_problems=tuple(exclusion_problems))
 
 
 def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: TaskingList, *,
@@ -116,13 +131,16 @@ def evaluation_view(dataset: Dataset, role: Role, areas: MicroAreas, saved: Task
     the ``months_after`` (default: as many as the data hold after it, at most the window's length)
     from the month after it are "after". Comparison cells are the next-ranked in "before" that
     were neither chosen nor excluded, outside the ring (``buffer_m``) around the chosen cells: the
-    first note says so when there are fewer of them than chosen cells, and none is refused."""
+    first note says so when there are fewer of them than chosen cells, and none is refused. With no
+    month of data after the list's window yet, :class:`NotYetTestable` says when it can be."""
     table = None if saved.harm_weights is None else pd.DataFrame(
         {"offence_group": list(saved.offences), "weight": [saved.harm_weights[slug(o)] for o in saved.offences]})
     chosen = _chosen_events(dataset, role, areas, saved.source, saved.offences, table, saved.harm_weights is not None)
     tasking.check_list_grid(saved.cell_ids, areas)
     before = saved.window
     available = _months_between(before.end, chosen.latest) + 1
+    if available < 1:
+        raise NotYetTestable(_not_yet_testable(before, chosen.latest))
     months = min(available, before.months) if months_after is None else int(months_after)
     if months < 1 or months > available:
         raise TaskingError(f"The data hold {max(available, 0)} month(s) after the list's window ({before.label}): "
@@ -152,7 +170,7 @@ def methods_view(dataset: Dataset, role: Role, areas: MicroAreas, *, source: str
     never picking an excluded cell."""
     chosen = _chosen_events(dataset, role, areas, source, offences, harm_table, weighted)
     return backtest_methods(chosen.events, areas, n=n, window_months=window_months,
-                            excluded=[e.cell_id for e in _filled(exclusions)])
+                            excluded=[e.cell_id for e in _usable_exclusions(exclusions, areas)[0]])
 
 
 def editable_harm_table() -> pd.DataFrame:
@@ -162,6 +180,13 @@ def editable_harm_table() -> pd.DataFrame:
     would then clash."""
     table = harm.default_weights()
     return table[~table["offence_group"].map(slug).duplicated()].reset_index(drop=True)
+
+
+def latest_month(dataset: Dataset, source: str) -> date | None:
+    """The first day of the latest month of ``source``'s events (the default window's last month),
+    None when the data hold none (the view then says so)."""
+    dates = dataset.events.loc[dataset.events["source"].eq(source), "date"]
+    return None if dates.empty else pd.Timestamp(dates.max()).to_period("M").to_timestamp().date()
 
 
 def default_source(dataset: Dataset) -> str:
@@ -207,9 +232,28 @@ def _chosen_events(dataset: Dataset, role: Role, areas: MicroAreas, source: str 
                    latest=pd.Timestamp(of_source["date"].max()))
 
 
-def _filled(exclusions: Sequence[Exclusion]) -> list[Exclusion]:
-    """``exclusions`` without wholly blank rows (a row added in the editor and left empty)."""
-    return [e for e in exclusions if str(e.cell_id or "").strip() or str(e.reason or "").strip()]
+def _usable_exclusions(exclusions: Sequence[Exclusion], areas: MicroAreas) -> tuple[list[Exclusion], list[str]]:
+    """The rows of ``exclusions`` that can be applied (cell id and reason stripped), and why each
+    other row cannot; a wholly blank row (added in the editor and left empty) is neither."""
+    usable, problems = [], []
+    for row in exclusions:
+        cell, reason = str(row.cell_id or "").strip(), str(row.reason or "").strip()
+        if not cell and not reason:
+            continue
+        if not cell:
+            problems.append(f"An exclusion with the reason \"{reason}\" has no cell id: copy the cell's id from "
+                            "the ranked cells. Not applied until it has one.")
+        elif not reason:
+            problems.append(f"Excluding cell {cell} needs a reason (a custody suite, a hospital entrance where "
+                            "crimes are recorded): the briefing pack lists it. Not applied until it has one.")
+        else:
+            try:
+                tasking.check_list_grid([cell], areas, what=f"Excluded cell {cell}")
+            except TaskingError as unusable:  # said beside the exclusions; the page draws without this row
+                problems.append(f"{unusable} Not applied.")
+                continue
+            usable.append(Exclusion(cell, reason))
+    return usable, problems
 
 
 def _tracking_against(saved: SavedTaskingList | None, events: pd.DataFrame, areas: MicroAreas,
@@ -262,6 +306,19 @@ def _comparison_shortfall(found: int, chosen: int, before: Window, ring: float) 
             f"no more cells with events, neither chosen nor excluded, lie {ring:.0f} m or more from the chosen cells. "
             "The comparison rests on fewer places than the chosen cells, so the rate ratio is less certain (a wider "
             "interval) and one unusual comparison cell moves it more.")
+
+
+class NotYetTestable(TaskingError):
+    """A list whose window the data end with or before: no "after" yet, so nothing to test."""
+
+
+def _not_yet_testable(before: Window, latest: pd.Timestamp) -> str:
+    """Said when no month follows the list's window in the data: when it can be tested, not a range."""
+    full = Window(before.end, before.months)
+    return (f"This list cannot be tested yet: its window is {before.label} and the data end in "
+            f"{pd.Timestamp(latest):%b %Y}, so they hold no month after it. It can be tested once at least 1 month "
+            f"of later data ({full.first_month:%b %Y}) is imported; {before.months} "
+            f"{'month' if before.months == 1 else 'months'} ({full.label}) test it over as long as its window.")
 
 
 def _months_between(start: pd.Timestamp, latest: pd.Timestamp) -> int:
