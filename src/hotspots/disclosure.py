@@ -195,23 +195,42 @@ def hidden_by_years(counts: pd.DataFrame, years: list[int], rule: DisclosureRule
     return small.groupby(in_window[key]).any()
 
 
+#: A value whose side of a mean cannot be said, as the counts are protected (``side_of_mean``).
+ABOUT_THE_MEAN = "cannot say (counts protected)"
+
+
+def shown_count_bounds(count: pd.Series, suppressed: pd.Series, rule: DisclosureRule) -> pd.DataFrame:
+    """The least and the most (``low``, ``high``) each count can be to a viewer who sees it as
+    shown: a ``suppressed`` one anything from 1 to ``smallest_shown - 1``, a rounded one within half
+    the rounding base of its shown value (never below the smallest shown), any other its value.
+    Public knowledge only, so a statement made from these bounds gives nothing away."""
+    value = count.astype("float64")
+    hidden = suppressed.fillna(False).astype(bool)
+    half = rule.rounding_base // 2 if rule.rounding_base > 1 else 0
+    rounded = value.gt(0) & ~hidden
+    return pd.DataFrame({"low": value.mask(rounded, (value - half).clip(lower=rule.smallest_shown)).mask(hidden, 1.0),
+                         "high": value.mask(rounded, value + half).mask(hidden, float(rule.smallest_shown - 1))})
+
+
 def window_count_bounds(counts: pd.DataFrame, years: list[int], rule: DisclosureRule, *,
                         key: str = "ward_code") -> pd.DataFrame:
     """By area (``key``), the least and the most (``low``, ``high``) a count over ``years`` can be
-    to a viewer who sees its single years: a suppressed year anything from 1 to ``smallest_shown -
-    1``, a rounded one within half the rounding base of its shown value (never below the smallest
-    shown), any other its value. NaN where a year has no data. Public knowledge only, so a
-    statement made from these bounds gives nothing away."""
+    to a viewer who sees its single years (:func:`shown_count_bounds` of each). NaN where a year
+    has no data."""
     in_window = counts[counts["financial_year"].isin(years)]
     shown = disclosed_counts(in_window["count"], rule)
-    hidden = shown["suppressed"].astype(bool)
-    value = shown["count"].astype("float64")
-    half = rule.rounding_base // 2 if rule.rounding_base > 1 else 0
-    rounded = value.gt(0) & ~hidden
-    low = value.mask(rounded, (value - half).clip(lower=rule.smallest_shown)).mask(hidden, 1.0)
-    high = value.mask(rounded, value + half).mask(hidden, float(rule.smallest_shown - 1))
-    bounds = pd.DataFrame({key: in_window[key], "low": low, "high": high})
+    bounds = shown_count_bounds(shown["count"], shown["suppressed"], rule).assign(**{key: in_window[key]})
     return bounds.groupby(key)[["low", "high"]].sum(min_count=len(years))
+
+
+def side_of_mean(low: pd.Series, high: pd.Series) -> pd.Series:
+    """"above" or "below" the mean of every area, where each area's value is known only to lie
+    between ``low`` and ``high``: said only where it holds whatever the values are, else
+    :data:`ABOUT_THE_MEAN`; NaN where an area has no value."""
+    mean_low, mean_high = low.mean(), high.mean()
+    side = pd.Series(ABOUT_THE_MEAN, index=low.index, dtype=object)
+    side = side.mask(low > mean_high, "above").mask(high < mean_low, "below")
+    return side.where(low.notna() & high.notna())
 
 
 def window_disclosure(yearly: pd.DataFrame, last_year: int, years: int, rule: DisclosureRule, *,

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from hotspots import (aggregation, backtest, count_forecast, disclosure, forecast, hotspot_statistics,
@@ -145,7 +146,7 @@ def ward_map_view(dataset: Dataset, layer_key: str, role: Role, wards: pd.DataFr
         raise DisclosureError(f"The {role.name} role may not filter by gang.")
     true = aggregation.measure_table(dataset, layer_key, wards["ward_code"].tolist(), last_year=last_year,
                                      years=years, gang=gang)
-    windows = {}
+    windows, yearly = {}, None
     if years > 1 and not rule.shows_true_values:  # a window beside its single years must not give one back
         yearly = aggregation.layer_counts(dataset, layer_key, wards["ward_code"].tolist(),
                                           list(range(last_year - 2 * years + 1, last_year + 1)), gang=gang)
@@ -160,9 +161,18 @@ def ward_map_view(dataset: Dataset, layer_key: str, role: Role, wards: pd.DataFr
     region_flags = _flags(everywhere, measure)
     ranked = ranking.ranking_table(everywhere.assign(rank=disclosure.disclosed_ranks(everywhere, measure)),
                                    measure, list(lad_codes))
-    above = table[measure].gt(mean.value).map({True: "above", False: "below"}).where(table[measure].notna(),
-                                                                                      disclosure.NO_DATA)
-    above = above.mask(flagged, rule.suppressed_text)
+    above = table[measure].gt(mean.value).map({True: "above", False: "below"})
+    if not rule.shows_true_values and measure in ("count", "rate_per_1000"):
+        # The mean of the shown wards leaves out the low counts: said only where it holds whatever
+        # the protected counts are.
+        bounds = (disclosure.shown_count_bounds(table["count"], table["suppressed"], rule) if years == 1 else
+                  disclosure.window_count_bounds(yearly, list(range(last_year - years + 1, last_year + 1)), rule)
+                  .reindex(table["ward_code"]).set_axis(table.index))
+        if measure == "rate_per_1000":
+            per_count = 1000 / (table["population_10_24"] * years)
+            bounds = bounds.mul(per_count.where(np.isfinite(per_count)), axis=0)
+        above = disclosure.side_of_mean(bounds["low"], bounds["high"])
+    above = above.where(table[measure].notna()).fillna(disclosure.NO_DATA).mask(flagged, rule.suppressed_text)
     ordered = table.assign(above_mean=above).sort_values(measure, ascending=False, kind="stable")  # by the number
     shown = ordered.assign(count=ordered["count"] if rule.shows_true_values else ordered["count_text"],
                            **{column: _cell_texts(ordered, column, decimals, rule, layer.source)
