@@ -26,6 +26,7 @@ import json
 import os
 import secrets
 import shutil
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -48,6 +49,7 @@ ROWS_FILES = "rows*.parquet"  # a dataset's rows, in one or more parts (rows.par
 ORIGINAL = "original"
 _PARTIAL = ".partial-"  # an import's private folder in uploads/ (see ``incoming``) starts so
 _LOCK = ".lock"  # and its lock file is named after it with this
+WRITE_LOCK = "hotspots.lock"  # the store's write lock file (see ``_write_lock``)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
@@ -123,12 +125,14 @@ def incoming(store: Path) -> Iterator[Path]:
                 landed = not partial.exists()  # renamed to the dataset's folder
                 shutil.rmtree(partial, ignore_errors=True)
     finally:
-        if store in created and not landed and list_datasets(store).empty:
-            for name in (DATABASE_NAME, DATABASE_NAME + ".wal"):
-                (store / name).unlink(missing_ok=True)
-        for folder in reversed(created):
-            with contextlib.suppress(OSError):  # not empty: something else was stored there meanwhile
-                folder.rmdir()
+        if created:
+            with _write_lock(store):  # no other writer between seeing the store empty and removing it
+                if store in created and not landed and list_datasets(store).empty:
+                    for name in (DATABASE_NAME, DATABASE_NAME + ".wal", WRITE_LOCK):
+                        (store / name).unlink(missing_ok=True)
+                for folder in reversed(created):
+                    with contextlib.suppress(OSError):  # not empty: something else was stored there meanwhile
+                        folder.rmdir()
 
 
 @contextlib.contextmanager
@@ -370,21 +374,22 @@ def delete_dataset(store: Path, dataset_id: int) -> None:
     and original. What it had replaced counts again, unless a later dataset holds it too: months
     follow from the coverage left, and each replaced record passes to the next later dataset that
     holds its reference."""
-    with _connect(store) as db:
-        folder = _dataset_folder_of(store, db, dataset_id)
-        kind = db.execute("SELECT kind FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchall()[0][0]
-        later = _stored_references_sql(store, db, kind, exclude=dataset_id)
-        db.execute("BEGIN TRANSACTION")
-        if later is not None:
-            db.execute(f"""INSERT INTO replaced_references
-                SELECT x.dataset_id, x.source, x.reference, min(r.dataset_id) FROM replaced_references x
-                JOIN ({later}) r ON r.source = x.source AND r.reference = x.reference AND r.dataset_id > x.dataset_id
-                WHERE x.replaced_by = ? GROUP BY ALL""", [dataset_id])
-        db.execute("DELETE FROM replaced_references WHERE replaced_by = ?", [dataset_id])
-        for table in ("rejects", "covers", "replaced_references", "datasets"):
-            db.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
-        db.execute("COMMIT")
-    _remove_folder(folder, dataset_id)
+    with _write_lock(store):  # until its folder is gone: an import of the same file may follow
+        with _connect(store) as db:
+            folder = _dataset_folder_of(store, db, dataset_id)
+            kind = db.execute("SELECT kind FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchall()[0][0]
+            later = _stored_references_sql(store, db, kind, exclude=dataset_id)
+            db.execute("BEGIN TRANSACTION")
+            if later is not None:
+                db.execute(f"""INSERT INTO replaced_references
+                    SELECT x.dataset_id, x.source, x.reference, min(r.dataset_id) FROM replaced_references x
+                    JOIN ({later}) r ON r.source = x.source AND r.reference = x.reference AND r.dataset_id > x.dataset_id
+                    WHERE x.replaced_by = ? GROUP BY ALL""", [dataset_id])
+            db.execute("DELETE FROM replaced_references WHERE replaced_by = ?", [dataset_id])
+            for table in ("rejects", "covers", "replaced_references", "datasets"):
+                db.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
+            db.execute("COMMIT")
+        _remove_folder(folder, dataset_id)
 
 
 def _remove_folder(folder: Path, dataset_id: int) -> None:
@@ -532,26 +537,86 @@ def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
     if read_only and not path.exists():
         yield None
         return
-    try:
-        db = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as error:
-        raise StoreError(f"The store at {store} is in use by another process (DuckDB allows one writer): "
-                         f"close it and try again ({error}).") from error
-    if read_only and _needs_upgrade(db):  # a store written by an earlier version: upgrade it once
-        db.close()
-        with _connect(store):
-            pass
-        db = duckdb.connect(str(path), read_only=True)
-    try:
-        if not read_only:
-            db.execute(_SCHEMA)
-            _move_rows_to_files(store, db)
-            if not _coverage_recorded(db):
-                _cover_stored_datasets(store, db)
-            _remove_uncommitted_uploads(store, db)
-        yield db
-    finally:  # closing with a transaction still open rolls it back
-        db.close()
+    with contextlib.nullcontext() if read_only else _write_lock(store):
+        try:
+            db = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            raise StoreError(f"The store at {store} is in use by another process (DuckDB allows one writer): "
+                             f"close it and try again ({error}).") from error
+        if read_only and _needs_upgrade(db):  # a store written by an earlier version: upgrade it once
+            db.close()
+            with _connect(store):
+                pass
+            db = duckdb.connect(str(path), read_only=True)
+        try:
+            if not read_only:
+                db.execute(_SCHEMA)
+                _move_rows_to_files(store, db)
+                if not _coverage_recorded(db):
+                    _cover_stored_datasets(store, db)
+                _remove_uncommitted_uploads(store, db)
+            yield db
+        finally:  # closing with a transaction still open rolls it back
+            db.close()
+
+
+class _StoreWriteLock:
+    """One store's write lock in this process: a re-entrant thread lock, and while any thread holds
+    it, an ``flock`` on the store's ``hotspots.lock`` for other processes."""
+
+    def __init__(self) -> None:
+        self.threads = threading.RLock()
+        self.depth = 0  # how deep the holding thread is in it (changed only by that thread)
+        self.handle: int | None = None
+
+
+_write_locks: dict[str, _StoreWriteLock] = {}
+_write_locks_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def _write_lock(store: Path) -> Iterator[None]:
+    """Held around every write to a store (the catalogue, and the dataset folders it records):
+    one writer at a time, threads of this process (Streamlit sessions) as well as processes.
+    DuckDB lets two connections of one process write the same file, so without it a writer's
+    clean-up could remove an import's folder between its rename and its commit, or two imports
+    could both work out their overlaps before either commits. Re-entrant: a write may call another.
+    Another process writing is a StoreError (the store is busy), as DuckDB's own lock says."""
+    key = os.path.realpath(store)
+    with _write_locks_guard:
+        lock = _write_locks.setdefault(key, _StoreWriteLock())
+    with lock.threads:
+        if lock.depth == 0:
+            lock.handle = _lock_store_file(store)
+        lock.depth += 1
+        try:
+            yield
+        finally:
+            lock.depth -= 1
+            if lock.depth == 0:
+                os.close(lock.handle)
+                lock.handle = None
+
+
+def _lock_store_file(store: Path) -> int:
+    """An open, ``flock``ed descriptor of the store's write lock file. A file removed (with an
+    empty store, by ``incoming``) after it was opened locks nothing, so it is opened again."""
+    path = Path(store) / WRITE_LOCK
+    while True:
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:
+            raise StoreError(f"There is no store at {store}: import a file to make one.") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            raise StoreError(f"The store at {store} is in use by another process (one writes at a time): "
+                             "try again when it has finished.") from None
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(handle).st_ino:
+                return handle
+        os.close(handle)
 
 
 def _refuse_unopenable(store: Path) -> None:
