@@ -537,7 +537,7 @@ def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
     if read_only and not path.exists():
         yield None
         return
-    with contextlib.nullcontext() if read_only else _write_lock(store):
+    with _read_lock(store) if read_only else _write_lock(store):
         try:
             db = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as error:
@@ -560,42 +560,77 @@ def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
             db.close()
 
 
-class _StoreWriteLock:
-    """One store's write lock in this process: a re-entrant thread lock, and while any thread holds
-    it, an ``flock`` on the store's ``hotspots.lock`` for other processes."""
+class _StoreLock:
+    """One store's lock in this process. DuckDB keeps one database per file per process and lets two
+    of its connections write at once, so without this a writer's clean-up could remove an import's
+    folder between its rename and its commit, or two imports could both work out their overlaps
+    before either commits; and it refuses a read-only connection while a writing one is open (and
+    the other way round). So one thread writes at a time, holding the store's ``flock`` for other
+    processes, and reading threads share the store while none writes (a waiting writer goes first)."""
 
     def __init__(self) -> None:
-        self.threads = threading.RLock()
-        self.depth = 0  # how deep the holding thread is in it (changed only by that thread)
-        self.handle: int | None = None
+        self.changed = threading.Condition()
+        self.writer: int | None = None  # the writing thread
+        self.depth = 0  # how deep the writer is in it: a write may call another
+        self.waiting_writers = 0
+        self.readers: dict[int, int] = {}  # reading thread: how deep in reads
+        self.handle: int | None = None  # the flocked lock file, while a thread writes
 
 
-_write_locks: dict[str, _StoreWriteLock] = {}
-_write_locks_guard = threading.Lock()
+_store_locks: dict[str, _StoreLock] = {}
+_store_locks_guard = threading.Lock()
+
+
+def _lock_of(store: Path) -> _StoreLock:
+    with _store_locks_guard:
+        return _store_locks.setdefault(os.path.realpath(store), _StoreLock())
 
 
 @contextlib.contextmanager
 def _write_lock(store: Path) -> Iterator[None]:
-    """Held around every write to a store (the catalogue, and the dataset folders it records):
-    one writer at a time, threads of this process (Streamlit sessions) as well as processes.
-    DuckDB lets two connections of one process write the same file, so without it a writer's
-    clean-up could remove an import's folder between its rename and its commit, or two imports
-    could both work out their overlaps before either commits. Re-entrant: a write may call another.
-    Another process writing is a StoreError (the store is busy), as DuckDB's own lock says."""
-    key = os.path.realpath(store)
-    with _write_locks_guard:
-        lock = _write_locks.setdefault(key, _StoreWriteLock())
-    with lock.threads:
-        if lock.depth == 0:
-            lock.handle = _lock_store_file(store)
+    """Held around every write to a store (the catalogue, and the dataset folders it records): one
+    writer at a time, of the threads here (Streamlit sessions) and of the processes sharing the
+    store. Re-entrant. Another process writing is a StoreError (the store is busy), as DuckDB's own
+    lock says."""
+    lock, me = _lock_of(store), threading.get_ident()
+    with lock.changed:
+        if lock.writer != me:
+            lock.waiting_writers += 1
+            try:
+                lock.changed.wait_for(lambda: lock.writer is None and not set(lock.readers) - {me})
+                lock.handle = _lock_store_file(store)
+            finally:
+                lock.waiting_writers -= 1
+                lock.changed.notify_all()
+            lock.writer = me
         lock.depth += 1
-        try:
-            yield
-        finally:
+    try:
+        yield
+    finally:
+        with lock.changed:
             lock.depth -= 1
             if lock.depth == 0:
                 os.close(lock.handle)
-                lock.handle = None
+                lock.handle = lock.writer = None
+                lock.changed.notify_all()
+
+
+@contextlib.contextmanager
+def _read_lock(store: Path) -> Iterator[None]:
+    """Held around a read-only connection: read with other readers, never while another thread writes."""
+    lock, me = _lock_of(store), threading.get_ident()
+    with lock.changed:
+        lock.changed.wait_for(lambda: lock.writer == me or (
+            lock.writer is None and (not lock.waiting_writers or me in lock.readers)))
+        lock.readers[me] = lock.readers.get(me, 0) + 1
+    try:
+        yield
+    finally:
+        with lock.changed:
+            lock.readers[me] -= 1
+            if not lock.readers[me]:
+                del lock.readers[me]
+            lock.changed.notify_all()
 
 
 def _lock_store_file(store: Path) -> int:
