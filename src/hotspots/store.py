@@ -11,9 +11,9 @@ replaced (``replaced_references``; replaced police.uk months follow from ``cover
 exists once its record is committed, in one DuckDB transaction, so an import lands whole or not at all even if the process
 is killed half-way. A folder without a committed record is removed the next time the store is
 opened for writing, unless the import staging it still holds its lock (it is under way).
-Readers query the committed datasets' Parquet files through DuckDB, leaving out replaced rows. DuckDB allows one writing
-process at a time, so connections are opened per operation and closed straight after. See
-``docs/store.md`` for why.
+Readers query the committed datasets' Parquet files through DuckDB, leaving out replaced rows. Every write holds the
+store's write lock (``_write_lock``: threads of this process, and other processes through an ``flock`` on
+``hotspots.lock``), and connections are opened per operation and closed straight after. See ``docs/store.md`` for why.
 """
 
 from __future__ import annotations
@@ -108,8 +108,8 @@ def find_by_hash(store: Path, sha256: str) -> dict | None:
 
 @contextlib.contextmanager
 def incoming(store: Path) -> Iterator[Path]:
-    """A private folder in the store for an import's copy of the user's file: yields the folder the
-    original goes in. ``add_dataset`` makes it the dataset's; otherwise it is removed on leaving,
+    """A private folder in the store for an import's (or a check's) copy of the user's file: yields
+    the folder the original goes in. ``add_dataset`` makes it the dataset's; otherwise it is removed on leaving,
     with any store folders (and an empty catalogue) it had to create, so a refused import leaves
     the store as it was. While it is in use its lock is held (see ``_staging_folder``)."""
     _refuse_unopenable(store)  # before any folder is made for it
@@ -383,7 +383,8 @@ def delete_dataset(store: Path, dataset_id: int) -> None:
             if later is not None:
                 db.execute(f"""INSERT INTO replaced_references
                     SELECT x.dataset_id, x.source, x.reference, min(r.dataset_id) FROM replaced_references x
-                    JOIN ({later}) r ON r.source = x.source AND r.reference = x.reference AND r.dataset_id > x.dataset_id
+                    JOIN ({later}) r ON r.source = x.source AND r.reference = x.reference
+                    AND r.dataset_id > x.dataset_id
                     WHERE x.replaced_by = ? GROUP BY ALL""", [dataset_id])
             db.execute("DELETE FROM replaced_references WHERE replaced_by = ?", [dataset_id])
             for table in ("rejects", "covers", "replaced_references", "datasets"):
