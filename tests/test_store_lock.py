@@ -11,6 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from hotspots import importing, store
@@ -145,6 +146,38 @@ def test_a_write_while_another_process_holds_the_store_is_refused_and_changes_no
     assert list(store.list_datasets(store_dir)["dataset_id"]) == [1]
     store.delete_dataset(store_dir, 1)  # once it has let go
     assert store.list_datasets(store_dir).empty
+
+
+def test_two_sessions_reading_a_store_to_upgrade_at_once_both_upgrade_it_in_turn(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store_dir = tmp_path / "store"
+    importing.import_file(store_dir, street_file(tmp_path / "2023-01-essex-street.csv", "2023-01", "Charged"),
+                          "police-uk")
+    db = duckdb.connect(str(store_dir / store.DATABASE_NAME))
+    db.execute("DROP TABLE upgrades")  # as a store from before coverage was recorded
+    db.close()
+    both_reading, met = threading.Barrier(2), threading.Event()
+    needs_upgrade = store._needs_upgrade
+
+    def when_both_read(db):  # each session has its read connection open before either upgrades
+        if not met.is_set():
+            both_reading.wait(WAIT)
+            met.set()
+        return needs_upgrade(db)
+
+    monkeypatch.setattr(store, "_needs_upgrade", when_both_read)
+    outcome: dict = {}
+
+    def read(key: str) -> None:
+        outcome[key] = len(store.read_table(store_dir, "events"))
+
+    readers = [threading.Thread(target=read, args=(key,), daemon=True)  # daemons: a deadlock fails, not hangs
+               for key in ("first", "second")]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(WAIT * 2)
+    assert outcome == {"first": 6, "second": 6}
 
 
 CHECK_THEN_DIE = """

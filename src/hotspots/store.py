@@ -539,26 +539,34 @@ def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
         yield None
         return
     with _read_lock(store) if read_only else _write_lock(store):
-        try:
-            db = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as error:
-            raise StoreError(f"The store at {store} is in use by another process (DuckDB allows one writer): "
-                             f"close it and try again ({error}).") from error
-        if read_only and _needs_upgrade(db):  # a store written by an earlier version: upgrade it once
+        db = _open(store, path, read_only=read_only)
+        upgrade = read_only and _needs_upgrade(db)  # a store written by an earlier version: upgrade it once
+        if upgrade:
             db.close()
-            with _connect(store):
-                pass
-            db = duckdb.connect(str(path), read_only=True)
-        try:
-            if not read_only:
-                db.execute(_SCHEMA)
-                _move_rows_to_files(store, db)
-                if not _coverage_recorded(db):
-                    _cover_stored_datasets(store, db)
-                _remove_uncommitted_uploads(store, db)
+        else:
+            try:
+                if not read_only:
+                    db.execute(_SCHEMA)
+                    _move_rows_to_files(store, db)
+                    if not _coverage_recorded(db):
+                        _cover_stored_datasets(store, db)
+                    _remove_uncommitted_uploads(store, db)
+                yield db
+            finally:  # closing with a transaction still open rolls it back
+                db.close()
+    if upgrade:  # having let go of reading: two readers upgrading at once would each wait for the other
+        with _connect(store):
+            pass
+        with _connect(store, read_only=True) as db:
             yield db
-        finally:  # closing with a transaction still open rolls it back
-            db.close()
+
+
+def _open(store: Path, path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        raise StoreError(f"The store at {store} is in use by another process (DuckDB allows one writer): "
+                         f"close it and try again ({error}).") from error
 
 
 class _StoreLock:
