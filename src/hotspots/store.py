@@ -109,9 +109,9 @@ def find_by_hash(store: Path, sha256: str) -> dict | None:
 @contextlib.contextmanager
 def incoming(store: Path) -> Iterator[Path]:
     """A private folder in the store for an import's (or a check's) copy of the user's file: yields
-    the folder the original goes in. ``add_dataset`` makes it the dataset's; otherwise it is removed on leaving,
-    with any store folders (and an empty catalogue) it had to create, so a refused import leaves
-    the store as it was. While it is in use its lock is held (see ``_staging_folder``)."""
+    the folder the original goes in. ``add_dataset`` makes it the dataset's; otherwise it is
+    removed on leaving, with any store folders (and an empty catalogue) it had to create, so a
+    refused import leaves the store as it was. While it is in use its lock is held (see ``_staging_folder``)."""
     _refuse_unopenable(store)  # before any folder is made for it
     created = [folder for folder in (store, store / UPLOADS) if not folder.exists()]
     (store / UPLOADS).mkdir(parents=True, exist_ok=True)
