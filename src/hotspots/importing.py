@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mmap
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import weakref
 from collections.abc import Callable
@@ -85,36 +85,36 @@ def stage(store_dir: Path, path: Path, source: str, folder: Path, *, name: str |
 
 @dataclass(frozen=True)
 class Check:
-    """A file ``staged`` for a check in a private ``folder`` outside the store, kept while the user
-    reads its report and chooses (the Data page), then imported with ``commit_checked``. The folder
-    is removed by ``discard`` or, at the latest, when the check is garbage collected (its session
-    ended): the file may hold restricted data."""
+    """A file ``staged`` for a check in a private ``folder`` in the store (a ``store.incoming``
+    folder, left open), kept while the user reads its report and chooses (the Data page), then
+    imported with ``commit_checked``. The folder is removed by ``discard`` or, at the latest, when
+    the check is garbage collected (its session ended): the file may hold restricted data. If the
+    process dies first, the next writer to the store removes it, its lock no longer held."""
 
     folder: Path
     staged: Staged
+    held: contextlib.ExitStack  # the open ``store.incoming``: leaving it removes the folder
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_removal", weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True))
+        object.__setattr__(self, "_removal", weakref.finalize(self, self.held.close))
 
     def discard(self) -> None:
         self._removal()
 
 
 def check_upload(store_dir: Path, data: bytes, source: str, *, name: str, layer: str | None = None) -> Check:
-    """``stage`` an uploaded file's ``data`` in a new private folder outside the store (nothing is
-    written to the store). The browser's ``name`` may hold anything (even ``../``): the file on
-    disk gets a name of ours, with only its suffix."""
-    folder = Path(tempfile.mkdtemp(prefix="hotspots-check-"))
-    try:
+    """``stage`` an uploaded file's ``data`` in a new ``store.incoming`` folder (nothing is written
+    to the catalogue or the datasets). The browser's ``name`` may hold anything (even ``../``): the
+    file on disk gets a name of ours, with only its suffix."""
+    with contextlib.ExitStack() as held:
+        check = held.enter_context(store.incoming(store_dir))
+        folder = check.parent
         upload = folder / ("upload" + Path(_safe_name(name)).suffix)
         upload.write_bytes(data)
-        (folder / "check").mkdir()
-        staged = stage(store_dir, upload, source, folder / "check", name=name, layer=layer)
+        staged = stage(store_dir, upload, source, check, name=name, layer=layer)
         upload.unlink()  # the check's own copy is what is imported
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return Check(folder, staged)
+        kept = held.pop_all()  # a refusal leaves it above, removing the folder
+    return Check(folder, staged, kept)
 
 
 def refuse_unless_importable(staged: Staged, *, accept_rejects: bool, replace: bool) -> None:
@@ -143,7 +143,7 @@ def commit(store_dir: Path, staged: Staged, *, user: str | None = None, layer: s
 
 def commit_checked(store_dir: Path, staged: Staged, *, user: str | None = None, layer: str | None = None,
                    accept_rejects: bool = False, replace: bool = False) -> int:
-    """``commit`` a file ``stage``d for a check in a folder outside the store (the Data page's, kept
+    """``commit`` a file ``stage``d for a check in a folder of its own (the Data page's, kept
     while the user reads the report and chooses): its copy is copied into a ``store.incoming``
     folder, so the rows, hash and report already made of it are what is imported, without reading
     it again. The checked copy stays where it is, for another try after a refusal."""

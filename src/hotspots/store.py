@@ -11,9 +11,9 @@ replaced (``replaced_references``; replaced police.uk months follow from ``cover
 exists once its record is committed, in one DuckDB transaction, so an import lands whole or not at all even if the process
 is killed half-way. A folder without a committed record is removed the next time the store is
 opened for writing, unless the import staging it still holds its lock (it is under way).
-Readers query the committed datasets' Parquet files through DuckDB, leaving out replaced rows. DuckDB allows one writing
-process at a time, so connections are opened per operation and closed straight after. See
-``docs/store.md`` for why.
+Readers query the committed datasets' Parquet files through DuckDB, leaving out replaced rows. Every write holds the
+store's write lock (``_write_lock``: threads of this process, and other processes through an ``flock`` on
+``hotspots.lock``), and connections are opened per operation and closed straight after. See ``docs/store.md`` for why.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import json
 import os
 import secrets
 import shutil
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -48,6 +49,7 @@ ROWS_FILES = "rows*.parquet"  # a dataset's rows, in one or more parts (rows.par
 ORIGINAL = "original"
 _PARTIAL = ".partial-"  # an import's private folder in uploads/ (see ``incoming``) starts so
 _LOCK = ".lock"  # and its lock file is named after it with this
+WRITE_LOCK = "hotspots.lock"  # the store's write lock file (see ``_write_lock``)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
@@ -106,10 +108,10 @@ def find_by_hash(store: Path, sha256: str) -> dict | None:
 
 @contextlib.contextmanager
 def incoming(store: Path) -> Iterator[Path]:
-    """A private folder in the store for an import's copy of the user's file: yields the folder the
-    original goes in. ``add_dataset`` makes it the dataset's; otherwise it is removed on leaving,
-    with any store folders (and an empty catalogue) it had to create, so a refused import leaves
-    the store as it was. While it is in use its lock is held (see ``_staging_folder``)."""
+    """A private folder in the store for an import's (or a check's) copy of the user's file: yields
+    the folder the original goes in. ``add_dataset`` makes it the dataset's; otherwise it is
+    removed on leaving, with any store folders (and an empty catalogue) it had to create, so a
+    refused import leaves the store as it was. While it is in use its lock is held (see ``_staging_folder``)."""
     _refuse_unopenable(store)  # before any folder is made for it
     created = [folder for folder in (store, store / UPLOADS) if not folder.exists()]
     (store / UPLOADS).mkdir(parents=True, exist_ok=True)
@@ -123,12 +125,14 @@ def incoming(store: Path) -> Iterator[Path]:
                 landed = not partial.exists()  # renamed to the dataset's folder
                 shutil.rmtree(partial, ignore_errors=True)
     finally:
-        if store in created and not landed and list_datasets(store).empty:
-            for name in (DATABASE_NAME, DATABASE_NAME + ".wal"):
-                (store / name).unlink(missing_ok=True)
-        for folder in reversed(created):
-            with contextlib.suppress(OSError):  # not empty: something else was stored there meanwhile
-                folder.rmdir()
+        if created:
+            with _write_lock(store):  # no other writer between seeing the store empty and removing it
+                if store in created and not landed and list_datasets(store).empty:
+                    for name in (DATABASE_NAME, DATABASE_NAME + ".wal", WRITE_LOCK):
+                        (store / name).unlink(missing_ok=True)
+                for folder in reversed(created):
+                    with contextlib.suppress(OSError):  # not empty: something else was stored there meanwhile
+                        folder.rmdir()
 
 
 @contextlib.contextmanager
@@ -370,21 +374,23 @@ def delete_dataset(store: Path, dataset_id: int) -> None:
     and original. What it had replaced counts again, unless a later dataset holds it too: months
     follow from the coverage left, and each replaced record passes to the next later dataset that
     holds its reference."""
-    with _connect(store) as db:
-        folder = _dataset_folder_of(store, db, dataset_id)
-        kind = db.execute("SELECT kind FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchall()[0][0]
-        later = _stored_references_sql(store, db, kind, exclude=dataset_id)
-        db.execute("BEGIN TRANSACTION")
-        if later is not None:
-            db.execute(f"""INSERT INTO replaced_references
-                SELECT x.dataset_id, x.source, x.reference, min(r.dataset_id) FROM replaced_references x
-                JOIN ({later}) r ON r.source = x.source AND r.reference = x.reference AND r.dataset_id > x.dataset_id
-                WHERE x.replaced_by = ? GROUP BY ALL""", [dataset_id])
-        db.execute("DELETE FROM replaced_references WHERE replaced_by = ?", [dataset_id])
-        for table in ("rejects", "covers", "replaced_references", "datasets"):
-            db.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
-        db.execute("COMMIT")
-    _remove_folder(folder, dataset_id)
+    with _write_lock(store):  # until its folder is gone: an import of the same file may follow
+        with _connect(store) as db:
+            folder = _dataset_folder_of(store, db, dataset_id)
+            kind = db.execute("SELECT kind FROM datasets WHERE dataset_id = ?", [dataset_id]).fetchall()[0][0]
+            later = _stored_references_sql(store, db, kind, exclude=dataset_id)
+            db.execute("BEGIN TRANSACTION")
+            if later is not None:
+                db.execute(f"""INSERT INTO replaced_references
+                    SELECT x.dataset_id, x.source, x.reference, min(r.dataset_id) FROM replaced_references x
+                    JOIN ({later}) r ON r.source = x.source AND r.reference = x.reference
+                    AND r.dataset_id > x.dataset_id
+                    WHERE x.replaced_by = ? GROUP BY ALL""", [dataset_id])
+            db.execute("DELETE FROM replaced_references WHERE replaced_by = ?", [dataset_id])
+            for table in ("rejects", "covers", "replaced_references", "datasets"):
+                db.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
+            db.execute("COMMIT")
+        _remove_folder(folder, dataset_id)
 
 
 def _remove_folder(folder: Path, dataset_id: int) -> None:
@@ -532,26 +538,129 @@ def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
     if read_only and not path.exists():
         yield None
         return
+    with _read_lock(store) if read_only else _write_lock(store):
+        db = _open(store, path, read_only=read_only)
+        upgrade = read_only and _needs_upgrade(db)  # a store written by an earlier version: upgrade it once
+        if upgrade:
+            db.close()
+        else:
+            try:
+                if not read_only:
+                    db.execute(_SCHEMA)
+                    _move_rows_to_files(store, db)
+                    if not _coverage_recorded(db):
+                        _cover_stored_datasets(store, db)
+                    _remove_uncommitted_uploads(store, db)
+                yield db
+            finally:  # closing with a transaction still open rolls it back
+                db.close()
+    if upgrade:  # having let go of reading: two readers upgrading at once would each wait for the other
+        with _connect(store):
+            pass
+        with _connect(store, read_only=True) as db:
+            yield db
+
+
+def _open(store: Path, path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        db = duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
         raise StoreError(f"The store at {store} is in use by another process (DuckDB allows one writer): "
                          f"close it and try again ({error}).") from error
-    if read_only and _needs_upgrade(db):  # a store written by an earlier version: upgrade it once
-        db.close()
-        with _connect(store):
-            pass
-        db = duckdb.connect(str(path), read_only=True)
+
+
+class _StoreLock:
+    """One store's lock in this process. DuckDB keeps one database per file per process and lets two
+    of its connections write at once, so without this a writer's clean-up could remove an import's
+    folder between its rename and its commit, or two imports could both work out their overlaps
+    before either commits; and it refuses a read-only connection while a writing one is open (and
+    the other way round). So one thread writes at a time, holding the store's ``flock`` for other
+    processes, and reading threads share the store while none writes (a waiting writer goes first)."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.writer: int | None = None  # the writing thread
+        self.depth = 0  # how deep the writer is in it: a write may call another
+        self.waiting_writers = 0
+        self.readers: dict[int, int] = {}  # reading thread: how deep in reads
+        self.handle: int | None = None  # the flocked lock file, while a thread writes
+
+
+_store_locks: dict[str, _StoreLock] = {}
+_store_locks_guard = threading.Lock()
+
+
+def _lock_of(store: Path) -> _StoreLock:
+    with _store_locks_guard:
+        return _store_locks.setdefault(os.path.realpath(store), _StoreLock())
+
+
+@contextlib.contextmanager
+def _write_lock(store: Path) -> Iterator[None]:
+    """Held around every write to a store (the catalogue, and the dataset folders it records): one
+    writer at a time, of the threads here (Streamlit sessions) and of the processes sharing the
+    store. Re-entrant. Another process writing is a StoreError (the store is busy), as DuckDB's own
+    lock says."""
+    lock, me = _lock_of(store), threading.get_ident()
+    with lock.changed:
+        if lock.writer != me:
+            lock.waiting_writers += 1
+            try:
+                lock.changed.wait_for(lambda: lock.writer is None and not set(lock.readers) - {me})
+                lock.handle = _lock_store_file(store)
+            finally:
+                lock.waiting_writers -= 1
+                lock.changed.notify_all()
+            lock.writer = me
+        lock.depth += 1
     try:
-        if not read_only:
-            db.execute(_SCHEMA)
-            _move_rows_to_files(store, db)
-            if not _coverage_recorded(db):
-                _cover_stored_datasets(store, db)
-            _remove_uncommitted_uploads(store, db)
-        yield db
-    finally:  # closing with a transaction still open rolls it back
-        db.close()
+        yield
+    finally:
+        with lock.changed:
+            lock.depth -= 1
+            if lock.depth == 0:
+                os.close(lock.handle)
+                lock.handle = lock.writer = None
+                lock.changed.notify_all()
+
+
+@contextlib.contextmanager
+def _read_lock(store: Path) -> Iterator[None]:
+    """Held around a read-only connection: read with other readers, never while another thread writes."""
+    lock, me = _lock_of(store), threading.get_ident()
+    with lock.changed:
+        lock.changed.wait_for(lambda: lock.writer == me or (
+            lock.writer is None and (not lock.waiting_writers or me in lock.readers)))
+        lock.readers[me] = lock.readers.get(me, 0) + 1
+    try:
+        yield
+    finally:
+        with lock.changed:
+            lock.readers[me] -= 1
+            if not lock.readers[me]:
+                del lock.readers[me]
+            lock.changed.notify_all()
+
+
+def _lock_store_file(store: Path) -> int:
+    """An open, ``flock``ed descriptor of the store's write lock file. A file removed (with an
+    empty store, by ``incoming``) after it was opened locks nothing, so it is opened again."""
+    path = Path(store) / WRITE_LOCK
+    while True:
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:
+            raise StoreError(f"There is no store at {store}: import a file to make one.") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            raise StoreError(f"The store at {store} is in use by another process (one writes at a time): "
+                             "try again when it has finished.") from None
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(handle).st_ino:
+                return handle
+        os.close(handle)
 
 
 def _refuse_unopenable(store: Path) -> None:
