@@ -50,7 +50,7 @@ else:
     checked_as = (upload.file_id, source, layer, str(target))
     if st.session_state.get("checked_upload", {}).get("key") != checked_as:
         discard_check()
-        try:  # checked in a folder of its own, outside the store: nothing is written yet
+        try:  # checked in a private folder in the store: nothing is written to its catalogue yet
             check = importing.check_upload(target, upload.getvalue(), source, name=upload.name, layer=layer or None)
         except ValueError as refused:  # every refusal of ours is a ValueError naming file, line and column
             st.error(f"**Cannot import this file.** {text(refused)}", icon=":material/block:")

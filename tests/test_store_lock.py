@@ -218,3 +218,28 @@ def test_a_refused_check_of_a_new_store_leaves_no_store(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="upload.csv"):
         importing.check_upload(store_dir, b"not,a,police.uk\nfile,at,all\n", "police-uk", name="upload.csv")
     assert not store_dir.exists()
+
+
+def test_tidying_a_new_store_while_another_process_writes_it_leaves_it_to_the_next_writer(tmp_path: Path) -> None:
+    """Leaving an import's folder of a store it created must not fail (the import may have landed,
+    or the folder be dropped by the garbage collector) because another process holds the store."""
+    fresh = tmp_path / "store"
+    with store.incoming(fresh) as folder:
+        (folder / "upload.csv").write_text("x\n")
+        other = os.open(fresh / store.WRITE_LOCK, os.O_RDWR | os.O_CREAT, 0o600)  # another process's hold
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        assert fresh.exists(), "left for the next writer"
+        assert not list((fresh / store.UPLOADS).glob(".partial-*")), "the import's own folder is always removed"
+    finally:
+        os.close(other)
+
+
+def test_a_thread_reading_the_store_may_not_write_it(tmp_path: Path) -> None:
+    """Two threads each reading, then writing, would wait for each other for ever: refused at once."""
+    target = tmp_path / "store"
+    importing.import_file(target, street_file(tmp_path / "a.csv", "2023-01", "Under investigation"), "police-uk")
+    with store._connect(target, read_only=True), pytest.raises(RuntimeError, match="may not write"):
+        with store._connect(target):
+            pass
+    assert not store.list_datasets(target).empty  # the store is still readable: nothing was left held

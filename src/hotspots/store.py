@@ -126,11 +126,13 @@ def incoming(store: Path) -> Iterator[Path]:
                 shutil.rmtree(partial, ignore_errors=True)
     finally:
         if created:
-            with _write_lock(store):  # no other writer between seeing the store empty and removing it
-                if store in created and not landed and list_datasets(store).empty:
+            # No other writer between seeing the store empty and removing it. If one writes now (or
+            # a garbage collector runs this, on whatever thread), the tidying is left to the next.
+            with _write_lock_if_free(store) as free:
+                if free and store in created and not landed and list_datasets(store).empty:
                     for name in (DATABASE_NAME, DATABASE_NAME + ".wal", WRITE_LOCK):
                         (store / name).unlink(missing_ok=True)
-                for folder in reversed(created):
+                for folder in reversed(created) if free else []:
                     with contextlib.suppress(OSError):  # not empty: something else was stored there meanwhile
                         folder.rmdir()
 
@@ -540,11 +542,9 @@ def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
         return
     with _read_lock(store) if read_only else _write_lock(store):
         db = _open(store, path, read_only=read_only)
-        upgrade = read_only and _needs_upgrade(db)  # a store written by an earlier version: upgrade it once
-        if upgrade:
-            db.close()
-        else:
-            try:
+        try:  # closing with a transaction still open rolls it back
+            upgrade = read_only and _needs_upgrade(db)  # a store written by an earlier version: upgrade it once
+            if not upgrade:
                 if not read_only:
                     db.execute(_SCHEMA)
                     _move_rows_to_files(store, db)
@@ -552,8 +552,8 @@ def _connect(store: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
                         _cover_stored_datasets(store, db)
                     _remove_uncommitted_uploads(store, db)
                 yield db
-            finally:  # closing with a transaction still open rolls it back
-                db.close()
+        finally:
+            db.close()
     if upgrade:  # having let go of reading: two readers upgrading at once would each wait for the other
         with _connect(store):
             pass
@@ -603,6 +603,10 @@ def _write_lock(store: Path) -> Iterator[None]:
     lock says."""
     lock, me = _lock_of(store), threading.get_ident()
     with lock.changed:
+        if lock.writer != me and me in lock.readers:
+            # Two threads each reading, then writing, would wait for each other for ever (and DuckDB
+            # refuses a writing connection beside this thread's own reading one).
+            raise RuntimeError(f"A thread reading the store at {store} may not write to it: close the read first.")
         if lock.writer != me:
             lock.waiting_writers += 1
             try:
@@ -622,6 +626,22 @@ def _write_lock(store: Path) -> Iterator[None]:
                 os.close(lock.handle)
                 lock.handle = lock.writer = None
                 lock.changed.notify_all()
+
+
+@contextlib.contextmanager
+def _write_lock_if_free(store: Path) -> Iterator[bool]:
+    """The write lock, if no other thread writes or reads the store now and no other process
+    writes it (True), else nothing (False, at once): for tidying that the next writer can do."""
+    lock, me = _lock_of(store), threading.get_ident()
+    with lock.changed:
+        free = lock.writer in (None, me) and not set(lock.readers) - {me}
+    with contextlib.ExitStack() as held:
+        if free:
+            try:
+                held.enter_context(_write_lock(store))
+            except StoreError:  # another process writes
+                free = False
+        yield free
 
 
 @contextlib.contextmanager
