@@ -104,7 +104,8 @@ def test_tasking_shows_typed_cells_exclusions_and_harm_labels_as_text(payload_st
     assert_shown_as_text(at, f"![typed-cells](http://{PAYLOAD_HOST}/typed-cells.png)")
     excluded = _page("pages/tasking.py", grip_level="lsoa",
                      grip_exclusions=_edits({"cell_id": payload("typed-cell"), "reason": payload("reason")}))
-    assert any("excluded cells" in shown(e.value) for e in excluded.error), [e.value for e in excluded.error]
+    assert any(shown(e.value).startswith("Excluded cell") and "Not applied" in shown(e.value)
+               for e in excluded.error), [e.value for e in excluded.error]
     assert_shown_as_text(excluded, f"![typed-cell](http://{PAYLOAD_HOST}/typed-cell.png)")
     typed_group = _page("pages/tasking.py", grip_harm=_edits({"offence_group": payload("harm-label"), "weight": 7.0}))
     assert any("offence group(s) the data and the product do not know" in shown(e.value) for e in typed_group.error)
