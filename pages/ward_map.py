@@ -146,6 +146,9 @@ if map_tab.open:
         show_map(fmap)
         no_data = view.mean.no_data_wards
         st.caption(f"Mean across {region}: {view.mean.value:,.2f} ({view.mean.text}). "
+                   + (f"The mean of every ward lies between {view.mean_range[0]:,.2f} and {view.mean_range[1]:,.2f}, "
+                      "as counts are protected: the Values table says above or below against that. "
+                      if view.mean_range else "")
                    + (f"{no_data} wards have no data (grey, dashed). " if no_data else "")
                    + (f"{view.mean.suppressed_wards} wards with {view.legend.suppressed_label} are hatched. "
                       if view.mean.suppressed_wards else "")

@@ -33,3 +33,15 @@ def test_bounds_and_sides_on_known_figures():
     assert bounds.to_numpy().tolist() == [[8, 12], [1, 7], [0, 0], [38, 42]]
     sides = disclosure.side_of_mean(bounds["low"], bounds["high"])  # the mean lies between 11.75 and 15.25
     assert sides.tolist() == [disclosure.ABOUT_THE_MEAN, "below", "below", "above"]
+    exact = pd.Series([3.0, 3.0])
+    assert disclosure.side_of_mean(exact, exact).tolist() == [disclosure.AT_THE_MEAN] * 2  # nothing protected
+
+
+def test_the_map_states_the_range_the_mean_of_every_ward_lies_in(dataset):
+    view = views.ward_map_view(dataset, "ambulance-all", roles.role("councillor"), geography.wards(), [THURROCK],
+                               measure="rate_per_1000", last_year=2023, years=2)
+    low, high = view.mean_range
+    assert low < high
+    police = views.ward_map_view(dataset, "ambulance-all", roles.role("police"), geography.wards(), [THURROCK],
+                                 measure="rate_per_1000", last_year=2023, years=2)
+    assert police.mean_range is None and low <= police.mean.value <= high

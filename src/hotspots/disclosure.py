@@ -197,6 +197,8 @@ def hidden_by_years(counts: pd.DataFrame, years: list[int], rule: DisclosureRule
 
 #: A value whose side of a mean cannot be said, as the counts are protected (``side_of_mean``).
 ABOUT_THE_MEAN = "cannot say (counts protected)"
+#: A value known exactly, and the mean too, and the same (``side_of_mean``).
+AT_THE_MEAN = "at the mean"
 
 
 def shown_count_bounds(count: pd.Series, suppressed: pd.Series, rule: DisclosureRule) -> pd.DataFrame:
@@ -226,9 +228,11 @@ def window_count_bounds(counts: pd.DataFrame, years: list[int], rule: Disclosure
 def side_of_mean(low: pd.Series, high: pd.Series) -> pd.Series:
     """"above" or "below" the mean of every area, where each area's value is known only to lie
     between ``low`` and ``high``: said only where it holds whatever the values are, else
-    :data:`ABOUT_THE_MEAN`; NaN where an area has no value."""
+    :data:`ABOUT_THE_MEAN` (:data:`AT_THE_MEAN` where all is exact and equal); NaN where an area
+    has no value."""
     mean_low, mean_high = low.mean(), high.mean()
     side = pd.Series(ABOUT_THE_MEAN, index=low.index, dtype=object)
+    side = side.mask(low.eq(high) & low.eq(mean_low) & high.eq(mean_high), AT_THE_MEAN)
     side = side.mask(low > mean_high, "above").mask(high < mean_low, "below")
     return side.where(low.notna() & high.notna())
 

@@ -69,6 +69,9 @@ class WardMapView:
     values_table: pd.DataFrame  # the Values tab, highest first
     download: pd.DataFrame  # the CSV: every disclosed column, the flags, period and layer
     hotspots_offered: bool
+    #: For protected counts and rates: the least and most the mean of every chosen ward can be
+    #: (``above_mean`` is said against it); None where the mean is the shown wards'.
+    mean_range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -161,17 +164,19 @@ def ward_map_view(dataset: Dataset, layer_key: str, role: Role, wards: pd.DataFr
     region_flags = _flags(everywhere, measure)
     ranked = ranking.ranking_table(everywhere.assign(rank=disclosure.disclosed_ranks(everywhere, measure)),
                                    measure, list(lad_codes))
-    above = table[measure].gt(mean.value).map({True: "above", False: "below"})
+    above, mean_range = table[measure].gt(mean.value).map({True: "above", False: "below"}), None
     if not rule.shows_true_values and measure in ("count", "rate_per_1000"):
         # The mean of the shown wards leaves out the low counts: said only where it holds whatever
         # the protected counts are.
         bounds = (disclosure.shown_count_bounds(table["count"], table["suppressed"], rule) if years == 1 else
                   disclosure.window_count_bounds(yearly, list(range(last_year - years + 1, last_year + 1)), rule)
                   .reindex(table["ward_code"]).set_axis(table.index))
-        if measure == "rate_per_1000":
+        if measure == "rate_per_1000":  # a ward without every year's population has no rate (public)
             per_count = 1000 / (table["population_10_24"] * years)
-            bounds = bounds.mul(per_count.where(np.isfinite(per_count)), axis=0)
+            has_rate = true.set_index("ward_code")["rate_per_1000"].notna().reindex(table["ward_code"]).to_numpy()
+            bounds = bounds.mul(per_count.where(np.isfinite(per_count) & has_rate), axis=0)
         above = disclosure.side_of_mean(bounds["low"], bounds["high"])
+        mean_range = (float(bounds["low"].mean()), float(bounds["high"].mean()))
     above = above.where(table[measure].notna()).fillna(disclosure.NO_DATA).mask(flagged, rule.suppressed_text)
     ordered = table.assign(above_mean=above).sort_values(measure, ascending=False, kind="stable")  # by the number
     shown = ordered.assign(count=ordered["count"] if rule.shows_true_values else ordered["count_text"],
@@ -187,7 +192,7 @@ def ward_map_view(dataset: Dataset, layer_key: str, role: Role, wards: pd.DataFr
                        mean=mean, ranking=ranked,
                        region_mean=disclosure.disclosed_mean(everywhere, measure, rule),
                        ranking_left_out=int(region_flags.sum()), values_table=values_table, download=download,
-                       hotspots_offered=rule.shows_true_values)
+                       hotspots_offered=rule.shows_true_values, mean_range=mean_range)
 
 
 #: Why Gi* is not offered on a change (the page prints it).

@@ -177,7 +177,9 @@ def _figures(data: SummaryData, layer_years: LayerYears, ward_code: str, area_wa
     # leaves out the low counts, and a ward above every other mean would read as below it.
     window = list(range(last - years + 1, last + 1))
     bounds = disclosure.window_count_bounds(counts, window, rule).reindex(shown["ward_code"])
-    per_count = 1000 / (true.set_index("ward_code")["population_10_24"] * years).reindex(shown["ward_code"])
+    by_ward = true.set_index("ward_code")
+    per_count = (1000 / (by_ward["population_10_24"] * years)).where(by_ward["rate_per_1000"].notna())  # no rate
+    per_count = per_count.reindex(shown["ward_code"])  # without every year's population (public)
     rates = bounds.mul(per_count.where(np.isfinite(per_count)), axis=0)
     row = shown.set_index("ward_code").loc[ward_code]
     rank = None if row["suppressed"] or pd.isna(row["count"]) else int(ranks[ward_code])
