@@ -113,7 +113,7 @@ else:
         st.altair_chart(profile.trend_chart(trend, "count", title=label, height=180), width="stretch")
 
 st.subheader("Record the decision")
-with st.form("decision"):
+with st.form("decision", enter_to_submit=False):  # Ctrl+Enter in the rationale would send it before the button
     rationale = st.text_area("Why these wards (the rationale)", key="rationale",
                              help="Kept with the weights, measures, data and ranking, for next year's review.")
     submitted = st.form_submit_button("Record this decision", type="primary")
@@ -125,7 +125,7 @@ if submitted:
     except LocalityError as refused:
         st.error(text(refused))
     else:
-        st.session_state["recorded"] = record.decision_id
+        st.session_state["record_choice"] = record.decision_id  # the download offers the record just made
         st.success(f"Decision {record.decision_id} recorded and audited.")
 past = locality_view.decisions(saved, role, show_restricted=restricted)
 if len(past):
@@ -134,9 +134,7 @@ if len(past):
                  column_config={"decision_id": "Decision", "decided_at": "When (UTC)", "decided_by": "By",
                                 "role": "Role", "districts": "Districts", "period": "Period", "chosen": "Top wards",
                                 "rationale": "Rationale"})
-    picked = st.selectbox("Download a record", past["decision_id"].tolist(), key="record_choice",
-                          index=past["decision_id"].tolist().index(st.session_state["recorded"])
-                          if st.session_state.get("recorded") in past["decision_id"].tolist() else 0)
+    picked = st.selectbox("Download a record", past["decision_id"].tolist(), key="record_choice")  # newest first
     pdf, csv = locality_view.decision_files(saved, role, picked, show_restricted=restricted)
     left, right = st.columns(2)
     with left:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots import audit, decision_record
+from hotspots import audit, decision_record, settings
 from hotspots._errors import AuditError, LocalityError
 from hotspots.decision_record import DecisionRecord
 
@@ -121,3 +121,17 @@ def test_a_saved_records_csv_is_served_as_it_was_written(tmp_path: Path):
     stored.write_bytes(written)
     assert decision_record.read_decision(tmp_path, 1).decided_by == "csp.manager"
     assert decision_record.saved_csv(tmp_path, 1) == written
+
+
+def test_the_same_record_moments_later_is_refused_and_after_the_window_is_saved(tmp_path: Path):
+    decision_record.save_decision(tmp_path, _record())
+    with pytest.raises(LocalityError, match="Decision 1 already records this decision"):
+        decision_record.save_decision(tmp_path, _record(decided_at="2024-06-03T10:15:01+00:00"))
+    assert decision_record.list_decisions(tmp_path, restricted_values=True)["decision_id"].tolist() == [1]
+    assert [e.what["decision"] for e in audit.entries(tmp_path) if e.action == "decision-recorded"] == [1]
+    other = decision_record.save_decision(tmp_path, _record(decided_at="2024-06-03T10:15:02+00:00",
+                                                            rationale="Another reason."))
+    later = (pd.Timestamp("2024-06-03T10:15:00+00:00")
+             + pd.Timedelta(seconds=settings.LOCALITY_DUPLICATE_SECONDS + 1)).isoformat()
+    again = decision_record.save_decision(tmp_path, _record(decided_at=later))  # a decision taken again, not a resend
+    assert (other.decision_id, again.decision_id) == (2, 3)

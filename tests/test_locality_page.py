@@ -115,9 +115,31 @@ def test_with_the_switch_off_the_police_neither_list_nor_download_a_record_of_re
     at.text_area(key="rationale").input("The register's home wards.")
     next(b for b in at.button if b.label == "Record this decision").click().run()
     assert not at.exception and any("recorded and audited" in s.value for s in at.success)
-    restricted = int(at.session_state["recorded"])
+    restricted = int(at.session_state["record_choice"])
     assert restricted in _listed(at)
     at.sidebar.toggle(key="restricted").set_value(False).run()
     assert not at.exception, at.exception
     assert restricted not in _listed(at)
     assert not _listed(at) or restricted not in at.selectbox(key="record_choice").options
+
+
+def _record(at, rationale: str):
+    at.text_area(key="rationale").input(rationale)
+    next(b for b in at.button if b.label == "Record this decision").click().run()
+    assert not at.exception, at.exception
+
+
+def test_a_decision_sent_twice_is_recorded_once_and_the_download_offers_the_newest(dataset):
+    at = _open("partner")
+    _record(at, "First decision.")
+    first = _listed(at)[0]
+    _record(at, "The second decision.")
+    newest = _listed(at)[0]
+    assert newest == first + 1 and at.selectbox(key="record_choice").value == newest  # not the oldest
+    next(b for b in at.button if b.label == "Record this decision").click().run()  # the same form again
+    assert not at.exception and _listed(at)[0] == newest  # nothing recorded twice
+    assert any(f"Decision {newest} already records this decision" in e.value for e in at.error), \
+        [e.value for e in at.error]
+    entries = [e for e in audit.entries(store.default_store()) if e.action == "decision-recorded"]
+    assert [e.what["decision"] for e in entries].count(newest) == 1
+    assert [form.proto.form.enter_to_submit for form in at.get("form")] == [False]  # Ctrl+Enter sends nothing
