@@ -9,7 +9,7 @@ from hotspots import aggregation, geography, locality, locality_view, profile, r
 from hotspots._errors import LocalityError
 from hotspots.periods import window_label
 from ui.common import (area_and_restricted_choice, audited_download, cached_dataset, current_source, download_name,
-                       page_setup, region_label, require, text, viewer)
+                       label_text, page_setup, region_label, require, text, viewer)
 
 require("rank_locality_wards")
 
@@ -63,7 +63,7 @@ if not chosen:
 st.markdown("**Weights** (any scale: they are shared out to sum to 100%)")
 columns = st.columns(min(3, len(chosen)))
 weights = tuple((key, float(columns[i % len(columns)].number_input(
-    text(offered[key]), min_value=0.0, max_value=100.0, value=1.0, step=1.0, key=f"weight_{key}")))
+    label_text(offered[key]), min_value=0.0, max_value=100.0, value=1.0, step=1.0, key=f"weight_{key}")))
     for i, key in enumerate(chosen))
 
 compared = tuple(st.session_state["compared"]) if "compared" in st.session_state else None  # None: the top two
