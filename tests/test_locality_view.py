@@ -202,3 +202,12 @@ def test_a_decision_is_saved_through_the_view_for_roles_that_rank_with_a_rationa
     [entry] = audit.entries(tmp_path)
     assert (entry.action, entry.user, entry.role, entry.what["decision"]) == ("decision-recorded", "csp.manager",
                                                                                "partner", 1)
+
+
+def test_the_contributions_chart_names_every_ward_in_full(datasets):
+    view = _view(datasets, "partner")
+    spec = locality_view.contribution_chart(view.contributions).to_dict()
+    axis = spec["encoding"]["y"]["axis"]
+    assert axis["labelOverlap"] is False  # Streamlit's theme turns it on, and drops every other ward's name
+    assert axis["labelLimit"] == 0  # no name cut short ("West Thurrock and South Stif...")
+    assert spec["height"] >= 24 * len(view.ranking)  # a 14 px label with room in each ward's band

@@ -244,11 +244,14 @@ def decision_files(store: Path, role: Role, decision_id: int, *, show_restricted
     return records.saved_pdf(store, decision_id), records.saved_csv(store, decision_id)
 
 
-def contribution_chart(contributions: pd.DataFrame, *, height_per_ward: int = 26) -> alt.Chart:
-    """Each ward's score as a bar of its measures' contributions (hidden ones as one grey part)."""
+def contribution_chart(contributions: pd.DataFrame, *, height_per_ward: int = 28) -> alt.Chart:
+    """Each ward's score as a bar of its measures' contributions (hidden ones as one grey part).
+    Every ward is named in full: Streamlit's theme drops labels it finds overlapping
+    (``labelOverlap``), which named only every other ward, so that is off, with room for a label
+    in each ward's band."""
     wards = contributions["ward_name"].drop_duplicates().tolist()
     return alt.Chart(contributions).mark_bar().encode(
-        y=alt.Y("ward_name:N", sort=wards, title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("ward_name:N", sort=wards, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=0)),
         x=alt.X("contribution:Q", title="Contribution to the score"),
         color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
         tooltip=[alt.Tooltip("ward_name:N", title="Ward"), alt.Tooltip("measure:N", title="Measure"),
