@@ -72,6 +72,7 @@ if isinstance(view, str):
     st.error(text(view), icon=":material/error:")
     st.stop()
 
+st.caption(text(view.shares))
 st.subheader(f"Ranking: {region_label(lad_codes)}, {view.period}")
 for note in view.notes:
     st.info(text(note))

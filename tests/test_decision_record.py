@@ -69,13 +69,14 @@ def test_the_pdf_shows_the_weights_the_ranking_and_the_rationale_on_a_marked_pag
     assert flat.count("OFFICIAL") >= 2  # head and foot
     assert "Where offenders and victims live; agreed by the CSP board on 3 June." in flat
     assert "SYNTHETIC" in flat
-    assert "People known to services, by home ward offender-based 2017/18-2018/19 3 75%" in flat
-    assert "Ambulance call-outs, aged 10-24 victim-based 2017/18-2018/19 1 25%" in flat
+    assert "People known to services, by home ward offender-based 2017/18-2018/19 3 75.0%" in flat
+    assert "Ambulance call-outs, aged 10-24 victim-based 2017/18-2018/19 1 25.0%" in flat
     ranking = flat[flat.index("Ranking"):]
     assert ranking.index("West Thurrock") < ranking.index("Tilbury St Chads") \
         < ranking.index("Grays Riverside")
     assert "fewer than 5" in ranking and "(hidden)" in ranking and "142 (+0.750)" in ranking and "0.912" in ranking
     assert "Rank: the wards are put in order" in flat
+    assert "rounded so that they add up to 100% exactly (largest remainder)" in flat
     assert "69%" in flat and "synthetic_people_by_home.csv" in flat
 
 

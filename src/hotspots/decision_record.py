@@ -30,7 +30,7 @@ import pandas as pd
 from hotspots import audit, csv_export, settings
 from hotspots._errors import LocalityError
 from hotspots._private_files import locked, make_private_folder
-from hotspots.locality import NORMALISATIONS
+from hotspots.locality import NORMALISATIONS, SHARE_DECIMALS, SHARES_NOTE, percent_shares
 from hotspots.pdf_document import PdfDocument
 
 DECISIONS = "decisions"
@@ -123,9 +123,11 @@ def record_to_pdf(record: DecisionRecord) -> bytes:
     document.heading("Rationale")
     document.paragraph(record.rationale or "(none given)")
     document.heading("Measures and weights")
+    shares = percent_shares(record.measures["share"].tolist())
     document.table(["Measure", "Kind", "Period", "Weight", "Share"],
-                   [[m.label, m.kind, m.period, f"{m.weight:g}", f"{m.share:.0%}"] for m in record.measures.itertuples()],
-                   col_widths=(5, 2, 2, 1, 1))
+                   [[m.label, m.kind, m.period, f"{m.weight:g}", f"{share:.{SHARE_DECIMALS}f}%"]
+                    for m, share in zip(record.measures.itertuples(), shares)], col_widths=(5, 2, 2, 1, 1))
+    document.paragraph(SHARES_NOTE)
     document.heading("Ranking")
     document.table(["Rank", "Ward", "Score", *record.measures["label"]], _ranking_rows(record),
                    col_widths=(1, 4, 1.5, *[3] * len(record.measures)))
