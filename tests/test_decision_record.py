@@ -136,3 +136,41 @@ def test_the_same_record_moments_later_is_refused_and_after_the_window_is_saved(
              + pd.Timedelta(seconds=settings.LOCALITY_DUPLICATE_SECONDS + 1)).isoformat()
     again = decision_record.save_decision(tmp_path, _record(decided_at=later))  # a decision taken again, not a resend
     assert (other.decision_id, again.decision_id) == (2, 3)
+
+
+LONG_LABELS = ["Violence with injury, victim aged 10-24, non-domestic (police)",
+               "Ambulance call-outs for violent injury, patients aged 10-24",
+               "Gang nominals by home ward (police, restricted)",
+               "People known to services, every group, by home ward (restricted)",
+               "Possession of weapons offences (police)",
+               "Forecast risk: chance of at least one in 2019/20 (Ambulance call-outs for stab, knife or gunshot "
+               "wounds, patients aged 10-24)"]
+
+
+def test_no_word_of_the_pdfs_tables_is_split(tmp_path: Path):
+    """Six measures as the page offers them: narrow columns once broke "Rank" and "non-domestic"."""
+    keys = [f"measure-{i}" for i in range(len(LONG_LABELS))]
+    measures = pd.DataFrame({"measure": keys, "label": LONG_LABELS, "kind": "victim-based", "period": "2017/18-2018/19",
+                             "weight": [3.0, 1, 1, 1, 1, 1], "share": [3 / 8] + [1 / 8] * 5})
+    ranking = _record().ranking[["rank", "ward_code", "ward_name", "score"]].copy()
+    for key in keys:
+        ranking[f"{key} value"] = ["fewer than 5 (scored as 2.5)", "1,234", "88%"]
+        ranking[f"{key} contribution"] = [np.nan, 0.125, -0.05]
+    record = _record(measures=measures, ranking=ranking)
+    pdf = tmp_path / "record.pdf"
+    pdf.write_bytes(decision_record.record_to_pdf(record))
+    printed = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                             text=True).stdout
+    tables = {"Measures and weights": [*LONG_LABELS, "Measure", "Kind", "Period", "Weight", "Share", "victim-based",
+                                       "2017/18-2018/19", "37.5%"],
+              "Ranking": ["Rank", "Ward", "Score", *LONG_LABELS, *ranking["ward_name"],
+                          *decision_record._ranking_rows(record)[0]],
+              "How firm": ["Ward", "In top 2", "Best rank", "Worst rank"],
+              "Data sources": ["Dataset", "Kind", "File", "Imported (UTC)", "Synthetic",
+                               "synthetic_ambulance_callouts.csv"]}
+    sections = list(tables)
+    for section, cells in tables.items():  # each table's words in its own section of the text
+        following = sections[sections.index(section) + 1] if section != sections[-1] else None
+        shown = set(printed[printed.index(section):printed.index(following) if following else None].split())
+        words = {word for cell in cells for word in str(cell).split()}
+        assert not words - shown, f"{section}: {sorted(words - shown)} split"

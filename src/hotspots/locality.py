@@ -30,10 +30,11 @@ NORMALISATIONS = {
 #: Scores are compared after rounding to this many decimals, so that wards whose scores differ
 #: only by floating-point noise (the same values summed in another order) tie as documented.
 SCORE_DECIMALS = 12
-#: Weight shares are shown as percentages to this many decimals (``percent_shares``), and say so.
+#: Weight shares are shown as percentages to this many decimals (``percent_shares``), and say so
+#: (the note names the number of decimals).
 SHARE_DECIMALS = 1
-SHARES_NOTE = (f"Shares are the weights scaled to add up to 100%, shown to {SHARE_DECIMALS} decimal place(s) and "
-               "rounded so that they add up to 100% exactly (largest remainder).")
+SHARES_NOTE = ("Shares are the weights scaled to add up to 100%, shown to one decimal and rounded so that they add "
+               "up to 100% exactly (largest remainder).")
 
 
 @dataclass(frozen=True)
