@@ -9,7 +9,7 @@ from hotspots import aggregation, geography, locality, locality_view, profile, r
 from hotspots._errors import LocalityError
 from hotspots.periods import window_label
 from ui.common import (area_and_restricted_choice, audited_download, cached_dataset, current_source, download_name,
-                       page_setup, region_label, require, text, viewer)
+                       label_text, page_setup, region_label, require, text, viewer)
 
 require("rank_locality_wards")
 
@@ -63,7 +63,7 @@ if not chosen:
 st.markdown("**Weights** (any scale: they are shared out to sum to 100%)")
 columns = st.columns(min(3, len(chosen)))
 weights = tuple((key, float(columns[i % len(columns)].number_input(
-    text(offered[key]), min_value=0.0, max_value=100.0, value=1.0, step=1.0, key=f"weight_{key}")))
+    label_text(offered[key]), min_value=0.0, max_value=100.0, value=1.0, step=1.0, key=f"weight_{key}")))
     for i, key in enumerate(chosen))
 
 compared = tuple(st.session_state["compared"]) if "compared" in st.session_state else None  # None: the top two
@@ -72,6 +72,7 @@ if isinstance(view, str):
     st.error(text(view), icon=":material/error:")
     st.stop()
 
+st.caption(text(view.shares))
 st.subheader(f"Ranking: {region_label(lad_codes)}, {view.period}")
 for note in view.notes:
     st.info(text(note))
@@ -113,7 +114,7 @@ else:
         st.altair_chart(profile.trend_chart(trend, "count", title=label, height=180), width="stretch")
 
 st.subheader("Record the decision")
-with st.form("decision"):
+with st.form("decision", enter_to_submit=False):  # Ctrl+Enter in the rationale would send it before the button
     rationale = st.text_area("Why these wards (the rationale)", key="rationale",
                              help="Kept with the weights, measures, data and ranking, for next year's review.")
     submitted = st.form_submit_button("Record this decision", type="primary")
@@ -125,7 +126,7 @@ if submitted:
     except LocalityError as refused:
         st.error(text(refused))
     else:
-        st.session_state["recorded"] = record.decision_id
+        st.session_state["record_choice"] = record.decision_id  # the download offers the record just made
         st.success(f"Decision {record.decision_id} recorded and audited.")
 past = locality_view.decisions(saved, role, show_restricted=restricted)
 if len(past):
@@ -134,9 +135,7 @@ if len(past):
                  column_config={"decision_id": "Decision", "decided_at": "When (UTC)", "decided_by": "By",
                                 "role": "Role", "districts": "Districts", "period": "Period", "chosen": "Top wards",
                                 "rationale": "Rationale"})
-    picked = st.selectbox("Download a record", past["decision_id"].tolist(), key="record_choice",
-                          index=past["decision_id"].tolist().index(st.session_state["recorded"])
-                          if st.session_state.get("recorded") in past["decision_id"].tolist() else 0)
+    picked = st.selectbox("Download a record", past["decision_id"].tolist(), key="record_choice")  # newest first
     pdf, csv = locality_view.decision_files(saved, role, picked, show_restricted=restricted)
     left, right = st.columns(2)
     with left:

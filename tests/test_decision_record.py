@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots import audit, decision_record
+from hotspots import audit, decision_record, settings
 from hotspots._errors import AuditError, LocalityError
 from hotspots.decision_record import DecisionRecord
 
@@ -69,13 +69,14 @@ def test_the_pdf_shows_the_weights_the_ranking_and_the_rationale_on_a_marked_pag
     assert flat.count("OFFICIAL") >= 2  # head and foot
     assert "Where offenders and victims live; agreed by the CSP board on 3 June." in flat
     assert "SYNTHETIC" in flat
-    assert "People known to services, by home ward offender-based 2017/18-2018/19 3 75%" in flat
-    assert "Ambulance call-outs, aged 10-24 victim-based 2017/18-2018/19 1 25%" in flat
+    assert "People known to services, by home ward offender-based 2017/18-2018/19 3 75.0%" in flat
+    assert "Ambulance call-outs, aged 10-24 victim-based 2017/18-2018/19 1 25.0%" in flat
     ranking = flat[flat.index("Ranking"):]
     assert ranking.index("West Thurrock") < ranking.index("Tilbury St Chads") \
         < ranking.index("Grays Riverside")
     assert "fewer than 5" in ranking and "(hidden)" in ranking and "142 (+0.750)" in ranking and "0.912" in ranking
     assert "Rank: the wards are put in order" in flat
+    assert "rounded so that they add up to 100% exactly (largest remainder)" in flat
     assert "69%" in flat and "synthetic_people_by_home.csv" in flat
 
 
@@ -121,3 +122,55 @@ def test_a_saved_records_csv_is_served_as_it_was_written(tmp_path: Path):
     stored.write_bytes(written)
     assert decision_record.read_decision(tmp_path, 1).decided_by == "csp.manager"
     assert decision_record.saved_csv(tmp_path, 1) == written
+
+
+def test_the_same_record_moments_later_is_refused_and_after_the_window_is_saved(tmp_path: Path):
+    decision_record.save_decision(tmp_path, _record())
+    with pytest.raises(LocalityError, match="Decision 1 already records this decision"):
+        decision_record.save_decision(tmp_path, _record(decided_at="2024-06-03T10:15:01+00:00"))
+    assert decision_record.list_decisions(tmp_path, restricted_values=True)["decision_id"].tolist() == [1]
+    assert [e.what["decision"] for e in audit.entries(tmp_path) if e.action == "decision-recorded"] == [1]
+    other = decision_record.save_decision(tmp_path, _record(decided_at="2024-06-03T10:15:02+00:00",
+                                                            rationale="Another reason."))
+    later = (pd.Timestamp("2024-06-03T10:15:00+00:00")
+             + pd.Timedelta(seconds=settings.LOCALITY_DUPLICATE_SECONDS + 1)).isoformat()
+    again = decision_record.save_decision(tmp_path, _record(decided_at=later))  # a decision taken again, not a resend
+    assert (other.decision_id, again.decision_id) == (2, 3)
+
+
+LONG_LABELS = ["Violence with injury, victim aged 10-24, non-domestic (police)",
+               "Ambulance call-outs for violent injury, patients aged 10-24",
+               "Gang nominals by home ward (police, restricted)",
+               "People known to services, every group, by home ward (restricted)",
+               "Possession of weapons offences (police)",
+               "Forecast risk: chance of at least one in 2019/20 (Ambulance call-outs for stab, knife or gunshot "
+               "wounds, patients aged 10-24)"]
+
+
+def test_no_word_of_the_pdfs_tables_is_split(tmp_path: Path):
+    """Six measures as the page offers them: narrow columns once broke "Rank" and "non-domestic"."""
+    keys = [f"measure-{i}" for i in range(len(LONG_LABELS))]
+    measures = pd.DataFrame({"measure": keys, "label": LONG_LABELS, "kind": "victim-based", "period": "2017/18-2018/19",
+                             "weight": [3.0, 1, 1, 1, 1, 1], "share": [3 / 8] + [1 / 8] * 5})
+    ranking = _record().ranking[["rank", "ward_code", "ward_name", "score"]].copy()
+    for key in keys:
+        ranking[f"{key} value"] = ["fewer than 5 (scored as 2.5)", "1,234", "88%"]
+        ranking[f"{key} contribution"] = [np.nan, 0.125, -0.05]
+    record = _record(measures=measures, ranking=ranking)
+    pdf = tmp_path / "record.pdf"
+    pdf.write_bytes(decision_record.record_to_pdf(record))
+    printed = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                             text=True).stdout
+    tables = {"Measures and weights": [*LONG_LABELS, "Measure", "Kind", "Period", "Weight", "Share", "victim-based",
+                                       "2017/18-2018/19", "37.5%"],
+              "Ranking": ["Rank", "Ward", "Score", *LONG_LABELS, *ranking["ward_name"],
+                          *decision_record._ranking_rows(record)[0]],
+              "How firm": ["Ward", "In top 2", "Best rank", "Worst rank"],
+              "Data sources": ["Dataset", "Kind", "File", "Imported (UTC)", "Synthetic",
+                               "synthetic_ambulance_callouts.csv"]}
+    sections = list(tables)
+    for section, cells in tables.items():  # each table's words in its own section of the text
+        following = sections[sections.index(section) + 1] if section != sections[-1] else None
+        shown = set(printed[printed.index(section):printed.index(following) if following else None].split())
+        words = {word for cell in cells for word in str(cell).split()}
+        assert not words - shown, f"{section}: {sorted(words - shown)} split"

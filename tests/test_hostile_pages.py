@@ -1,6 +1,6 @@
 """Hostile strings on the Op Grip tasking, Locality wards and Forecast pages and the ward map's
 emerging hot spots (AppTest): every string from a user's file, or typed on the page, reaches each
-place Streamlit renders as Markdown escaped (the payload's host never appears unescaped there),
+place Streamlit renders as Markdown escaped (no Markdown is left to act on the payload there),
 and the exports carry it as the literal text. The browser counterpart is tests/test_browser.py's
 payload tests."""
 
@@ -18,7 +18,7 @@ from hostile_store import PAYLOAD_HOST, payload, payload_store
 from hotspots import (decision_record, geography, loading, locality_view, micro_areas, roles, store,
                       tasking_exports, tasking_view)
 from hotspots.tasking import Exclusion
-from shown_text import shown
+from shown_text import markup_left, shown
 from signed_in import dashboard
 
 MARKDOWN_FIELDS = ("body", "label", "help")  # the proto fields Streamlit renders as Markdown
@@ -57,11 +57,12 @@ def _markdown_fields(message, found: list[str]) -> None:
 
 
 def assert_shown_as_text(at: AppTest, *visible: str) -> None:
-    """No Markdown source of the run holds the payload host unescaped (``text`` escapes its dots),
-    and each of ``visible`` is on the page as the reader sees it (so the check is not vacuous)."""
+    """No Markdown source of the run holds the payload host with Markdown left to act on it
+    (``text`` escapes even its dots; ``label_text`` what a label renders), and each of ``visible``
+    is on the page as the reader sees it (so the check is not vacuous)."""
     assert not at.exception, at.exception
     sources = markdown_sources(at)
-    raw = [source for source in sources if PAYLOAD_HOST in source]
+    raw = [source for source in sources if PAYLOAD_HOST in source and markup_left(source)]
     assert not raw, f"payload rendered as Markdown: {raw[:3]}"
     seen = " ".join(shown(source) for source in sources)
     for words in visible:

@@ -74,3 +74,19 @@ def test_a_measure_without_data_is_refused_by_name():
 def test_negative_weights_are_refused():
     with pytest.raises(LocalityError, match="Weights must be 0 or more"):
         locality.rank_wards(_values(m=[1, 2, 3, 4], n=[4, 3, 2, 1]), {"m": 1, "n": -1}, normalisation="rank")
+
+
+@pytest.mark.parametrize("weights, shown", [((3, 1, 1, 1, 1, 1), [37.5] + [12.5] * 5),  # rounded alone: 38 + 5 x 12
+                                            ((1, 1, 1), [33.4, 33.3, 33.3]),
+                                            ((2, 1, 1, 1, 1, 1), [28.5] + [14.3] * 5),
+                                            ((1, 0), [100.0, 0.0])])
+def test_weight_shares_are_shown_to_one_decimal_and_add_up_to_100(weights, shown):
+    given = np.array(weights, dtype=float)
+    shares = locality.percent_shares(given / given.sum())
+    assert shares == shown and round(sum(shares) * 10) == 1000
+
+
+def test_shares_to_whole_percent_add_up_to_100_where_rounding_each_does_not():
+    shares = np.array([3, 1, 1, 1, 1, 1]) / 8
+    assert sum(round(share * 100) for share in shares) == 98  # what the page showed
+    assert locality.percent_shares(shares, decimals=0) == [38.0, 13.0, 13.0, 12.0, 12.0, 12.0]

@@ -4,8 +4,10 @@ a weight changed, a decision recorded and audited); councillors and the public c
 import pytest
 
 from hotspots import audit, decision_record, loading, locality_view, roles, store
+from hostile_store import payload
+from shown_text import markup_left, shown
 from signed_in import dashboard
-from ui.common import text
+from ui.common import label_text, text
 
 PAGE = "pages/locality.py"
 
@@ -94,8 +96,9 @@ def test_labels_and_ward_names_are_shown_as_text(dataset):
     partner = roles.role("partner")
     offered = locality_view.measures_offered(loading.load_dataset(loading.demo_store(), partner.data_access), partner)
     chosen = at.multiselect(key="measures").value
-    assert {key: at.number_input(key=f"weight_{key}").label for key in chosen} == {
-        key: text(offered[key]) for key in chosen}
+    labels = {key: at.number_input(key=f"weight_{key}").label for key in chosen}
+    assert labels == {key: offered[key] for key in chosen}  # our own labels: the aria-label reads them as they are
+    assert labels["violence-with-injury"] == "Violence with injury, victim aged 10-24, non-domestic (police)"
     for key in [k for k in chosen if k != "people"]:  # where people live: both locality wards always top
         at.number_input(key=f"weight_{key}").set_value(0.0)
     at.run()
@@ -115,9 +118,39 @@ def test_with_the_switch_off_the_police_neither_list_nor_download_a_record_of_re
     at.text_area(key="rationale").input("The register's home wards.")
     next(b for b in at.button if b.label == "Record this decision").click().run()
     assert not at.exception and any("recorded and audited" in s.value for s in at.success)
-    restricted = int(at.session_state["recorded"])
+    restricted = int(at.session_state["record_choice"])
     assert restricted in _listed(at)
     at.sidebar.toggle(key="restricted").set_value(False).run()
     assert not at.exception, at.exception
     assert restricted not in _listed(at)
     assert not _listed(at) or restricted not in at.selectbox(key="record_choice").options
+
+
+def _record(at, rationale: str):
+    at.text_area(key="rationale").input(rationale)
+    next(b for b in at.button if b.label == "Record this decision").click().run()
+    assert not at.exception, at.exception
+
+
+def test_a_decision_sent_twice_is_recorded_once_and_the_download_offers_the_newest(dataset):
+    at = _open("partner")
+    _record(at, "First decision.")
+    first = _listed(at)[0]
+    _record(at, "The second decision.")
+    newest = _listed(at)[0]
+    assert newest == first + 1 and at.selectbox(key="record_choice").value == newest  # not the oldest
+    next(b for b in at.button if b.label == "Record this decision").click().run()  # the same form again
+    assert not at.exception and _listed(at)[0] == newest  # nothing recorded twice
+    assert any(f"Decision {newest} already records this decision" in e.value for e in at.error), \
+        [e.value for e in at.error]
+    entries = [e for e in audit.entries(store.default_store()) if e.action == "decision-recorded"]
+    assert [e.what["decision"] for e in entries].count(newest) == 1
+    assert [form.proto.form.enter_to_submit for form in at.get("form")] == [False]  # Ctrl+Enter sends nothing
+
+
+@pytest.mark.parametrize("hostile", [payload("label"), "&amp; a_b_ *x* ~y~ :smile: www.example.com a@b.co \\*"])
+def test_a_users_string_in_a_label_is_shown_as_typed_with_no_markdown_left(hostile):
+    label = label_text(hostile)
+    assert shown(label) == hostile and not markup_left(label)
+    assert markup_left(hostile)  # so the check can fail
+    assert label_text("---") == "\\---"  # a rule alone would draw a line and no label

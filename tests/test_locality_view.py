@@ -1,6 +1,7 @@
 """The locality view on the synthetic demo, per role: a partner's restricted measures enter only as
 stand-ins for suppressed counts, councillors and the public are refused, bad choices get a message."""
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -202,3 +203,19 @@ def test_a_decision_is_saved_through_the_view_for_roles_that_rank_with_a_rationa
     [entry] = audit.entries(tmp_path)
     assert (entry.action, entry.user, entry.role, entry.what["decision"]) == ("decision-recorded", "csp.manager",
                                                                                "partner", 1)
+
+
+def test_the_contributions_chart_names_every_ward_in_full(datasets):
+    view = _view(datasets, "partner")
+    spec = locality_view.contribution_chart(view.contributions).to_dict()
+    axis = spec["encoding"]["y"]["axis"]
+    assert axis["labelOverlap"] is False  # Streamlit's theme turns it on, and drops every other ward's name
+    assert axis["labelLimit"] == 0  # no name cut short ("West Thurrock and South Stif...")
+    assert spec["height"] >= 24 * len(view.ranking)  # a 14 px label with room in each ward's band
+
+
+def test_the_shares_shown_add_up_to_100_percent(datasets):
+    view = _view(datasets, "partner", weights={key: 1.0 for key in WEIGHTS} | {"people": 3.0})
+    shown = [float(share) for share in re.findall(r" ([\d.]+)%[;.]", view.shares.split(" Shares are")[0])]
+    assert len(shown) == len(WEIGHTS) and round(sum(shown), 6) == 100  # not 42.9% + 4 x 14.3%: 100.1%
+    assert shown == [42.8, 14.3, 14.3, 14.3, 14.3] and "largest remainder" in view.shares

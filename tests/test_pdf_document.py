@@ -79,3 +79,12 @@ def test_documents_made_one_after_another_print_the_same(tmp_path: Path) -> None
     again = _page_png(_document("Grays Riverside ŵ 0123456789"), tmp_path, "again")
     assert first == again
     assert "Grays Riverside ŵ 0123456789" in _text(_document("Grays Riverside ŵ 0123456789"), tmp_path)
+
+
+def test_a_narrow_column_widens_to_its_longest_word_and_a_crowded_table_is_set_smaller(tmp_path: Path) -> None:
+    document = PdfDocument("Widths", marking="OFFICIAL")
+    document.table(["Rank", "Note"], [[1, "Counter-terrorism non-domestic"]], col_widths=(0.2, 20))  # "Ra / nk" once
+    many = [f"Incomprehensibilities{i}" for i in range(5)]  # five of these fit side by side at 7 pt, not at 8
+    document.table(many, [many])
+    words = set(_text(document.to_bytes(), tmp_path).split())
+    assert {"Rank", "Counter-terrorism", "non-domestic", *many} <= words

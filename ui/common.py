@@ -26,6 +26,9 @@ ALL_REGION = "All of Greater Essex"
 DEFAULT_REGION = "Thurrock"
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _AUTOLINK_STARTS = re.compile(r"(\\:|\\@|(?i:www)(?=\\\.))")
+_LABEL_MARKUP = re.compile(r"([\\`*_~\[\]<$]|&(?=#?\w+;))")  # what a label's Markdown subset acts on inline
+_LABEL_LINK_STARTS = re.compile(r"(:(?=\S)|@|(?i:www)(?=\.))")
+_THEMATIC_BREAK = re.compile(r" {0,3}-(?: *-){2,} *")
 WORD_JOINER = "\u2060"  # zero width, no break: invisible, but no web address or e-mail address spans it
 #: On a tablet: tabs at least 44 px high (Apple's and WCAG 2.5.5's minimum), and the sidebar's
 #: collapse button always shown (Streamlit shows it on hover, which a finger never does).
@@ -49,6 +52,23 @@ def text(value: object) -> str:
     """
     escaped = _ASCII_PUNCTUATION.sub(r"\\\1", " ".join(str(value).splitlines()))
     return _AUTOLINK_STARTS.sub("\\1" + WORD_JOINER, escaped)
+
+
+def label_text(value: object) -> str:
+    """``value`` (a widget label that may hold a user's string) escaped for Streamlit's label
+    Markdown with as few backslashes as keep it text, since the browser reads the label, escapes
+    and all, as the widget's ``aria-label``: ``text`` would have a screen reader say "Violence with
+    injury backslash comma". A label renders bold, italics, strikethrough, code, links, images,
+    ``$`` maths, ``:red[...]`` directives and ``:emoji:``/``:material/...:`` shortcodes; Streamlit
+    itself escapes the block starters of a label (``#``, ``>``, ``-``/``+``/``*`` and ``1.`` at its
+    start). So a backslash goes before ``\\ ` * _ ~ [ ] < $``, an ``&`` starting an entity and a
+    label that is a rule (``---``) only, and an invisible word joiner after a ``:`` not followed by
+    a space (no shortcode, directive or ``http:`` link) and after ``@`` and ``www``; line breaks
+    become spaces. Our own layer labels ("Violence with injury, victim aged 10-24") come out as they are."""
+    escaped = _LABEL_MARKUP.sub(r"\\\1", " ".join(str(value).splitlines()))
+    if _THEMATIC_BREAK.fullmatch(escaped):
+        escaped = escaped.replace("-", "\\-", 1)
+    return _LABEL_LINK_STARTS.sub("\\1" + WORD_JOINER, escaped)
 
 
 def page_setup(title: str) -> Dataset:

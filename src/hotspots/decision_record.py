@@ -21,6 +21,7 @@ import os
 import secrets
 import shutil
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ import pandas as pd
 from hotspots import audit, csv_export, settings
 from hotspots._errors import LocalityError
 from hotspots._private_files import locked, make_private_folder
-from hotspots.locality import NORMALISATIONS
+from hotspots.locality import NORMALISATIONS, SHARE_DECIMALS, SHARES_NOTE, percent_shares
 from hotspots.pdf_document import PdfDocument
 
 DECISIONS = "decisions"
@@ -122,9 +123,11 @@ def record_to_pdf(record: DecisionRecord) -> bytes:
     document.heading("Rationale")
     document.paragraph(record.rationale or "(none given)")
     document.heading("Measures and weights")
+    shares = percent_shares(record.measures["share"].tolist())
     document.table(["Measure", "Kind", "Period", "Weight", "Share"],
-                   [[m.label, m.kind, m.period, f"{m.weight:g}", f"{m.share:.0%}"] for m in record.measures.itertuples()],
-                   col_widths=(5, 2, 2, 1, 1))
+                   [[m.label, m.kind, m.period, f"{m.weight:g}", f"{share:.{SHARE_DECIMALS}f}%"]
+                    for m, share in zip(record.measures.itertuples(), shares)], col_widths=(5, 2, 2, 1, 1))
+    document.paragraph(SHARES_NOTE)
     document.heading("Ranking")
     document.table(["Rank", "Ward", "Score", *record.measures["label"]], _ranking_rows(record),
                    col_widths=(1, 4, 1.5, *[3] * len(record.measures)))
@@ -145,6 +148,7 @@ def save_decision(store: Path, record: DecisionRecord) -> DecisionRecord:
     folder = Path(store) / DECISIONS
     make_private_folder(folder)
     with locked(folder / LOCK_FILE):
+        _refuse_a_repeat(store, record)
         decision_id = max((int(path.name) for path in folder.iterdir() if path.name.isdigit()), default=0) + 1
         saved = replace(record, decision_id=decision_id)
         partial = folder / f".partial-{os.getpid()}-{secrets.token_hex(6)}"
@@ -165,6 +169,34 @@ def save_decision(store: Path, record: DecisionRecord) -> DecisionRecord:
             shutil.rmtree(folder / str(decision_id), ignore_errors=True)
             raise
     return saved
+
+
+def _refuse_a_repeat(store: Path, record: DecisionRecord) -> None:
+    """A :class:`LocalityError` if a record the same as ``record`` but for its time (decider,
+    rationale, weights, data, ranking) was saved at most ``settings.LOCALITY_DUPLICATE_SECONDS``
+    before it: a form sent twice (a key press, then the button) is one decision."""
+    made = datetime.fromisoformat(record.decided_at)
+    content = _content(record)
+    for decision_id in _saved_ids(store):  # newest first; ids follow the order of saving
+        saved = read_decision(store, decision_id)
+        ago = (made - datetime.fromisoformat(saved.decided_at)).total_seconds()
+        if ago > settings.LOCALITY_DUPLICATE_SECONDS:
+            return
+        if _content(saved) == content:
+            raise LocalityError(f"Decision {decision_id} already records this decision (the same rationale, weights, "
+                                f"data and ranking, {ago:.0f} s ago): it is not recorded twice. To record another, "
+                                "change the rationale or the weights.")
+
+
+def _content(record: DecisionRecord) -> bytes:
+    return record_to_csv(replace(record, decided_at="", decision_id=0))
+
+
+def _saved_ids(store: Path) -> list[int]:
+    """The saved records' ids, newest first."""
+    folder = Path(store) / DECISIONS
+    return sorted((int(path.name) for path in folder.iterdir() if path.name.isdigit()), reverse=True) \
+        if folder.exists() else []
 
 
 def read_decision(store: Path, decision_id: int) -> DecisionRecord:
@@ -189,10 +221,7 @@ def list_decisions(store: Path, *, restricted_values: bool) -> pd.DataFrame:
     """``decision_id, decided_at, decided_by, role, districts, period, chosen, rationale`` of the saved
     records, newest first; with ``restricted_values`` False, those holding restricted true values
     are left out."""
-    folder = Path(store) / DECISIONS
-    ids = sorted((int(path.name) for path in folder.iterdir() if path.name.isdigit()), reverse=True) \
-        if folder.exists() else []
-    records = [read_decision(store, decision_id) for decision_id in ids]
+    records = [read_decision(store, decision_id) for decision_id in _saved_ids(store)]
     rows = [{"decision_id": r.decision_id, "decided_at": r.decided_at, "decided_by": r.decided_by, "role": r.role,
              "districts": r.districts, "period": r.period,
              "chosen": ", ".join(r.ranking["ward_name"].head(r.top_k)), "rationale": r.rationale}

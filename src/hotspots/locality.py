@@ -10,7 +10,7 @@ table (``locality_view`` builds it, after disclosure control).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +30,11 @@ NORMALISATIONS = {
 #: Scores are compared after rounding to this many decimals, so that wards whose scores differ
 #: only by floating-point noise (the same values summed in another order) tie as documented.
 SCORE_DECIMALS = 12
+#: Weight shares are shown as percentages to this many decimals (``percent_shares``), and say so
+#: (the note names the number of decimals).
+SHARE_DECIMALS = 1
+SHARES_NOTE = ("Shares are the weights scaled to add up to 100%, shown to one decimal and rounded so that they add "
+               "up to 100% exactly (largest remainder).")
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,20 @@ def rank_wards(values: pd.DataFrame, weights: Mapping[str, float], *, normalisat
                           "rank": ranks_of(score.to_numpy())})
     table = table.sort_values(["rank", "ward_code"], kind="stable", ignore_index=True)
     return LocalityRanking(share, normalised, contributions, table, normalisation)
+
+
+def percent_shares(shares: Sequence[float], *, decimals: int = SHARE_DECIMALS) -> list[float]:
+    """``shares`` (summing to 1) as percentages to ``decimals`` places that add up to exactly 100:
+    each rounded down, then the units left over go to the largest remainders (Hamilton's method;
+    equal remainders to the earlier share). Rounding each alone can miss: 3:1:1:1:1:1 gives
+    38% + 5 x 12% = 98%, where one decimal gives 37.5% + 5 x 12.5%."""
+    unit = 10 ** decimals
+    exact = np.asarray(shares, dtype="float64") * 100 * unit
+    floors = np.floor(np.round(exact, 6))  # 12.4999999999 (from 1/8 summed) is 12.5, not below it
+    left = int(round(100 * unit - floors.sum()))
+    order = np.argsort(-(exact - floors), kind="stable")
+    floors[order[:left]] += 1
+    return [float(units) / unit for units in floors]
 
 
 def ranks_of(scores: np.ndarray) -> np.ndarray:

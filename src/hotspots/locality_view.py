@@ -65,6 +65,7 @@ class LocalityView:
     acceptability: pd.DataFrame
     always_top: list[str]
     summary: str  # the top k in words, with how often each is in the top k
+    shares: str  # each measure's share of the score in words, adding up to 100% (locality.SHARES_NOTE)
     compared: list[str]  # ward codes side by side
     comparison: pd.DataFrame | None
     trends: dict[str, pd.DataFrame]
@@ -136,7 +137,7 @@ def locality_view(dataset: Dataset, role: Role, wards: pd.DataFrame, lad_codes: 
                                "share": [float(ranking.weights[m.key]) for m in measures]}),
         ranking=shown, contributions=_contributions(shown, measures), stability=_stability_table(stability, names),
         acceptability=_acceptability(stability, names), always_top=[names[c] for c in stability.always_top],
-        summary=_summary(shown, stability),
+        summary=_summary(shown, stability), shares=_shares(measures, ranking.weights),
         compared=compared, comparison=_comparison(shown, stability, measures, compared, names) if side_by_side else None,
         trends=_trends(dataset, role, measures, compared, names) if side_by_side else {},
         sources=_sources(measures, inventory), notes=notes,
@@ -244,11 +245,14 @@ def decision_files(store: Path, role: Role, decision_id: int, *, show_restricted
     return records.saved_pdf(store, decision_id), records.saved_csv(store, decision_id)
 
 
-def contribution_chart(contributions: pd.DataFrame, *, height_per_ward: int = 26) -> alt.Chart:
-    """Each ward's score as a bar of its measures' contributions (hidden ones as one grey part)."""
+def contribution_chart(contributions: pd.DataFrame, *, height_per_ward: int = 28) -> alt.Chart:
+    """Each ward's score as a bar of its measures' contributions (hidden ones as one grey part).
+    Every ward is named in full: Streamlit's theme drops labels it finds overlapping
+    (``labelOverlap``), which named only every other ward, so that is off, with room for a label
+    in each ward's band."""
     wards = contributions["ward_name"].drop_duplicates().tolist()
     return alt.Chart(contributions).mark_bar().encode(
-        y=alt.Y("ward_name:N", sort=wards, title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("ward_name:N", sort=wards, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=0)),
         x=alt.X("contribution:Q", title="Contribution to the score"),
         color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom", columns=1, labelLimit=0)),
         tooltip=[alt.Tooltip("ward_name:N", title="Ward"), alt.Tooltip("measure:N", title="Measure"),
@@ -347,6 +351,13 @@ def _summary(shown: pd.DataFrame, stability: ranking_stability.RankingStability)
     return f"Top {stability.k}: " + "; ".join(
         f"{row.ward_name} (score {row.score:.3f}; in the top {stability.k} in {share[row.ward_code]:.0%} of weightings)"
         for row in top.itertuples()) + "."
+
+
+def _shares(measures: list[MeasureValues], weights: pd.Series) -> str:
+    """"Shares of the score: A 37.5%; B 62.5%. Shares are ..." (``locality.percent_shares``)."""
+    shares = locality.percent_shares([float(weights[m.key]) for m in measures])
+    return ("Shares of the score: " + "; ".join(f"{m.label} {share:.{locality.SHARE_DECIMALS}f}%"
+                                                for m, share in zip(measures, shares)) + ". " + locality.SHARES_NOTE)
 
 
 def _stability_table(stability: ranking_stability.RankingStability, names: dict[str, str]) -> pd.DataFrame:

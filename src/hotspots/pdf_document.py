@@ -27,6 +27,8 @@ _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 _FONT = "DejaVu"
 _BODY_SIZE = 10
 _TABLE_SIZE = 8
+_SMALLEST_TABLE_SIZE = 6  # a table whose longest words do not fit at 8 pt is set smaller, down to this
+_WIDTH_SLACK_MM = 0.3  # fpdf2 sums widths in floating point: a word exactly as wide as its column may not fit
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf",
                "BI": "DejaVuSans-BoldOblique.ttf"}
 
@@ -64,21 +66,52 @@ class PdfDocument:
     def table(self, columns: Sequence[str], rows: Iterable[Sequence[object]], *, header: bool = True,
               col_widths: Sequence[float] | None = None) -> None:
         """A table; cells are printed with ``str`` (a None prints as blank). Long tables continue
-        on the next page with their heading row repeated."""
-        self._pdf.set_font(_FONT, "", _TABLE_SIZE)
+        on the next page with their heading row repeated. ``col_widths`` are proportions (equal if
+        None) that give way so that no word is broken inside (``_unbroken_widths``)."""
+        heading = [str(column) for column in columns] if header else []
+        cells = [["" if value is None else str(value) for value in values] for values in rows]
+        size, widths = self._unbroken_widths(heading, cells, col_widths or [1.0] * len(columns))
+        self._pdf.set_font(_FONT, "", size)
         heading_style = FontFace(emphasis="BOLD", fill_color=(230, 230, 230))
-        with self._pdf.table(col_widths=tuple(col_widths) if col_widths else None, first_row_as_headings=header,
-                             headings_style=heading_style, line_height=4.5, text_align="LEFT",
-                             repeat_headings=1) as table:
-            if header:
-                heading = table.row()
-                for column in columns:
-                    heading.cell(str(column))
-            for values in rows:
+        with self._pdf.table(col_widths=widths, first_row_as_headings=header, headings_style=heading_style,
+                             line_height=size * 0.5625, text_align="LEFT", repeat_headings=1) as table:
+            for values in [heading] if header else []:
                 row = table.row()
                 for value in values:
-                    row.cell("" if value is None else str(value))
+                    row.cell(value)
+            for values in cells:
+                row = table.row()
+                for value in values:
+                    row.cell(value)
         self._pdf.ln(2)
+
+    def _unbroken_widths(self, heading: list[str], cells: list[list[str]],
+                         proportions: Sequence[float]) -> tuple[float, tuple[float, ...]]:
+        """The font size and column widths (mm, across the page) at which no column is narrower
+        than its longest word: fpdf2 breaks a word that does not fit inside ("Ra / nk"). Columns
+        take ``proportions`` of the width; one that would be too narrow gets its longest word's
+        width and the rest share what is left, in proportion. Where the longest words do not fit
+        side by side at the table size, a smaller size (down to ``_SMALLEST_TABLE_SIZE``) is tried;
+        past that, the columns share the page in proportion to their longest words (and a word
+        longer than a whole column breaks, as it must)."""
+        for size in range(_TABLE_SIZE, _SMALLEST_TABLE_SIZE - 1, -1):
+            need = self._longest_words(heading, cells, len(proportions), size)
+            if sum(need) <= self._pdf.epw:
+                return size, _widths_at_least(need, proportions, self._pdf.epw)
+        return _SMALLEST_TABLE_SIZE, tuple(width * self._pdf.epw / sum(need) for width in need)
+
+    def _longest_words(self, heading: list[str], cells: list[list[str]], count: int, size: float) -> list[float]:
+        """Per column, the width (mm) of its widest word at ``size`` (bold in the heading row), with
+        the cell's margins and border."""
+        widest = [0.0] * count
+        for style, rows in (("B", [heading]), ("", cells)):
+            self._pdf.set_font(_FONT, style, size)
+            for values in rows:
+                for index, value in enumerate(values):
+                    words = value.split()
+                    widest[index] = max([widest[index], *(self._pdf.get_string_width(word) for word in words)])
+        slack = 2 * self._pdf.c_margin + self._pdf.line_width + _WIDTH_SLACK_MM
+        return [width + slack for width in widest]
 
     def image(self, png: bytes, *, width_mm: float | None = None, caption: str = "") -> None:
         """A PNG image across the page width (or ``width_mm``), with an optional caption below."""
@@ -93,6 +126,20 @@ class PdfDocument:
 
     def to_bytes(self) -> bytes:
         return bytes(self._pdf.output())
+
+
+def _widths_at_least(need: list[float], proportions: Sequence[float], total: float) -> tuple[float, ...]:
+    """Widths summing to ``total`` in ``proportions``, none below its ``need`` (which fit in
+    ``total``): a column given less than it needs is held at its need, the others re-shared."""
+    held = [False] * len(need)
+    while True:
+        free = total - sum(n for n, h in zip(need, held) if h)
+        weight = sum(p for p, h in zip(proportions, held) if not h)
+        widths = [n if h else free * p / weight for n, p, h in zip(need, proportions, held)]
+        short = [not h and w < n for w, n, h in zip(widths, need, held)]
+        if not any(short):
+            return tuple(widths)
+        held = [h or s for h, s in zip(held, short)]
 
 
 class _MarkedPdf(FPDF):

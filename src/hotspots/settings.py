@@ -169,6 +169,13 @@ HOTSPOT_ALTERNATIVE : str
     of "clustered either way". ``"one-sided"``: that share alone, as esda's and GeoDa's folded
     ("directed") p-values report; it picks the side after seeing the data, so it is about twice too
     liberal. Used by the ward map's Gi* and Local Moran and by each year of the emerging hot spots.
+
+Locality decision records (the locality page fixes; docs/locality.md).
+
+LOCALITY_DUPLICATE_SECONDS : int
+    A decision record identical to one saved at most this many seconds before it (default 600:
+    the same decider, rationale, weights, data and ranking) is refused as a repeat, naming the
+    record that holds it: a second press of "Record this decision" records nothing twice.
 """
 
 from __future__ import annotations
@@ -268,3 +275,6 @@ LOCALITY_PEOPLE_KINDS = {"nominals": "offender-based", "people": "offender-based
 
 # Gi* and Local Moran p-values (the gistar fix): see the docstring's last block.
 HOTSPOT_ALTERNATIVE = "two-sided"
+
+# Locality decision records (the locality page fixes): see the docstring's last block.
+LOCALITY_DUPLICATE_SECONDS = 600
