@@ -225,6 +225,17 @@ def window_count_bounds(counts: pd.DataFrame, years: list[int], rule: Disclosure
     return bounds.groupby(key)[["low", "high"]].sum(min_count=len(years))
 
 
+def rate_bounds(count_bounds: pd.DataFrame, true: pd.DataFrame, years: int) -> pd.DataFrame:
+    """``count_bounds`` (``low``, ``high`` by ``ward_code``) as rates per 1,000 residents aged 10-24
+    a year, as ``aggregation.period_values`` rates a count; ``true`` is its table (``ward_code,
+    population_10_24, rate_per_1000``). None where a ward has no rate: not every year's population,
+    which is public."""
+    by_ward = true.set_index("ward_code")
+    per_count = (1000 / (by_ward["population_10_24"] * years)).where(by_ward["rate_per_1000"].notna())
+    per_count = per_count.reindex(count_bounds.index)
+    return count_bounds.mul(per_count.where(np.isfinite(per_count)), axis=0)
+
+
 def side_of_mean(low: pd.Series, high: pd.Series) -> pd.Series:
     """"above" or "below" the mean of every area, where each area's value is known only to lie
     between ``low`` and ``high``: said only where it holds whatever the values are, else

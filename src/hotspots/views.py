@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from hotspots import (aggregation, backtest, count_forecast, disclosure, forecast, hotspot_statistics,
@@ -168,13 +167,13 @@ def ward_map_view(dataset: Dataset, layer_key: str, role: Role, wards: pd.DataFr
     if not rule.shows_true_values and measure in ("count", "rate_per_1000"):
         # The mean of the shown wards leaves out the low counts: said only where it holds whatever
         # the protected counts are.
-        bounds = (disclosure.shown_count_bounds(table["count"], table["suppressed"], rule) if years == 1 else
+        bounds = (disclosure.shown_count_bounds(table["count"], table["suppressed"], rule)
+                  .set_axis(table["ward_code"]) if years == 1 else
                   disclosure.window_count_bounds(yearly, list(range(last_year - years + 1, last_year + 1)), rule)
-                  .reindex(table["ward_code"]).set_axis(table.index))
-        if measure == "rate_per_1000":  # a ward without every year's population has no rate (public)
-            per_count = 1000 / (table["population_10_24"] * years)
-            has_rate = true.set_index("ward_code")["rate_per_1000"].notna().reindex(table["ward_code"]).to_numpy()
-            bounds = bounds.mul(per_count.where(np.isfinite(per_count) & has_rate), axis=0)
+                  .reindex(table["ward_code"]))
+        if measure == "rate_per_1000":
+            bounds = disclosure.rate_bounds(bounds, true, years)
+        bounds = bounds.set_axis(table.index)
         above = disclosure.side_of_mean(bounds["low"], bounds["high"])
         mean_range = (float(bounds["low"].mean()), float(bounds["high"].mean()))
     above = above.where(table[measure].notna()).fillna(disclosure.NO_DATA).mask(flagged, rule.suppressed_text)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from hotspots import aggregation, disclosure, settings, views, ward_sentences
@@ -177,10 +176,7 @@ def _figures(data: SummaryData, layer_years: LayerYears, ward_code: str, area_wa
     # leaves out the low counts, and a ward above every other mean would read as below it.
     window = list(range(last - years + 1, last + 1))
     bounds = disclosure.window_count_bounds(counts, window, rule).reindex(shown["ward_code"])
-    by_ward = true.set_index("ward_code")
-    per_count = (1000 / (by_ward["population_10_24"] * years)).where(by_ward["rate_per_1000"].notna())  # no rate
-    per_count = per_count.reindex(shown["ward_code"])  # without every year's population (public)
-    rates = bounds.mul(per_count.where(np.isfinite(per_count)), axis=0)
+    rates = disclosure.rate_bounds(bounds, true, years)
     row = shown.set_index("ward_code").loc[ward_code]
     rank = None if row["suppressed"] or pd.isna(row["count"]) else int(ranks[ward_code])
     return ward_sentences.WardFigures(
